@@ -1,0 +1,82 @@
+"""The roles people log in with, what each may do, and how far each one's data scope reaches.
+
+One table, read by the API, the pages and the navigation alike: to give a role a power, add the
+permission here; nothing else decides.
+"""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    BUREAU_ADMIN = "bureau_admin", "医保局管理员"
+    CLERK = "clerk", "经办人员"
+    ASSESSOR = "assessor", "评估员"
+    EXPERT = "expert", "评定专家"
+    INSTITUTION_ADMIN = "institution_admin", "定点机构管理员"
+    CARER = "carer", "护理员"
+    INSURED = "insured", "参保人/家属"
+    AUDITOR = "auditor", "稽核人员"
+    SUPERVISOR = "supervisor", "财政/审计"
+
+
+class Reach(models.TextChoices):
+    """How far a role's data scope reaches within its region."""
+
+    REGION = "region", "本统筹地区"
+    INSTITUTION = "institution", "本机构"
+    SELF = "self", "本人"
+
+
+# Permissions, each a capability a page or endpoint asks for.
+REGION_VIEW = "region.view"  # regions and policy versions
+INSTITUTION_VIEW = "institution.view"
+PERSON_VIEW = "person.view"  # the register of insured people (ID numbers masked)
+PERSON_VIEW_ID = "person.view_id"  # reveal a full ID number (each reveal is audited)
+PERSON_CHANGE = "person.change"
+PERSON_EXPORT = "person.export"
+AUDIT_VIEW = "audit.view"
+AUDIT_EXPORT = "audit.export"
+USER_VIEW = "user.view"
+
+PERMISSION_LABELS = {
+    REGION_VIEW: "查看统筹地区与政策版本",
+    INSTITUTION_VIEW: "查看定点机构",
+    PERSON_VIEW: "查看参保人",
+    PERSON_VIEW_ID: "查看完整身份证号",
+    PERSON_CHANGE: "登记和修改参保人",
+    PERSON_EXPORT: "导出参保人名单",
+    AUDIT_VIEW: "查询审计日志",
+    AUDIT_EXPORT: "导出审计日志",
+    USER_VIEW: "查看本地区账号",
+}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.BUREAU_ADMIN: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_EXPORT, USER_VIEW}),
+    # Clerks register people and check identities at the counter: they need full numbers.
+    Role.CLERK: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, PERSON_CHANGE, PERSON_EXPORT}),
+    # Assessors and experts reach people only through the tasks assigned to them (assessment app).
+    Role.ASSESSOR: frozenset({REGION_VIEW}),
+    Role.EXPERT: frozenset({REGION_VIEW}),
+    Role.INSTITUTION_ADMIN: frozenset({REGION_VIEW, INSTITUTION_VIEW}),
+    Role.CARER: frozenset({REGION_VIEW, INSTITUTION_VIEW}),
+    # The insured and family see their own record, their own number included.
+    Role.INSURED: frozenset({REGION_VIEW, PERSON_VIEW, PERSON_VIEW_ID}),
+    # Auditors investigate: identities and the trail.
+    Role.AUDITOR: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, PERSON_EXPORT, AUDIT_VIEW, AUDIT_EXPORT}),
+    # 财政/审计 read everything of the region, masked, and change nothing.
+    Role.SUPERVISOR: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_EXPORT}),
+}
+
+ROLE_REACH: dict[str, str] = {
+    Role.BUREAU_ADMIN: Reach.REGION,
+    Role.CLERK: Reach.REGION,
+    Role.ASSESSOR: Reach.REGION,
+    Role.EXPERT: Reach.REGION,
+    Role.INSTITUTION_ADMIN: Reach.INSTITUTION,
+    Role.CARER: Reach.INSTITUTION,
+    Role.INSURED: Reach.SELF,
+    Role.AUDITOR: Reach.REGION,
+    Role.SUPERVISOR: Reach.REGION,
+}
+
+ALL_PERMISSIONS = frozenset(PERMISSION_LABELS)

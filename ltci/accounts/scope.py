@@ -1,0 +1,71 @@
+"""Data scope: which rows a user may see. Every query of the API and of every page goes through here.
+
+A model says where its scope lives in an inner `class Scope`:
+    region = "region"            path to the region (a Region itself: "pk")
+    institution = "institution"  path to the institution the row belongs to, if any
+    person = "pk"                path to the insured person the row is about, if any
+    reference = True             reference data: visible to everyone in the region
+A row outside the scope does not exist for the user: lookups answer 404, never the data.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from ltci.audit.models import Action, Outcome
+
+from .roles import Reach
+
+NOTHING = Q(pk__in=[])
+
+
+def scope_q(user, model: type[Model]) -> Q:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    if user.is_superuser:
+        return Q()
+    scope = getattr(model, "Scope", None)
+    if scope is None or not user.region_id or not user.reach:
+        return NOTHING
+    q = Q(**{_field(scope.region): user.region_id})
+    if getattr(scope, "reference", False) or user.reach == Reach.REGION:
+        return q
+    if user.reach == Reach.INSTITUTION:
+        path = getattr(scope, "institution", None)
+        return q & Q(**{_field(path): user.institution_id}) if path and user.institution_id else NOTHING
+    if user.reach == Reach.SELF:
+        path = getattr(scope, "person", None)
+        return q & Q(**{_field(path): user.person_id}) if path and user.person_id else NOTHING
+    return NOTHING
+
+
+def _field(path: str) -> str:
+    return path if path == "pk" else f"{path}_id"
+
+
+def visible(queryset: QuerySet, user) -> QuerySet:
+    return queryset.filter(scope_q(user, queryset.model))
+
+
+def get_visible_or_404(queryset: QuerySet, user, **lookup):
+    """The object if the user's scope holds it; otherwise 404, and the attempt goes to the trail."""
+    obj = visible(queryset, user).filter(**lookup).first()
+    if obj is None:
+        if queryset.filter(**lookup).exists():
+            from ltci.audit.recorder import record
+
+            record(
+                Action.DENIED, object_type_=queryset.model._meta.label_lower,
+                object_id=next(iter(lookup.values()), ""), outcome=Outcome.DENIED,
+                detail={"reason": "out_of_scope"},
+            )
+        raise Http404("not found")
+    return obj
+
+
+def require(user, permission: str) -> None:
+    """Refuses (403) a user whose role lacks the permission; scope is checked separately (404)."""
+    if not getattr(user, "is_authenticated", False) or not user.can(permission):
+        raise PermissionDenied(permission)

@@ -1,0 +1,91 @@
+"""The JSON API under /api/ (OpenAPI docs at /api/docs, served from local files).
+
+Every error is JSON: {"code": ..., "message": ..., "field": ...}, with `field` naming the input at
+fault when there is one.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import django_auth
+
+from ltci.accounts.api import router as accounts_router
+from ltci.audit.api import router as audit_router
+from ltci.enrolment.api import router as enrolment_router
+from ltci.providers.api import router as providers_router
+from ltci.regions.api import router as regions_router
+
+log = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="长护险信息平台 API",
+    version="1",
+    description="ltci: long-term care insurance platform. Session authentication; every error is "
+    '{"code", "message", "field"}.',
+    auth=django_auth,
+    urls_namespace="api",
+)
+
+
+def error(request, status: int, code: str, message: str, field: str | None = None, **extra):
+    body = {"code": code, "message": message, "field": field, **extra}
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid_input(request, exc):
+    errors = []
+    for e in exc.errors:
+        loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "payload", "form")]
+        errors.append({"field": ".".join(loc) or None, "message": e.get("msg", "invalid")})
+    first = errors[0] if errors else {"field": None, "message": "invalid"}
+    return error(request, 422, "invalid", f"{first['field']}: {first['message']}" if first["field"] else first["message"],
+                 first["field"], errors=errors)
+
+
+@api.exception_handler(ValidationError)
+def _invalid_data(request, exc):
+    if hasattr(exc, "error_dict"):
+        errors = [{"field": None if f == "__all__" else f, "message": m}
+                  for f, msgs in exc.message_dict.items() for m in msgs]
+    else:
+        errors = [{"field": None, "message": m} for m in exc.messages]
+    first = errors[0]
+    return error(request, 422, "invalid", first["message"], first["field"], errors=errors)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return error(request, 401, "unauthenticated", "请先登录")
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return error(request, 403, "forbidden", "您的角色无权进行此操作")
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return error(request, 404, "not_found", "对象不存在")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    return error(request, exc.status_code, getattr(exc, "code", "error"), str(exc))
+
+
+@api.exception_handler(Exception)
+def _unexpected(request, exc):
+    log.exception("API error on %s", request.path)
+    return error(request, 500, "internal", "服务器内部错误，已记录")
+
+
+api.add_router("/", accounts_router)
+api.add_router("/", regions_router)
+api.add_router("/", providers_router)
+api.add_router("/", enrolment_router)
+api.add_router("/", audit_router)

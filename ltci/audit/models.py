@@ -1,0 +1,99 @@
+"""The audit trail: one append-only row per audited action."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Action(models.TextChoices):
+    CREATE = "create", "新增"
+    UPDATE = "update", "修改"
+    DELETE = "delete", "删除"
+    LOGIN = "login", "登录"
+    LOGIN_FAILED = "login_failed", "登录失败"
+    LOGOUT = "logout", "退出"
+    EXPORT = "export", "导出"
+    VIEW_ID = "view_id", "查看身份证号"
+    VIEW_HEALTH = "view_health", "查看健康信息"
+    DENIED = "denied", "越权访问"
+
+
+class Outcome(models.TextChoices):
+    SUCCESS = "success", "成功"
+    FAILURE = "failure", "失败"
+    DENIED = "denied", "拒绝"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditTrailIsAppendOnly("the audit trail cannot be edited")
+
+    def delete(self):
+        raise AuditTrailIsAppendOnly("the audit trail cannot be deleted")
+
+    _raw_delete = delete
+
+    def bulk_update(self, *args, **kwargs):
+        raise AuditTrailIsAppendOnly("the audit trail cannot be edited")
+
+
+class AuditTrailIsAppendOnly(Exception):
+    pass
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, when, from where, and how it ended.
+
+    Rows are only ever inserted: the model refuses save() of an existing row and delete(); on
+    PostgreSQL a trigger (migration 0002) refuses UPDATE and DELETE from any client.
+    """
+
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name="操作人",
+    )
+    actor_name = models.CharField("操作人账号", max_length=150)
+    actor_role = models.CharField("角色", max_length=32, blank=True)
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="统筹地区",
+    )
+    ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    channel = models.CharField("渠道", max_length=8)
+    path = models.CharField("请求路径", max_length=255, blank=True)
+    action = models.CharField("操作", max_length=16, choices=Action.choices, db_index=True)
+    object_type = models.CharField("对象类型", max_length=64, blank=True, db_index=True)
+    object_id = models.CharField("对象编号", max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField("对象", max_length=200, blank=True)
+    outcome = models.CharField("结果", max_length=8, choices=Outcome.choices, default=Outcome.SUCCESS)
+    detail = models.JSONField("详情", default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["region", "-at"])]
+        default_permissions = ("view",)
+
+    class Scope:
+        region = "region"
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.get_action_display()} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None or kwargs.get("force_update"):
+            raise AuditTrailIsAppendOnly("the audit trail cannot be edited")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditTrailIsAppendOnly("the audit trail cannot be deleted")
+
+    @property
+    def at_iso(self) -> str:
+        """The time in the platform's zone with its offset, e.g. 2026-11-24T14:23:00+08:00."""
+        return timezone.localtime(self.at).isoformat(timespec="seconds")

@@ -1,0 +1,67 @@
+from datetime import date
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from ltci.accounts.roles import AUDIT_EXPORT, AUDIT_VIEW
+from ltci.accounts.scope import require, visible
+
+from .models import Action, AuditEvent, Outcome
+from .services import AuditQuery, export_events
+
+
+def _query(request) -> tuple[AuditQuery, dict]:
+    """The filters of the request; a malformed date is reported by field, not ignored."""
+    get = request.GET
+    errors = {}
+
+    def day(name):
+        value = get.get(name, "").strip()
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            errors[name] = "日期格式应为 YYYY-MM-DD"
+            return None
+
+    query = AuditQuery(
+        actor=get.get("actor", ""), action=get.get("action", ""), object_type=get.get("object_type", ""),
+        object_id=get.get("object_id", ""), outcome=get.get("outcome", ""),
+        date_from=day("date_from"), date_to=day("date_to"),
+    )
+    try:
+        query.validate()
+    except ValidationError as exc:
+        errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    return query, errors
+
+
+@login_required
+def event_list(request):
+    require(request.user, AUDIT_VIEW)
+    query, errors = _query(request)
+    events = AuditEvent.objects.none() if errors else query.apply(visible(AuditEvent.objects.all(), request.user))
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page, "errors": errors, "q": request.GET, "actions": Action.choices, "outcomes": Outcome.choices,
+        "can_export": request.user.can(AUDIT_EXPORT), "querystring": request.GET.urlencode(),
+    }
+    template = "audit/_events.html" if request.headers.get("HX-Request") else "audit/event_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def export(request):
+    require(request.user, AUDIT_EXPORT)
+    query, errors = _query(request)
+    if errors:
+        return HttpResponse("；".join(f"{k}：{v}" for k, v in errors.items()), status=400,
+                            content_type="text/plain; charset=utf-8")
+    data = export_events(query.apply(visible(AuditEvent.objects.all(), request.user)), region=request.user.region_id)
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="audit.xlsx"'
+    return response

@@ -1,0 +1,39 @@
+"""`ltci demo`: each app adds its part through a `demo.build(options, rng)` function, in this order."""
+
+from __future__ import annotations
+
+import importlib
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+
+# Order matters: institutions before the users who work there, people before their accounts.
+DEMO_MODULES = ("ltci.providers.demo", "ltci.enrolment.demo", "ltci.accounts.demo")
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    region: str
+    insured: int
+    seed: int
+    if_empty: bool = False
+
+
+def build_demo(options: DemoOptions) -> dict[str, int]:
+    """Builds every app's demo data for one region, deterministically for a seed; returns counts.
+
+    Re-running with the same seed adds nothing: each part recognises what it made before.
+    """
+    from ltci.accounts.models import User
+
+    if options.if_empty and User.objects.filter(is_demo=True, region_id=options.region).exists():
+        return {"skipped (already loaded)": 1}
+    report: dict[str, int] = {}
+    with transaction.atomic():
+        for name in DEMO_MODULES:
+            module = importlib.import_module(name)
+            # One generator per part and region: adding a part never changes another's data.
+            rng = random.Random(f"{options.seed}:{options.region}:{name}")
+            report.update(module.build(options, rng))
+    return report

@@ -1,0 +1,34 @@
+"""Error pages in Chinese; under /api/ the same errors as JSON with a code and a message."""
+
+from django.http import JsonResponse
+from django.shortcuts import render
+
+_API_MESSAGES = {
+    400: ("bad_request", "请求格式不正确"),
+    403: ("forbidden", "您的角色无权进行此操作"),
+    404: ("not_found", "对象不存在"),
+    500: ("internal", "服务器内部错误，已记录"),
+}
+
+
+def _respond(request, status: int, title: str, text: str):
+    if request.path.startswith("/api/"):
+        code, message = _API_MESSAGES[status]
+        return JsonResponse({"code": code, "message": message, "field": None}, status=status)
+    return render(request, "core/error.html", {"title": title, "text": text, "status": status}, status=status)
+
+
+def bad_request(request, exception=None):
+    return _respond(request, 400, "请求有误", "请求的格式不正确，请返回重试。")
+
+
+def forbidden(request, exception=None):
+    return _respond(request, 403, "无权访问", "您的角色无权使用此功能。如需开通，请联系本地区的医保局管理员。")
+
+
+def not_found(request, exception=None):
+    return _respond(request, 404, "页面不存在", "您要找的页面或记录不存在，或不在您的数据范围内。")
+
+
+def server_error(request):
+    return _respond(request, 500, "服务器错误", "服务器出现错误，已记录。请稍后重试。")

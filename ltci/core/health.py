@@ -1,0 +1,49 @@
+"""The platform's own state: database reachable, migrations applied, assets built, regions loaded."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
+
+
+def database_state() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as exc:
+        return {"database": "error", "database_error": str(exc).splitlines()[0][:200]}
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return {
+        "database": "ok",
+        "database_vendor": connection.vendor,
+        "migrations": "ok" if not pending else "pending",
+        "pending_migrations": [f"{m.app_label}.{m.name}" for m, _ in pending],
+    }
+
+
+def assets_built() -> bool:
+    vendor = settings.BASE_DIR / "ltci" / "core" / "static" / "vendor"
+    return all((vendor / name).exists() for name in ("htmx.min.js", "echarts.min.js"))
+
+
+def platform_problems() -> list[str]:
+    """Everything that stops the platform from serving properly, in words for an operator."""
+    state = database_state()
+    problems = []
+    if state["database"] != "ok":
+        problems.append(f"database unreachable: {state.get('database_error')}")
+        return problems
+    if state["migrations"] != "ok":
+        problems.append(f"migrations not applied: {', '.join(state['pending_migrations'][:5])} (run `ltci migrate`)")
+        return problems
+    from ltci.policy.regions import load_regions
+    from ltci.regions.models import Region
+
+    missing = set(load_regions()) - set(Region.objects.values_list("code", flat=True))
+    if missing:
+        problems.append(f"regions not loaded: {', '.join(sorted(missing))} (run `ltci migrate`)")
+    if not assets_built():
+        problems.append("front-end assets not built (run `make install`)")
+    return problems

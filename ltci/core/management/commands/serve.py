@@ -1,0 +1,38 @@
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from ltci.accounts.services import retire_demo_passwords
+from ltci.core.context import Actor, acting
+from ltci.core.health import platform_problems
+
+
+class Command(BaseCommand):
+    help = "Serves the platform (waitress) after checking that it is ready; prints the demo logins in demo mode."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--threads", type=int, default=8)
+
+    def handle(self, *args, host, port, threads, **options):
+        problems = platform_problems()
+        if problems:
+            raise CommandError("not ready to serve:\n  " + "\n  ".join(problems))
+        if settings.DEMO_MODE:
+            from ltci.accounts.demo import print_logins
+
+            print_logins(self.stdout)
+        else:
+            with acting(Actor(name="ltci serve", channel="cli")):
+                retired = retire_demo_passwords()
+            if retired:
+                self.stdout.write(f"Not in demo mode: the demo password of {retired} demo account(s) no longer works.")
+        self.stdout.write(f"ltci serving on http://{host}:{port}/  (Ctrl-C stops)")
+        sys.stdout.flush()
+        from waitress import serve
+
+        from ltci.wsgi import application
+
+        serve(application, host=host, port=port, threads=threads, ident="ltci")

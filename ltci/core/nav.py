@@ -1,0 +1,32 @@
+"""The console's navigation: an entry shows only to roles whose permissions include its own."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from ltci.accounts import roles
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    permission: str | None  # None: every logged-in user
+
+
+NAV = (
+    NavItem("首页", "home", None),
+    NavItem("参保人", "enrolment:person_list", roles.PERSON_VIEW),
+    NavItem("定点机构", "providers:institution_list", roles.INSTITUTION_VIEW),
+    NavItem("统筹地区与政策", "regions:region_list", roles.REGION_VIEW),
+    NavItem("账号", "accounts:user_list", roles.USER_VIEW),
+    NavItem("审计日志", "audit:event_list", roles.AUDIT_VIEW),
+)
+
+
+def items_for(user) -> list[dict]:
+    return [
+        {"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name}
+        for item in NAV
+        if item.permission is None or user.can(item.permission)
+    ]

@@ -1,0 +1,83 @@
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from ltci.accounts.models import User
+from ltci.accounts.roles import Role
+from ltci.accounts.scope import visible
+from ltci.audit.models import Action, AuditEvent
+from ltci.enrolment.models import Enrolment, EnrolmentStatus, Person
+from ltci.providers.models import Institution
+
+from .health import database_state
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    state = database_state()
+    ok = state["database"] == "ok" and state.get("migrations") == "ok"
+    return JsonResponse({"status": "ok" if ok else "error", **state}, status=200 if ok else 503)
+
+
+def _region_summary(user, today):
+    region = user.region
+    if region is None:
+        return None
+    version = region.version_on(today)
+    last = region.versions.order_by("-valid_from").first()
+    return {"region": region, "version": version, "last_version": last}
+
+
+def _enrolment_chart(user) -> list[dict]:
+    rows = (
+        visible(Enrolment.objects.filter(status=EnrolmentStatus.ACTIVE), user)
+        .values("scheme", "category").annotate(n=Count("id")).order_by("scheme", "category")
+    )
+    labels = dict(Enrolment._meta.get_field("scheme").choices) | {
+        k: v for k, v in Enrolment._meta.get_field("category").choices
+    }
+    data = [{"name": " ".join(filter(None, [labels.get(r["scheme"]), labels.get(r["category"])])), "value": r["n"]}
+            for r in rows]
+    return data
+
+
+@login_required
+def home(request):
+    user: User = request.user
+    today = timezone.localdate()
+    context = {"today": today, "summary": _region_summary(user, today), "role": user.role}
+    persons = visible(Person.objects.all(), user)
+    if user.role in (Role.BUREAU_ADMIN, Role.SUPERVISOR, Role.CLERK, Role.AUDITOR) or user.is_superuser:
+        context["person_count"] = persons.count()
+        context["institution_count"] = visible(Institution.objects.all(), user).count()
+        context["enrolment_chart"] = _enrolment_chart(user)
+    if user.role == Role.BUREAU_ADMIN:
+        context["users_by_role"] = (
+            visible(User.objects.all(), user).values("role").annotate(n=Count("id")).order_by("role")
+        )
+        role_labels = dict(Role.choices)
+        for row in context["users_by_role"]:
+            row["label"] = role_labels.get(row["role"], row["role"])
+    if user.role == Role.CLERK:
+        context["recent_persons"] = persons.order_by("-created_at", "-id")[:8]
+    if user.role == Role.AUDITOR:
+        week = timezone.now() - timezone.timedelta(days=7)
+        events = visible(AuditEvent.objects.filter(at__gte=week), user)
+        context["audit_week"] = {
+            "failed_logins": events.filter(action=Action.LOGIN_FAILED).count(),
+            "denied": events.filter(action=Action.DENIED).count(),
+            "exports": events.filter(action=Action.EXPORT).count(),
+            "id_views": events.filter(action=Action.VIEW_ID).count(),
+        }
+    if user.institution_id:
+        context["institution"] = user.institution
+    if user.person_id:
+        person = user.person
+        context["own_person"] = person
+        context["own_enrolments"] = person.enrolments.all()
+    return render(request, "core/home.html", context)

@@ -1,0 +1,106 @@
+"""Use cases of the register that the foundation needs: register, correct contact data, reveal, export."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from openpyxl import Workbook
+
+from ltci.audit.masking import mask_id
+from ltci.audit.recorder import record_export, record_view
+
+from .idcard import InvalidIdNumber, parse_id_number
+from .models import Person
+
+_PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
+
+
+def _check_phone(phone: str) -> str:
+    phone = (phone or "").strip().replace(" ", "")
+    if phone and not _PHONE.match(phone):
+        raise ValidationError({"phone": "联系电话应为11位手机号或带区号的固定电话"})
+    return phone
+
+
+@transaction.atomic
+def register_person(*, region, id_number: str, name: str, sex: str | None = None, birth_date: date | None = None,
+                    phone: str = "", district: str = "", address: str = "") -> tuple[Person, tuple[str, ...]]:
+    """Registers a person from a resident ID number; sex and birth date come from the number and
+    must agree with what was given. Returns the person and any warnings for the clerk."""
+    try:
+        parsed = parse_id_number(id_number)
+    except InvalidIdNumber as exc:
+        raise ValidationError({"id_number": str(exc)}) from None
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "请填写姓名"})
+    if sex and sex != parsed.sex:
+        raise ValidationError({"sex": "性别与身份证号码不一致"})
+    if birth_date and birth_date != parsed.birth_date:
+        raise ValidationError({"birth_date": "出生日期与身份证号码不一致"})
+    if Person.objects.filter(region=region, id_number=parsed.number).exists():
+        raise ValidationError({"id_number": "该证件号码已在本统筹地区登记"})
+    person = Person(
+        region=region, id_number=parsed.number, name=name, sex=parsed.sex, birth_date=parsed.birth_date,
+        phone=_check_phone(phone), district=district.strip(), address=address.strip(),
+    )
+    person.full_clean()
+    person.save()
+    return person, parsed.warnings
+
+
+@transaction.atomic
+def update_contact(person: Person, **fields) -> Person:
+    allowed = {"phone", "district", "address"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError({sorted(unknown)[0]: "此字段不能在此修改"})
+    if "phone" in fields:
+        fields["phone"] = _check_phone(fields["phone"])
+    for name, value in fields.items():
+        setattr(person, name, (value or "").strip())
+    person.full_clean()
+    person.save()
+    return person
+
+
+def reveal_id_number(person: Person) -> str:
+    """The full number, for a role that needs it; every reveal goes to the audit trail."""
+    record_view("id", person)
+    return person.id_number
+
+
+def record_person_view(person: Person, groups) -> None:
+    """Opening a person's record shows their memberships; some of them are health data."""
+    health = [g.group for g in groups if g.is_health_data]
+    if health:
+        record_view("health", person, groups=health)
+
+
+EXPORT_COLUMNS = ("姓名", "证件号码", "性别", "出生日期", "区县/街道", "联系电话", "险种", "人员类别", "参保状态")
+
+
+def export_persons(queryset, *, full_ids: bool = False, region: str | None = None) -> bytes:
+    """The register as an Excel workbook (streamed row by row); ID numbers masked unless full_ids."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("参保人")
+    ws.append(EXPORT_COLUMNS)
+    rows = 0
+    for p in queryset.prefetch_related("enrolments").iterator(chunk_size=2000):
+        enrolment = next((e for e in p.enrolments.all() if e.status == "active"), None)
+        ws.append((
+            p.name, p.id_number if full_ids else mask_id(p.id_number), p.get_sex_display(), p.birth_date,
+            p.district, p.phone,
+            enrolment.get_scheme_display() if enrolment else "",
+            enrolment.get_category_display() if enrolment else "",
+            enrolment.get_status_display() if enrolment else "未参保",
+        ))
+        rows += 1
+    out = io.BytesIO()
+    wb.save(out)
+    record_export("enrolment.person", rows, region=region, full_ids=full_ids)
+    return out.getvalue()

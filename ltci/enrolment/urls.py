@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "enrolment"
+urlpatterns = [
+    path("", views.person_list, name="person_list"),
+    path("export.xlsx", views.export, name="person_export"),
+    path("<int:pk>/", views.person_detail, name="person_detail"),
+    path("<int:pk>/id-number", views.reveal_id_number, name="person_reveal_id"),
+]

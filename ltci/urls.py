@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from ltci.accounts.views import LoginView
+from ltci.api import api
+from ltci.core import views as core_views
+
+admin.site.site_header = "长护险信息平台 · 基础数据管理"
+admin.site.site_title = "长护险信息平台"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("login/", LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("persons/", include("ltci.enrolment.urls")),
+    path("institutions/", include("ltci.providers.urls")),
+    path("regions/", include("ltci.regions.urls")),
+    path("users/", include("ltci.accounts.urls")),
+    path("audit/", include("ltci.audit.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "ltci.core.errors.bad_request"
+handler403 = "ltci.core.errors.forbidden"
+handler404 = "ltci.core.errors.not_found"
+handler500 = "ltci.core.errors.server_error"

@@ -1,0 +1,197 @@
+"""Role and scope isolation, table-driven over every API endpoint and every page, for every role.
+
+For each role: an endpoint whose permission the role lacks answers 403; an object outside the
+user's scope (another region; another institution for institution staff; another person for the
+insured) answers 404 and its data never appears; lists hold only in-scope rows.
+"""
+
+import pytest
+
+from ltci.accounts.roles import (
+    AUDIT_EXPORT, AUDIT_VIEW, INSTITUTION_VIEW, PERSON_CHANGE, PERSON_EXPORT, PERSON_VIEW, PERSON_VIEW_ID,
+    REGION_VIEW, ROLE_PERMISSIONS, ROLE_REACH, USER_VIEW, Reach, Role,
+)
+from ltci.api import api
+
+ROLES = list(Role)
+
+# Which targets a reach may see: own = the user's own institution or person; other = another one of
+# the same region; away = one of another region.
+VISIBLE = {
+    "person": {Reach.REGION: {"own", "other"}, Reach.INSTITUTION: set(), Reach.SELF: {"own"}},
+    "institution": {Reach.REGION: {"own", "other"}, Reach.INSTITUTION: {"own"}, Reach.SELF: set()},
+    "region": {Reach.REGION: {"own"}, Reach.INSTITUTION: {"own"}, Reach.SELF: {"own"}},
+}
+
+
+def target(world, kind: str, which: str):
+    w = world["away"] if which == "away" else world["home"]
+    if kind == "person":
+        return (w.other_person if which == "other" else w.person).pk
+    if kind == "institution":
+        return (w.other_institution if which == "other" else w.institution).pk
+    return w.region.pk
+
+
+# (method, path template as in the OpenAPI schema, permission, object kind or None, body)
+API_ENDPOINTS = [
+    ("get", "/api/me", None, None, None),
+    ("get", "/api/users", USER_VIEW, None, None),
+    ("get", "/api/regions", REGION_VIEW, None, None),
+    ("get", "/api/regions/{code}", REGION_VIEW, "region", None),
+    ("get", "/api/institutions", INSTITUTION_VIEW, None, None),
+    ("get", "/api/institutions/{institution_id}", INSTITUTION_VIEW, "institution", None),
+    ("get", "/api/persons", PERSON_VIEW, None, None),
+    ("post", "/api/persons", PERSON_CHANGE, None, {"id_number": "11010519491231002X", "name": "赵丽"}),
+    ("get", "/api/persons/export", PERSON_EXPORT, None, None),
+    ("get", "/api/persons/{person_id}", PERSON_VIEW, "person", None),
+    ("patch", "/api/persons/{person_id}", PERSON_CHANGE, "person", {"phone": "13912345678"}),
+    ("post", "/api/persons/{person_id}/id-number", PERSON_VIEW_ID, "person", None),
+    ("get", "/api/audit/events", AUDIT_VIEW, None, None),
+    ("get", "/api/audit/events/export", AUDIT_EXPORT, None, None),
+]
+
+
+def test_the_table_covers_every_api_endpoint():
+    schema = api.get_openapi_schema()
+    existing = {(method, path) for path, ops in schema["paths"].items() for method in ops}
+    covered = {(m, p) for m, p, *_ in API_ENDPOINTS}
+    assert existing == covered, f"add these endpoints to API_ENDPOINTS: {sorted(existing - covered)}"
+
+
+def _call(client, method, path, body):
+    if body is None:
+        return getattr(client, method)(path)
+    return getattr(client, method)(path, body, content_type="application/json")
+
+
+def _path(template: str, value) -> str:
+    return template.split("{")[0] + str(value) + template.split("}")[1] if "{" in template else template
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_api_permissions_and_scope(world, client_for, role):
+    user = world["home"].users[role]
+    client = client_for(user)
+    allowed = ROLE_PERMISSIONS[role]
+    reach = ROLE_REACH[role]
+    for method, template, permission, kind, body in API_ENDPOINTS:
+        may = permission is None or permission in allowed
+        if kind is None:
+            response = _call(client, method, template, body)
+            if not may:
+                assert response.status_code == 403, (role, method, template, response.content)
+                assert response.json()["code"] == "forbidden"
+            else:
+                assert response.status_code in (200, 201), (role, method, template, response.content)
+            continue
+        for which in ("own", "other", "away"):
+            if kind == "region" and which == "other":
+                continue
+            response = _call(client, method, _path(template, target(world, kind, which)), body)
+            if not may:
+                expected = 403
+            else:
+                expected = 200 if which in VISIBLE[kind][reach] else 404
+            assert response.status_code == expected, (role, method, template, which, response.content)
+            assert response["Content-Type"].startswith("application/json")
+            if expected == 404:
+                assert response.json() == {"code": "not_found", "message": "对象不存在", "field": None}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_api_lists_hold_only_the_users_scope(world, client_for, role):
+    home, away = world["home"], world["away"]
+    user = home.users[role]
+    client = client_for(user)
+    reach = ROLE_REACH[role]
+    perms = ROLE_PERMISSIONS[role]
+    if REGION_VIEW in perms:
+        assert [r["code"] for r in client.get("/api/regions").json()] == ["xuzhou"]
+    if INSTITUTION_VIEW in perms:
+        ids = {i["id"] for i in client.get("/api/institutions").json()}
+        expected = {home.institution.pk} if reach == Reach.INSTITUTION else {home.institution.pk, home.other_institution.pk}
+        assert ids == expected
+    if PERSON_VIEW in perms:
+        items = client.get("/api/persons").json()["items"]
+        ids = {p["id"] for p in items}
+        expected = {home.person.pk} if reach == Reach.SELF else {home.person.pk, home.other_person.pk}
+        assert ids == expected
+        assert away.person.pk not in ids
+    if USER_VIEW in perms:
+        regions = {u["region"] for u in client.get("/api/users").json()}
+        assert regions == {"xuzhou"}
+    if AUDIT_VIEW in perms:
+        client_for(away.users[Role.CLERK]).post(f"/api/persons/{away.person.pk}/id-number")  # an event elsewhere
+        events = client.get("/api/audit/events?limit=500").json()["items"]
+        assert events and {e["region"] for e in events} == {"xuzhou"}
+
+
+PAGES = [
+    # (method, url template, permission, object kind)
+    ("get", "/", None, None),
+    ("get", "/persons/", PERSON_VIEW, None),
+    ("get", "/persons/export.xlsx", PERSON_EXPORT, None),
+    ("get", "/persons/{}/", PERSON_VIEW, "person"),
+    ("post", "/persons/{}/id-number", PERSON_VIEW_ID, "person"),
+    ("get", "/institutions/", INSTITUTION_VIEW, None),
+    ("get", "/regions/", REGION_VIEW, None),
+    ("get", "/users/", USER_VIEW, None),
+    ("get", "/audit/", AUDIT_VIEW, None),
+    ("get", "/audit/export.xlsx", AUDIT_EXPORT, None),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_pages_permissions_and_scope(world, client_for, role):
+    client = client_for(world["home"].users[role])
+    allowed = ROLE_PERMISSIONS[role]
+    reach = ROLE_REACH[role]
+    for method, template, permission, kind in PAGES:
+        may = permission is None or permission in allowed
+        targets = [("own", None)] if kind is None else [(w, target(world, kind, w)) for w in ("own", "other", "away")]
+        for which, value in targets:
+            url = template.format(value) if value is not None else template
+            response = getattr(client, method)(url)
+            if not may:
+                expected = 403
+            elif kind is None:
+                expected = 200
+            else:
+                expected = 200 if which in VISIBLE[kind][reach] else 404
+            assert response.status_code == expected, (role, url, which)
+            if expected == 404:
+                away = world["away"].person
+                assert away.name.encode() not in response.content
+
+
+@pytest.mark.django_db
+def test_pages_show_no_other_regions_rows(world, client_for):
+    client = client_for(world["home"].users[Role.CLERK])
+    body = client.get("/persons/").content.decode()
+    assert world["home"].person.name in body
+    assert world["away"].person.masked_id not in body
+    body = client.get("/institutions/").content.decode()
+    assert world["home"].institution.name in body
+    assert world["away"].institution.name not in body
+
+
+@pytest.mark.django_db
+def test_anonymous_requests_are_refused(world, client):
+    assert client.get("/api/persons").status_code == 401
+    assert client.get("/api/persons").json()["code"] == "unauthenticated"
+    response = client.get("/persons/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+@pytest.mark.django_db
+def test_a_user_without_region_sees_nothing(world, client_for):
+    from ltci.accounts.models import User
+
+    stray = User.objects.create(username="stray", role=Role.CLERK)
+    client = client_for(stray)
+    assert client.get("/api/persons").status_code == 403
+    assert client.get("/api/regions").status_code == 403

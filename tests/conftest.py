@@ -1,0 +1,90 @@
+"""Shared fixtures: a small world of two regions, each with an institution, people and a user per role."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from ltci.accounts.models import User
+from ltci.accounts.roles import Role
+from ltci.accounts.services import create_user
+from ltci.enrolment.idcard import make_id_number
+from ltci.enrolment.models import Enrolment, GroupMembership, Person
+from ltci.providers.demo import credit_code
+from ltci.providers.models import Institution, InstitutionKind
+from ltci.regions.models import Region
+
+PASSWORD = "Correct-Horse-42"
+
+
+@dataclass
+class RegionWorld:
+    region: Region
+    institution: Institution
+    other_institution: Institution
+    person: Person  # the insured user's own person
+    other_person: Person  # another person of the same region
+    users: dict[str, User] = field(default_factory=dict)
+
+
+def make_person(region: Region, seq: int, *, name="王秀英", birth=date(1948, 3, 5), sex="F", group=None) -> Person:
+    person = Person.objects.create(
+        region=region, id_number=make_id_number(_place(region), birth, seq, sex), name=name, sex=sex,
+        birth_date=birth, district="测试街道",
+    )
+    Enrolment.objects.create(region=region, person=person, scheme="employee", category="retired", start=date(2022, 1, 1))
+    if group:
+        GroupMembership.objects.create(region=region, person=person, group=group, evidence="E123",
+                                       valid_from=date(2022, 1, 1))
+    return person
+
+
+def _place(region: Region) -> str:
+    return {"xuzhou": "320311", "nanning": "450103", "jiaxing": "330402", "nanzheng": "610721",
+            "changning": "310105"}[region.code]
+
+
+def make_institution(region: Region, n: int) -> Institution:
+    import random
+
+    return Institution.objects.create(
+        region=region, name=f"{region.name}第{n}护理院", kind=InstitutionKind.ELDERLY_CARE,
+        credit_code=credit_code("52", _place(region), random.Random(f"{region.code}{n}")),
+    )
+
+
+def build_region_world(code: str) -> RegionWorld:
+    region = Region.objects.get(pk=code)
+    world = RegionWorld(
+        region=region,
+        institution=make_institution(region, 1),
+        other_institution=make_institution(region, 2),
+        person=make_person(region, 1, group="severe_disability"),
+        other_person=make_person(region, 2, name="李建国", birth=date(1940, 7, 1), sex="M"),
+    )
+    for role in Role:
+        extra = {}
+        if role in (Role.INSTITUTION_ADMIN, Role.CARER):
+            extra["institution"] = world.institution
+        if role == Role.INSURED:
+            extra["person"] = world.person
+        world.users[role] = create_user(username=f"{code}-{role}", password=None, role=role, region=region,
+                                        full_name="测试用户", **extra)
+    return world
+
+
+@pytest.fixture
+def world(db):
+    """Two regions: `home` where the users work and `away` whose data they must never see."""
+    return {"home": build_region_world("xuzhou"), "away": build_region_world("nanning")}
+
+
+@pytest.fixture
+def client_for():
+    def make(user: User) -> Client:
+        c = Client()
+        c.force_login(user)
+        return c
+
+    return make

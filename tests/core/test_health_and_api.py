@@ -1,0 +1,61 @@
+"""/healthz, the API's JSON errors, and the OpenAPI docs served from local files."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
+
+
+def test_healthz_reports_database_and_migrations(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok" and body["database"] == "ok" and body["migrations"] == "ok"
+    assert body["database_vendor"] == connection.vendor
+
+
+def test_healthz_reports_a_missing_migration(client, db):
+    MigrationRecorder.Migration.objects.filter(app="audit", name="0002_append_only_trigger").delete()
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["pending_migrations"] == ["audit.0002_append_only_trigger"]
+
+
+def test_api_docs_use_local_assets_only(admin_client):
+    response = admin_client.get("/api/docs")
+    assert response.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', response.content.decode())
+    assert sources and all(s.startswith("/") for s in sources), sources
+    schema = admin_client.get("/api/openapi.json").json()
+    assert "/api/persons" in schema["paths"]
+
+
+@pytest.mark.django_db
+def test_api_errors_are_json_with_code_and_message(client, world, client_for):
+    clerk = client_for(world["home"].users["clerk"])
+    missing = clerk.get("/api/persons/999999")
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+    unknown = clerk.get("/api/no-such-thing")
+    assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"
+    bad_type = clerk.get("/api/persons/not-a-number")
+    assert bad_type.status_code in (404, 422) and "code" in bad_type.json()
+    bad_query = clerk.get("/api/persons?limit=abc")
+    assert bad_query.status_code == 422
+    assert bad_query.json()["field"] == "limit" and bad_query.json()["code"] == "invalid"
+    bad_date = clerk.post("/api/persons", {"id_number": "11010519491231002X", "name": "赵丽", "birth_date": "1949-02-30"},
+                          content_type="application/json")
+    assert bad_date.status_code == 422 and bad_date.json()["field"] == "birth_date"
+    mismatch = clerk.post("/api/persons", {"id_number": "11010519491231002X", "name": "赵丽", "sex": "M"},
+                          content_type="application/json")
+    assert mismatch.status_code == 422 and mismatch.json() == {
+        "code": "invalid", "message": "性别与身份证号码不一致", "field": "sex",
+        "errors": [{"field": "sex", "message": "性别与身份证号码不一致"}]}
+
+
+def test_pages_answer_404_and_403_in_chinese(world, client_for):
+    client = client_for(world["home"].users["carer"])
+    response = client.get("/persons/")
+    assert response.status_code == 403 and "无权访问" in response.content.decode()
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404 and "页面不存在" in response.content.decode()

@@ -1,0 +1,77 @@
+"""The regions as data: five regions from the seeds, loaded from files; a sixth is just a new folder."""
+
+from datetime import date
+
+import pytest
+
+from ltci.policy.regions import RegionDataError, load_regions
+
+SIXTH = """
+code = "testville"
+name = "测试市"
+province = "测试省"
+pooling_level = "city"
+id_prefixes = ["999901"]
+districts = [{ code = "999901", name = "测试区" }]
+
+[[versions]]
+code = "testville-2025"
+title = "测试市长期护理保险办法"
+document = "测政发〔2024〕1号"
+valid_from = 2025-01-01
+valid_to = 2025-12-31
+
+[[versions]]
+code = "testville-2026"
+title = "测试市长期护理保险办法（修订）"
+document = "测政发〔2025〕9号"
+valid_from = 2026-01-01
+"""
+
+
+def test_the_five_seed_regions_with_their_documents():
+    regions = load_regions()
+    assert list(regions) == ["changning", "jiaxing", "nanning", "nanzheng", "xuzhou"]
+    assert regions["xuzhou"].name == "徐州市" and regions["xuzhou"].province == "江苏省"
+    assert regions["xuzhou"].versions[0].document == "徐政办发〔2021〕86号"
+    assert regions["xuzhou"].versions[0].valid_to is None
+    assert regions["nanning"].versions[0].valid_from == date(2024, 1, 1)
+    assert regions["nanning"].versions[0].valid_to == date(2028, 12, 31)
+    assert regions["nanzheng"].version_on(date(2022, 6, 1)).code == "nanzheng-2021"
+    assert regions["nanzheng"].version_on(date(2023, 1, 1)) is None
+    assert regions["changning"].pooling_level == "municipal"
+    for region in regions.values():
+        assert region.districts and region.id_prefixes and all(len(p) == 6 for p in region.id_prefixes)
+        assert all(v.seed for v in region.versions)
+
+
+def test_a_sixth_region_is_a_new_folder(tmp_path):
+    (tmp_path / "testville").mkdir()
+    (tmp_path / "testville" / "region.toml").write_text(SIXTH, encoding="utf-8")
+    region = load_regions(tmp_path)["testville"]
+    assert region.version_on(date(2025, 6, 1)).code == "testville-2025"
+    assert region.version_on(date(2030, 1, 1)).code == "testville-2026"
+    assert region.version_on(date(2024, 12, 31)) is None
+
+
+@pytest.mark.parametrize("change, message", [
+    (('pooling_level = "city"', 'pooling_level = "galaxy"'), "pooling_level"),
+    (('valid_to = 2025-12-31', 'valid_to = 2026-06-30'), "overlap"),
+    (('valid_from = 2025-01-01', 'valid_from = "soon"'), "expected a date"),
+    (('name = "测试市"\n', ''), "missing field 'name'"),
+    (('code = "testville"', 'code = "elsewhere"'), "differs from its folder"),
+])
+def test_malformed_region_files_are_refused_with_the_field(tmp_path, change, message):
+    (tmp_path / "testville").mkdir()
+    (tmp_path / "testville" / "region.toml").write_text(SIXTH.replace(*change, 1), encoding="utf-8")
+    with pytest.raises(RegionDataError, match=message):
+        load_regions(tmp_path)
+
+
+def test_the_policy_package_does_not_import_django():
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "ltci" / "policy"
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "import django" not in text and "from django" not in text, path
