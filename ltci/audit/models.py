@@ -24,6 +24,13 @@ class Outcome(models.TextChoices):
     DENIED = "denied", "拒绝"
 
 
+class Channel(models.TextChoices):
+    WEB = "web", "网页"
+    API = "api", "接口"
+    ADMIN = "admin", "管理后台"
+    CLI = "cli", "命令行"
+
+
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise AuditTrailIsAppendOnly("the audit trail cannot be edited")
@@ -60,7 +67,7 @@ class AuditEvent(models.Model):
         verbose_name="统筹地区",
     )
     ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
-    channel = models.CharField("渠道", max_length=8)
+    channel = models.CharField("渠道", max_length=8, choices=Channel.choices)
     path = models.CharField("请求路径", max_length=255, blank=True)
     action = models.CharField("操作", max_length=16, choices=Action.choices, db_index=True)
     object_type = models.CharField("对象类型", max_length=64, blank=True, db_index=True)
@@ -92,6 +99,22 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditTrailIsAppendOnly("the audit trail cannot be deleted")
+
+    @property
+    def actor_role_label(self) -> str:
+        from ltci.accounts.roles import Role
+
+        return dict(Role.choices).get(self.actor_role, self.actor_role)
+
+    @property
+    def object_type_label(self) -> str:
+        """The Chinese name of the object's model (e.g. 参保人 for enrolment.person)."""
+        from django.apps import apps
+
+        try:
+            return str(apps.get_model(self.object_type)._meta.verbose_name)
+        except (LookupError, ValueError):
+            return self.object_type
 
     @property
     def at_iso(self) -> str:

@@ -66,8 +66,8 @@ def export_events(queryset: QuerySet, *, region: str | None = None) -> bytes:
     rows = 0
     for e in queryset.iterator(chunk_size=2000):
         ws.append((
-            e.at_iso, e.actor_name, e.actor_role, e.region_id or "", e.ip or "", e.channel,
-            e.get_action_display(), e.object_type, e.object_id, e.object_repr, e.get_outcome_display(),
+            e.at_iso, e.actor_name, e.actor_role_label, e.region_id or "", e.ip or "", e.get_channel_display(),
+            e.get_action_display(), e.object_type_label, e.object_id, e.object_repr, e.get_outcome_display(),
             json.dumps(e.detail, ensure_ascii=False),
         ))
         rows += 1

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from ltci.accounts.roles import AUDIT_EXPORT, AUDIT_VIEW
 from ltci.accounts.scope import require, visible
+from ltci.core.paging import querystring_without_page
 
 from .models import Action, AuditEvent, Outcome
 from .services import AuditQuery, export_events
@@ -48,7 +49,7 @@ def event_list(request):
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     context = {
         "page": page, "errors": errors, "q": request.GET, "actions": Action.choices, "outcomes": Outcome.choices,
-        "can_export": request.user.can(AUDIT_EXPORT), "querystring": request.GET.urlencode(),
+        "can_export": request.user.can(AUDIT_EXPORT), "querystring": querystring_without_page(request.GET),
     }
     template = "audit/_events.html" if request.headers.get("HX-Request") else "audit/event_list.html"
     return render(request, template, context)

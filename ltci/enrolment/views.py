@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from ltci.accounts.roles import PERSON_EXPORT, PERSON_VIEW, PERSON_VIEW_ID
 from ltci.accounts.scope import get_visible_or_404, require, visible
+from ltci.core.paging import querystring_without_page
 
 from . import services
 from .api import XLSX
@@ -21,7 +22,8 @@ def person_list(request):
         persons = persons.filter(name__contains=q)
     page = Paginator(persons, 50).get_page(request.GET.get("page"))
     return render(request, "enrolment/person_list.html",
-                  {"page": page, "q": q, "can_export": request.user.can(PERSON_EXPORT)})
+                  {"page": page, "q": q, "can_export": request.user.can(PERSON_EXPORT),
+                   "querystring": querystring_without_page(request.GET)})
 
 
 @login_required

@@ -59,3 +59,9 @@ def test_pages_answer_404_and_403_in_chinese(world, client_for):
     assert response.status_code == 403 and "无权访问" in response.content.decode()
     response = client.get("/no-such-page/")
     assert response.status_code == 404 and "页面不存在" in response.content.decode()
+
+
+def test_models_and_migrations_agree(db):
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('actor_name', models.CharField(max_length=150, verbose_name='操作人账号')),
                 ('actor_role', models.CharField(blank=True, max_length=32, verbose_name='角色')),
                 ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='来源地址')),
-                ('channel', models.CharField(max_length=8, verbose_name='渠道')),
+                ('channel', models.CharField(choices=[('web', '网页'), ('api', '接口'), ('admin', '管理后台'), ('cli', '命令行')], max_length=8, verbose_name='渠道')),
                 ('path', models.CharField(blank=True, max_length=255, verbose_name='请求路径')),
                 ('action', models.CharField(choices=[('create', '新增'), ('update', '修改'), ('delete', '删除'), ('login', '登录'), ('login_failed', '登录失败'), ('logout', '退出'), ('export', '导出'), ('view_id', '查看身份证号'), ('view_health', '查看健康信息'), ('denied', '越权访问')], db_index=True, max_length=16, verbose_name='操作')),
                 ('object_type', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='对象类型')),
