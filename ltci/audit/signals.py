@@ -76,6 +76,15 @@ def _on_logout(sender, request, user, **kwargs):
         record(Action.LOGOUT, user, user=user, region=user.region_id)
 
 
+def _locked_out(request, credentials) -> bool:
+    """Whether django-axes refused this attempt because the username is locked."""
+    if request is None:
+        return False
+    from axes.handlers.proxy import AxesProxyHandler
+
+    return not AxesProxyHandler.is_allowed(request, credentials)
+
+
 @receiver(auth_signals.user_login_failed)
 def _on_login_failed(sender, credentials, request=None, **kwargs):
     from django.contrib.auth import get_user_model
@@ -90,5 +99,5 @@ def _on_login_failed(sender, credentials, request=None, **kwargs):
         outcome=Outcome.FAILURE,
         region=known.region_id if known else None,
         actor_name=username or "anonymous",
-        detail={"reason": "wrong_credentials_or_locked"},
+        detail={"reason": "locked" if _locked_out(request, credentials) else "wrong_credentials"},
     )

@@ -66,6 +66,8 @@ def test_five_failures_lock_the_username_even_with_the_right_password(client, cl
     assert response.status_code == 429
     assert "账号已锁定" in response.content.decode()
     assert "_auth_user_id" not in client.session
+    reasons = list(AuditEvent.objects.filter(action=Action.LOGIN_FAILED).order_by("id").values_list("detail__reason", flat=True))
+    assert reasons[:5] == ["wrong_credentials"] * 5 and reasons[-1] == "locked"
     # The lock is per username: a colleague at the same address still logs in.
     create_user(username="xz-clerk2", password=PASSWORD, role=Role.CLERK, region=clerk.region)
     assert login(Client(), "xz-clerk2", PASSWORD).status_code == 302
