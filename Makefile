@@ -11,7 +11,7 @@ DEMO_SEED ?= 2026
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-postgresql clean
+.PHONY: install run test test-postgresql bench clean
 
 install: $(STAMP) $(ASSETS) var/.static-stamp
 
@@ -43,6 +43,10 @@ test: install
 # The suite against a throw-away PostgreSQL cluster (what .ci/run does after `make test`).
 test-postgresql: install
 	bash scripts/with-postgresql.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Speed of the big batches at the sizes the issues name (rows/s, peak memory), against DuckDB SQL.
+bench: install
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) node_modules ltci/core/static/vendor var

@@ -3,6 +3,8 @@
 import os
 import sys
 
+POLICY_COMMANDS = ("scenario", "batch", "policy")
+
 # Commands of the platform, as `ltci --help` lists them. Every other Django command works too.
 ALIASES = {"check": "healthcheck"}  # `ltci check` is the platform's check; `ltci manage check` is Django's
 
@@ -19,13 +21,21 @@ def _usage() -> str:
             continue
         help_text = load_command_class(commands[real], real).help.strip().splitlines()[0]
         lines.append(f"  {name:<16} {help_text}")
+    from ltci.policy.cli import COMMANDS as policy_commands
+
+    lines += [f"  {name:<16} {text}" for name, text in policy_commands.items()]
     lines += ["", "  manage CMD ...   any other Django management command (ltci manage help lists them)"]
     return "\n".join(lines)
 
 
 def main(argv=None) -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ltci.settings")
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in POLICY_COMMANDS:
+        # The policy engine's commands run without Django (and without a database).
+        from ltci.policy.cli import main as policy_main
+
+        return policy_main(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ltci.settings")
     import django
     from django.core.management import execute_from_command_line
 

@@ -1,0 +1,73 @@
+"""`make bench`: the policy engine's batches at the sizes of issue 3, against hand-written DuckDB SQL.
+
+Each run is a separate process, timed end to end (start-up, reading Parquet, validation, rules,
+writing Parquet), with its peak resident memory. The engine's output must equal DuckDB's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+
+from bench import generate
+
+ROOT = Path(__file__).resolve().parents[1]
+PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)")
+
+
+def measure(cmd: list[str]) -> tuple[float, float]:
+    """(seconds, peak MiB) of a command run in its own process."""
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", PEAK, *cmd], cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{result.stderr}")
+    return seconds, int(result.stdout.strip().splitlines()[-1]) / 1024
+
+
+def same(a: Path, b: Path) -> bool:
+    left, right = pl.read_parquet(a).sort("person_id"), pl.read_parquet(b).sort("person_id")
+    return left.columns == right.columns and all(left[c].cast(pl.String).equals(right[c].cast(pl.String))
+                                                 for c in left.columns)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--contribution-rows", type=int, default=4_220_000)
+    p.add_argument("--benefit-rows", type=int, default=1_000_000)
+    p.add_argument("--dir", type=Path, default=ROOT / "var" / "bench")
+    args = p.parse_args(argv)
+    args.dir.mkdir(parents=True, exist_ok=True)
+
+    jobs = [
+        ("contributions, Jiaxing", args.contribution_rows, "contribution", generate.contribution_input,
+         ["batch", "contribution", "--region", "jiaxing", "--on", "2023-01-01"], ["contribution", "--on", "2023-01-01"]),
+        ("benefits, Xuzhou, 2023-05", args.benefit_rows, "benefit", generate.benefit_input,
+         ["batch", "benefit", "--region", "xuzhou", "--month", "2023-05"], ["benefit", "--month", "2023-05"]),
+    ]
+    print(f"{'batch':<28}{'rows':>11}  {'engine':>9}  {'rows/s':>12}  {'peak':>8}  |  {'DuckDB':>7}  {'rows/s':>12}  {'peak':>8}")
+    failed = False
+    for title, rows, kind, make, engine_args, duck_args in jobs:
+        src = args.dir / f"{kind}-{rows}.parquet"
+        if not src.exists():
+            print(f"generating {rows:,} rows of {kind} input ...", file=sys.stderr)
+            make(src, rows=rows)
+        ours, theirs = args.dir / f"{kind}-engine.parquet", args.dir / f"{kind}-duckdb.parquet"
+        t_ours, m_ours = measure([sys.executable, "-m", "ltci.cli", *engine_args, str(src), str(ours)])
+        t_duck, m_duck = measure([sys.executable, "-m", "bench.duckdb_reference", duck_args[0], str(src), str(theirs),
+                                  *duck_args[1:]])
+        agree = same(ours, theirs)
+        failed |= not agree
+        print(f"{title:<28}{rows:>11,}  {t_ours:>8.2f}s  {rows / t_ours:>12,.0f}  {m_ours:>6.0f}MB  |  "
+              f"{t_duck:>6.2f}s  {rows / t_duck:>12,.0f}  {m_duck:>6.0f}MB   {'same results' if agree else 'RESULTS DIFFER'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""The policy in force: a region, the version that covers a date, and that version's parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import PolicyError
+from .params import Section, load_params
+from .regions import PARAMS_DIR, PolicyVersion, Region, load_regions
+
+
+@dataclass(frozen=True)
+class Policy:
+    region: Region
+    version: PolicyVersion
+    params: Section
+
+    def cite(self, clause: str) -> str:
+        """A clause as results show it: `xuzhou 五(三)1`."""
+        return f"{self.region.code} {clause}"
+
+
+@lru_cache(maxsize=8)
+def _regions(params_dir: Path) -> dict[str, Region]:
+    return load_regions(params_dir)
+
+
+@lru_cache(maxsize=64)
+def _params(path: Path) -> Section:
+    return load_params(path)
+
+
+def region(code: str, params_dir: Path = PARAMS_DIR) -> Region:
+    regions = _regions(Path(params_dir))
+    if code not in regions:
+        raise PolicyError(f"unknown region {code!r}; known: {', '.join(regions)}", "region")
+    return regions[code]
+
+
+def policy_on(code: str, on: date, params_dir: Path = PARAMS_DIR) -> Policy:
+    """The policy of region `code` in force on `on`; a date no version covers is an error."""
+    reg = region(code, params_dir)
+    version = reg.version_on(on)
+    if version is None:
+        spans = "; ".join(f"{v.code} {v.valid_from}–{v.valid_to or '…'}" for v in reg.versions)
+        raise PolicyError(f"no policy version of {reg.code} covers {on.isoformat()} (versions: {spans})", "on")
+    return Policy(reg, version, _params(Path(params_dir) / reg.code / f"{version.code}.toml"))
+
+
+def clear_caches() -> None:
+    """Forget loaded files (tests that write a region into a temporary directory)."""
+    _regions.cache_clear()
+    _params.cache_clear()
