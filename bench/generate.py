@@ -189,6 +189,8 @@ def benefit_input(path: str | Path, rows: int = 1_000_000, seed: int = 1, month:
             ("medical_aid", u(11) < 0.05),
             ("severe_disability", u(12) < 0.08),
             ("family_planning", u(13) < 0.02),
+            # Remote cash is for members with a filed residence elsewhere (Xuzhou 五(三)2(3)).
+            ("remote_resident", pl.col("mode") == "remote_cash"),
         ]),
         care_from=pl.when(~pl.col("no_dates") | pl.col("part")).then(_date_from_days(d0 - 1 + pl.col("f"))),
         care_to=pl.when(~pl.col("no_dates") | pl.col("part")).then(_date_from_days(d0 - 1 + pl.col("t"))),

@@ -7,6 +7,7 @@ writing Parquet), with its peak resident memory. The engine's output must equal 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -14,21 +15,23 @@ from pathlib import Path
 
 import polars as pl
 
-from bench import generate
+from bench import enrolment, generate
 
 ROOT = Path(__file__).resolve().parents[1]
 PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)")
 
 
-def measure(cmd: list[str]) -> tuple[float, float]:
-    """(seconds, peak MiB) of a command run in its own process."""
+def measure(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
+    """(seconds, peak MiB, its output) of a command run in its own process."""
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", PEAK, *cmd], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", PEAK, *cmd], cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, **(env or {})})
     seconds = time.perf_counter() - started
     if result.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{result.stderr}")
-    return seconds, int(result.stdout.strip().splitlines()[-1]) / 1024
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{result.stdout}\n{result.stderr}")
+    *out, peak = result.stdout.strip().splitlines()
+    return seconds, int(peak) / 1024, "\n".join(out)
 
 
 def same(a: Path, b: Path) -> bool:
@@ -41,10 +44,23 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--contribution-rows", type=int, default=4_220_000)
     p.add_argument("--benefit-rows", type=int, default=1_000_000)
+    p.add_argument("--roster-rows", type=int, default=4_220_000)
+    p.add_argument("--only", choices=["policy", "enrolment"], help="run one group of batches")
     p.add_argument("--dir", type=Path, default=ROOT / "var" / "bench")
     args = p.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
+    failed = False
+    if args.only in (None, "policy"):
+        failed |= policy(args)
+    if args.only in (None, "enrolment"):
+        print(f"\n{'SQLite, Jiaxing':<28}{'rows':>11}  {'time':>9}  {'rows/s':>12}  {'peak':>8}")
+        for title, rows, seconds, peak, line in enrolment.run(args.roster_rows, args.dir, measure):
+            print(f"{title:<28}{rows:>11,}  {seconds:>8.1f}s  {rows / seconds:>12,.0f}  {peak:>6.0f}MB   {line}")
+    return 1 if failed else 0
 
+
+def policy(args) -> bool:
+    """The policy engine's batches against DuckDB SQL of the same rules; True if results differ."""
     jobs = [
         ("contributions, Jiaxing", args.contribution_rows, "contribution", generate.contribution_input,
          ["batch", "contribution", "--region", "jiaxing", "--on", "2023-01-01"], ["contribution", "--on", "2023-01-01"]),
@@ -59,14 +75,14 @@ def main(argv=None) -> int:
             print(f"generating {rows:,} rows of {kind} input ...", file=sys.stderr)
             make(src, rows=rows)
         ours, theirs = args.dir / f"{kind}-engine.parquet", args.dir / f"{kind}-duckdb.parquet"
-        t_ours, m_ours = measure([sys.executable, "-m", "ltci.cli", *engine_args, str(src), str(ours)])
-        t_duck, m_duck = measure([sys.executable, "-m", "bench.duckdb_reference", duck_args[0], str(src), str(theirs),
+        t_ours, m_ours, _ = measure([sys.executable, "-m", "ltci.cli", *engine_args, str(src), str(ours)])
+        t_duck, m_duck, _ = measure([sys.executable, "-m", "bench.duckdb_reference", duck_args[0], str(src), str(theirs),
                                   *duck_args[1:]])
         agree = same(ours, theirs)
         failed |= not agree
         print(f"{title:<28}{rows:>11,}  {t_ours:>8.2f}s  {rows / t_ours:>12,.0f}  {m_ours:>6.0f}MB  |  "
               f"{t_duck:>6.2f}s  {rows / t_duck:>12,.0f}  {m_duck:>6.0f}MB   {'same results' if agree else 'RESULTS DIFFER'}")
-    return 1 if failed else 0
+    return failed
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ from ninja.security import django_auth
 
 from ltci.accounts.api import router as accounts_router
 from ltci.audit.api import router as audit_router
+from ltci.contributions.api import router as contributions_router
+from ltci.core.api import router as jobs_router
 from ltci.enrolment.api import router as enrolment_router
 from ltci.providers.api import router as providers_router
 from ltci.regions.api import router as regions_router
@@ -89,3 +91,5 @@ api.add_router("/", regions_router)
 api.add_router("/", providers_router)
 api.add_router("/", enrolment_router)
 api.add_router("/", audit_router)
+api.add_router("/", contributions_router)
+api.add_router("/", jobs_router)

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "ltci.audit",
     "ltci.providers",
     "ltci.enrolment",
+    "ltci.contributions",
+    "ltci.fund",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -108,7 +110,10 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work while a batch writes; IMMEDIATE avoids lock upgrades mid-transaction.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+        # A 64 MB page cache per connection (SQLite's default is 8 MB) for city-sized imports. Temporary
+        # tables (an import's bookkeeping) stay on disk: in memory they would grow with the file.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; "
+                        "PRAGMA cache_size=-65536;",
         "transaction_mode": "IMMEDIATE",
     }
 
@@ -162,6 +167,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
+UPLOAD_DIR = VAR_DIR / "uploads"  # imported files, kept with their job for the record
+# Imports and billing started from a page run in a thread of the serving process; tests run them inline.
+JOBS_IN_BACKGROUND = os.environ.get("LTCI_JOBS_BACKGROUND", "1") == "1"
+MAX_IMPORT_BYTES = int(os.environ.get("LTCI_MAX_IMPORT_MB", "1024")) * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

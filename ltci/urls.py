@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from ltci.accounts.views import LoginView
 from ltci.api import api
+from ltci.core import job_views
 from ltci.core import views as core_views
 
 admin.site.site_header = "长护险信息平台 · 基础数据管理"
@@ -19,6 +20,10 @@ urlpatterns = [
     path("regions/", include("ltci.regions.urls")),
     path("users/", include("ltci.accounts.urls")),
     path("audit/", include("ltci.audit.urls")),
+    path("contributions/", include("ltci.contributions.urls")),
+    path("jobs/<int:pk>/", job_views.job_detail, name="job_detail"),
+    path("jobs/<int:pk>/progress", job_views.job_progress, name="job_progress"),
+    path("jobs/<int:pk>/report.xlsx", job_views.job_report, name="job_report"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

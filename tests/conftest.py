@@ -9,6 +9,7 @@ from django.test import Client
 from ltci.accounts.models import User
 from ltci.accounts.roles import Role
 from ltci.accounts.services import create_user
+from ltci.core.models import Job, JobKind
 from ltci.enrolment.idcard import make_id_number
 from ltci.enrolment.models import Enrolment, GroupMembership, Person
 from ltci.providers.demo import credit_code
@@ -25,6 +26,7 @@ class RegionWorld:
     other_institution: Institution
     person: Person  # the insured user's own person
     other_person: Person  # another person of the same region
+    job: Job  # a finished import of the region
     users: dict[str, User] = field(default_factory=dict)
 
 
@@ -62,6 +64,7 @@ def build_region_world(code: str) -> RegionWorld:
         other_institution=make_institution(region, 2),
         person=make_person(region, 1, group="severe_disability"),
         other_person=make_person(region, 2, name="李建国", birth=date(1940, 7, 1), sex="M"),
+        job=Job.objects.create(kind=JobKind.ROSTER_IMPORT, region=region, title="roster.csv"),
     )
     for role in Role:
         extra = {}
@@ -72,6 +75,13 @@ def build_region_world(code: str) -> RegionWorld:
         world.users[role] = create_user(username=f"{code}-{role}", password=None, role=role, region=region,
                                         full_name="测试用户", **extra)
     return world
+
+
+@pytest.fixture(autouse=True)
+def _jobs_inline(settings, tmp_path):
+    """Imports and billing started from pages run in the test's thread; uploads go to a temporary folder."""
+    settings.JOBS_IN_BACKGROUND = False
+    settings.UPLOAD_DIR = tmp_path / "uploads"
 
 
 @pytest.fixture

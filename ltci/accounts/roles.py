@@ -37,6 +37,12 @@ PERSON_EXPORT = "person.export"
 AUDIT_VIEW = "audit.view"
 AUDIT_EXPORT = "audit.export"
 USER_VIEW = "user.view"
+PERSON_IMPORT = "person.import"  # roster imports
+CONTRIBUTION_VIEW = "contribution.view"  # bills, payments, arrears
+CONTRIBUTION_BILL = "contribution.bill"  # billing runs
+PAYMENT_RECORD = "payment.record"  # payments by hand and by file
+CONTRIBUTION_EXPORT = "contribution.export"
+JOB_VIEW = "job.view"  # imports and batch runs of the region, with their reports
 
 PERMISSION_LABELS = {
     REGION_VIEW: "查看统筹地区与政策版本",
@@ -48,23 +54,35 @@ PERMISSION_LABELS = {
     AUDIT_VIEW: "查询审计日志",
     AUDIT_EXPORT: "导出审计日志",
     USER_VIEW: "查看本地区账号",
+    PERSON_IMPORT: "导入参保名单",
+    CONTRIBUTION_VIEW: "查看缴费核定、缴费记录与欠费",
+    CONTRIBUTION_BILL: "执行缴费核定",
+    PAYMENT_RECORD: "登记和导入缴费记录",
+    CONTRIBUTION_EXPORT: "导出缴费与欠费名单",
+    JOB_VIEW: "查看导入与批处理任务",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.BUREAU_ADMIN: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_EXPORT, USER_VIEW}),
-    # Clerks register people and check identities at the counter: they need full numbers.
-    Role.CLERK: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, PERSON_CHANGE, PERSON_EXPORT}),
+    Role.BUREAU_ADMIN: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_EXPORT, USER_VIEW,
+                                  CONTRIBUTION_VIEW, CONTRIBUTION_EXPORT, JOB_VIEW}),
+    # Clerks register people and check identities at the counter: they need full numbers. They run
+    # the imports and billing and record payments.
+    Role.CLERK: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, PERSON_CHANGE, PERSON_EXPORT,
+                           PERSON_IMPORT, CONTRIBUTION_VIEW, CONTRIBUTION_BILL, PAYMENT_RECORD, CONTRIBUTION_EXPORT,
+                           JOB_VIEW}),
     # Assessors and experts reach people only through the tasks assigned to them (assessment app).
     Role.ASSESSOR: frozenset({REGION_VIEW}),
     Role.EXPERT: frozenset({REGION_VIEW}),
     Role.INSTITUTION_ADMIN: frozenset({REGION_VIEW, INSTITUTION_VIEW}),
     Role.CARER: frozenset({REGION_VIEW, INSTITUTION_VIEW}),
     # The insured and family see their own record, their own number included.
-    Role.INSURED: frozenset({REGION_VIEW, PERSON_VIEW, PERSON_VIEW_ID}),
+    Role.INSURED: frozenset({REGION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, CONTRIBUTION_VIEW}),
     # Auditors investigate: identities and the trail.
-    Role.AUDITOR: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, PERSON_EXPORT, AUDIT_VIEW, AUDIT_EXPORT}),
+    Role.AUDITOR: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, PERSON_EXPORT, AUDIT_VIEW,
+                             AUDIT_EXPORT, CONTRIBUTION_VIEW, CONTRIBUTION_EXPORT, JOB_VIEW}),
     # 财政/审计 read everything of the region, masked, and change nothing.
-    Role.SUPERVISOR: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_EXPORT}),
+    Role.SUPERVISOR: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_EXPORT, CONTRIBUTION_VIEW,
+                                CONTRIBUTION_EXPORT, JOB_VIEW}),
 }
 
 ROLE_REACH: dict[str, str] = {

@@ -16,6 +16,8 @@ class Action(models.TextChoices):
     VIEW_ID = "view_id", "查看身份证号"
     VIEW_HEALTH = "view_health", "查看健康信息"
     DENIED = "denied", "越权访问"
+    IMPORT = "import", "批量导入"
+    BATCH = "batch", "批量处理"
 
 
 class Outcome(models.TextChoices):

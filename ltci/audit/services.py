@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
 
-from .models import Action, AuditEvent, Outcome
+from .models import Action, Outcome
 from .recorder import record_export
 
 

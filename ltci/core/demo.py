@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 # Order matters: institutions before the users who work there, people before their accounts.
-DEMO_MODULES = ("ltci.providers.demo", "ltci.enrolment.demo", "ltci.accounts.demo")
+DEMO_MODULES = ("ltci.providers.demo", "ltci.enrolment.demo", "ltci.accounts.demo", "ltci.contributions.demo")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,9 @@ class NavItem:
 NAV = (
     NavItem("首页", "home", None),
     NavItem("参保人", "enrolment:person_list", roles.PERSON_VIEW),
+    NavItem("缴费核定", "contributions:billing", roles.CONTRIBUTION_BILL),
+    NavItem("缴费记录", "contributions:payment_list", roles.CONTRIBUTION_VIEW),
+    NavItem("欠费名单", "contributions:arrears", roles.CONTRIBUTION_VIEW),
     NavItem("定点机构", "providers:institution_list", roles.INSTITUTION_VIEW),
     NavItem("统筹地区与政策", "regions:region_list", roles.REGION_VIEW),
     NavItem("账号", "accounts:user_list", roles.USER_VIEW),

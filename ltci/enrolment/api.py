@@ -1,13 +1,18 @@
 from datetime import date
+from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from ninja import Router, Schema, Status
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from ltci.accounts.roles import PERSON_CHANGE, PERSON_EXPORT, PERSON_VIEW, PERSON_VIEW_ID
+from ltci.accounts.roles import PERSON_CHANGE, PERSON_EXPORT, PERSON_IMPORT, PERSON_VIEW, PERSON_VIEW_ID
 from ltci.accounts.scope import get_visible_or_404, require, visible
+from ltci.core.api import JobOut, job_out
+from ltci.core.uploads import start_import_from_request
 
-from . import services
+from . import roster, services
 from .models import Person
 
 router = Router(tags=["参保人"])
@@ -98,16 +103,19 @@ def _detail(p: Person) -> dict:
     }
 
 
-@router.get("/persons", response=list[PersonOut], summary="参保人名单（证件号码脱敏）")
+@router.get("/persons", response=list[PersonOut], summary="参保人名单（证件号码脱敏）；按证件号码、姓名或拼音首字母查找")
 @paginate
-def persons(request, q: str = "", district: str = ""):
+def persons(request, q: str = "", district: str = "", scheme: str = "", status: str = ""):
     require(request.user, PERSON_VIEW)
-    qs = visible(Person.objects.all(), request.user).order_by("id")
-    if q:
-        qs = qs.filter(name__contains=q)
-    if district:
-        qs = qs.filter(district=district)
-    return qs
+    return services.search(visible(Person.objects.all(), request.user).order_by("id"), q=q, district=district,
+                           scheme=scheme, status=status)
+
+
+@router.post("/imports/roster", response={202: JobOut}, summary="导入参保名单（Excel或CSV；strict=false 为宽松模式）")
+def import_roster(request, file: File[UploadedFile], strict: Form[bool] = True, dry_run: Form[bool] = False):
+    require(request.user, PERSON_IMPORT)
+    job = start_import_from_request(request, roster.start_import, file=file, strict=strict, dry_run=dry_run)
+    return Status(202, job_out(job))
 
 
 @router.post("/persons", response={201: PersonCreated}, summary="登记参保人")
@@ -118,12 +126,13 @@ def create_person(request, payload: PersonIn):
 
 
 @router.get("/persons/export", summary="导出参保人名单（Excel，证件号码脱敏）")
-def export(request, full_ids: bool = False):
+def export(request, full_ids: bool = False, q: str = "", district: str = "", scheme: str = "", status: str = ""):
     require(request.user, PERSON_EXPORT)
     if full_ids:
         require(request.user, PERSON_VIEW_ID)
-    data = services.export_persons(visible(Person.objects.order_by("id"), request.user),
-                                   full_ids=full_ids, region=request.user.region_id)
+    persons = services.search(visible(Person.objects.order_by("id"), request.user), q=q, district=district,
+                              scheme=scheme, status=status)
+    data = services.export_persons(persons, full_ids=full_ids, region=request.user.region_id)
     response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="persons.xlsx"'
     return response
@@ -148,3 +157,45 @@ def reveal_id_number(request, person_id: int):
     require(request.user, PERSON_VIEW_ID)
     p = get_visible_or_404(Person.objects.all(), request.user, pk=person_id)
     return {"id": p.pk, "id_number": services.reveal_id_number(p)}
+
+
+class EnrolIn(Schema):
+    scheme: str
+    category: str = ""
+    start: date
+    contribution_base: Decimal | None = None
+    pension: Decimal | None = None
+
+
+class EndIn(Schema):
+    end: date
+    reason: str
+
+
+class EnrolmentDetailOut(EnrolmentOut):
+    id: int
+    end_reason: str
+
+
+def _enrolment_out(e) -> dict:
+    return {"id": e.pk, "scheme": e.scheme, "category": e.category, "start": e.start, "end": e.end,
+            "status": e.status, "end_reason": e.end_reason}
+
+
+@router.post("/persons/{person_id}/enrolments", response={201: EnrolmentDetailOut},
+             summary="参保登记（每人在本统筹地区只能有一条有效登记）")
+def enrol(request, person_id: int, payload: EnrolIn):
+    require(request.user, PERSON_CHANGE)
+    person = get_visible_or_404(Person.objects.all(), request.user, pk=person_id)
+    return Status(201, _enrolment_out(services.enrol(person, **payload.dict())))
+
+
+@router.post("/persons/{person_id}/enrolments/end", response=EnrolmentDetailOut,
+             summary="终止有效的参保登记（死亡、迁出、退出基本医疗保险）")
+def end_enrolment(request, person_id: int, payload: EndIn):
+    require(request.user, PERSON_CHANGE)
+    person = get_visible_or_404(Person.objects.all(), request.user, pk=person_id)
+    current = person.enrolments.filter(status="active").first()
+    if current is None:
+        raise ValidationError({"status": "该参保人没有有效的参保登记"})
+    return _enrolment_out(services.end_enrolment(current, **payload.dict()))

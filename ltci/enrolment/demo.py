@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 from ltci.audit.models import Action
 from ltci.audit.recorder import record
 from ltci.policy.regions import Region, load_regions
 
 from .idcard import make_id_number
-from .models import Category, Enrolment, EnrolmentStatus, Group, GroupMembership, Person, Scheme
+from .models import Category, Enrolment, EnrolmentStatus, Group, GroupMembership, Person, Scheme, initials
 
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 GIVEN_MALE = "建国军华明伟强平东海志忠德福庆文杰勇斌林涛亮刚成荣新春宝山永富贵生祥顺兴昌"
@@ -36,6 +37,8 @@ class DemoPerson:
     start: date
     status: str
     end_reason: str = ""
+    base: Decimal | None = None  # monthly contribution base (employees not retired)
+    pension: Decimal | None = None  # retirees: last year's monthly pension
     groups: list[tuple[str, str]] = field(default_factory=list)  # (group, evidence)
 
 
@@ -83,18 +86,20 @@ def generate_people(region: Region, n: int, rng, today: date) -> list[DemoPerson
         category = _category(rng, age) if scheme == Scheme.EMPLOYEE else ""
         joined_late = rng.random() < 0.15
         start = first_day + timedelta(days=rng.randint(30, 700)) if joined_late else first_day
-        start = min(start, today)
+        start = max(min(start, today), birth)  # nobody is insured before birth
         roll = rng.random()
         status, reason = (EnrolmentStatus.ACTIVE, "")
         if roll < 0.02 and age >= 70:
             status, reason = EnrolmentStatus.ENDED, "death"
         elif roll < 0.04:
-            status, reason = EnrolmentStatus.SUSPENDED, "left_medical_scheme"
+            status, reason = EnrolmentStatus.SUSPENDED, ""
         person = DemoPerson(
             id_number=number, name=_name(rng, sex), sex=sex, birth_date=birth, district=district,
             phone=f"1{rng.choice('3456789')}{rng.randint(0, 999_999_999):09d}",
             address=f"{district}{rng.choice(ROADS)}{rng.randint(1, 299)}号{rng.randint(1, 30)}栋{rng.randint(101, 1806)}室",
             scheme=scheme, category=category, start=start, status=status, end_reason=reason,
+            base=Decimal(rng.randrange(3200, 20000, 50)) if category and category != Category.RETIRED else None,
+            pension=Decimal(rng.randrange(1800, 8000, 10)) if category == Category.RETIRED else None,
         )
         _assign_groups(person, region, age, rng)
         people.append(person)
@@ -134,14 +139,15 @@ def build(options, rng) -> dict[str, int]:
     # Bulk inserts skip per-row signals: the whole batch is one audit event below.
     Person.objects.bulk_create(
         [Person(region_id=region.code, id_number=p.id_number, name=p.name, sex=p.sex, birth_date=p.birth_date,
-                phone=p.phone, district=p.district, address=p.address) for p in new],
+                phone=p.phone, district=p.district, address=p.address, name_initials=initials(p.name)) for p in new],
         batch_size=1000,
     )
     ids = dict(Person.objects.filter(region_id=region.code, id_number__in=[p.id_number for p in new])
                .values_list("id_number", "id"))
     Enrolment.objects.bulk_create(
         [Enrolment(region_id=region.code, person_id=ids[p.id_number], scheme=p.scheme, category=p.category,
-                   start=p.start, status=p.status, end_reason=p.end_reason,
+                   start=p.start, status=p.status, end_reason=p.end_reason, contribution_base=p.base,
+                   pension=p.pension,
                    end=today - timedelta(days=rng.randint(1, 300)) if p.status == EnrolmentStatus.ENDED else None)
          for p in new],
         batch_size=1000,

@@ -1,6 +1,9 @@
 """The register of insured people: a person, their enrolments, and their group memberships."""
 
+from functools import lru_cache
+
 from django.db import models
+from pypinyin import Style, lazy_pinyin
 
 from ltci.audit.masking import mask_id
 from ltci.audit.signals import AuditedModel
@@ -35,6 +38,12 @@ class EnrolmentStatus(models.TextChoices):
     ENDED = "ended", "终止"
 
 
+class EndReason(models.TextChoices):
+    DEATH = "death", "死亡"
+    MOVED_OUT = "moved_out", "迁出本统筹地区"
+    LEFT_SCHEME = "left_scheme", "退出基本医疗保险"
+
+
 class Group(models.TextChoices):
     MEDICAL_AID = "medical_aid", "医疗救助对象"
     SEVERE_DISABILITY = "severe_disability", "重度残疾人"
@@ -49,6 +58,20 @@ class Group(models.TextChoices):
 HEALTH_GROUPS = frozenset({Group.SEVERE_DISABILITY, Group.WORK_INJURY_CARE})
 
 
+def initials(name: str) -> str:
+    """Pinyin initials for search: 王秀英 → wxy (letters and digits kept as they are).
+
+    Character by character, each looked up once: a city's roster has millions of names but a few
+    thousand characters, and pypinyin's lookup is the slow part of an import.
+    """
+    return "".join(_initial(c) for c in (name or "")).lower()[:64]
+
+
+@lru_cache(maxsize=50_000)
+def _initial(char: str) -> str:
+    return "".join(p[:1] for p in lazy_pinyin(char, style=Style.FIRST_LETTER, errors="default"))
+
+
 class Person(AuditedModel, models.Model):
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="persons",
                                verbose_name="统筹地区")
@@ -60,18 +83,20 @@ class Person(AuditedModel, models.Model):
     phone = models.CharField("联系电话", max_length=20, blank=True)
     district = models.CharField("区县/街道", max_length=64, blank=True)
     address = models.CharField("居住地址", max_length=200, blank=True)
+    name_initials = models.CharField("姓名拼音首字母", max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     audit_masked_fields = ("id_number",)
-    audit_ignored_fields = ("created_at",)
+    audit_ignored_fields = ("created_at", "name_initials")
 
     class Meta:
         verbose_name = "参保人"
         verbose_name_plural = "参保人"
-        ordering = ["region", "id"]
+        ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["region", "id_number"], name="person_unique_id_in_region"),
         ]
+        indexes = [models.Index(fields=["region", "name"])]
 
     class Scope:
         region = "region"
@@ -83,6 +108,10 @@ class Person(AuditedModel, models.Model):
     @property
     def masked_id(self) -> str:
         return mask_id(self.id_number)
+
+    def save(self, *args, **kwargs):
+        self.name_initials = initials(self.name)
+        super().save(*args, **kwargs)
 
     def age_on(self, day) -> int:
         return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
@@ -96,12 +125,18 @@ class Enrolment(AuditedModel, models.Model):
     start = models.DateField("参保日期")
     end = models.DateField("终止日期", null=True, blank=True)
     status = models.CharField("状态", max_length=16, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ACTIVE)
-    end_reason = models.CharField("终止原因", max_length=32, blank=True)
+    end_reason = models.CharField("终止原因", max_length=32, choices=EndReason.choices, blank=True)
+    # Rate-based regions (Nanning) bill from these: the monthly medical contribution base, and for
+    # retirees last year's monthly pension. Yuan with fen.
+    contribution_base = models.DecimalField("缴费基数", max_digits=12, decimal_places=2, null=True, blank=True)
+    pension = models.DecimalField("上年度月养老金", max_digits=12, decimal_places=2, null=True, blank=True)
 
     class Meta:
         verbose_name = "参保登记"
         verbose_name_plural = "参保登记"
-        ordering = ["person", "-start"]
+        ordering = ["person_id", "-start"]
+        # Batches walk a region's people in id order (billing, rosters): this index serves them.
+        indexes = [models.Index(fields=["region", "person"])]
         constraints = [
             # One person, one active LTCI enrolment in a region.
             models.UniqueConstraint(fields=["person"], condition=models.Q(status="active"),
@@ -130,7 +165,8 @@ class GroupMembership(AuditedModel, models.Model):
     class Meta:
         verbose_name = "特殊人员身份"
         verbose_name_plural = "特殊人员身份"
-        ordering = ["person", "group"]
+        ordering = ["person_id", "group"]
+        indexes = [models.Index(fields=["region", "person"])]
 
     class Scope:
         region = "region"

@@ -8,18 +8,19 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from openpyxl import Workbook
 
 from ltci.audit.masking import mask_id
 from ltci.audit.recorder import record_export, record_view
 
 from .idcard import InvalidIdNumber, parse_id_number
-from .models import Person
+from .models import EndReason, Enrolment, EnrolmentStatus, Person, Scheme
 
 _PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
 
 
-def _check_phone(phone: str) -> str:
+def check_phone(phone: str) -> str:
     phone = (phone or "").strip().replace(" ", "")
     if phone and not _PHONE.match(phone):
         raise ValidationError({"phone": "联系电话应为11位手机号或带区号的固定电话"})
@@ -46,7 +47,7 @@ def register_person(*, region, id_number: str, name: str, sex: str | None = None
         raise ValidationError({"id_number": "该证件号码已在本统筹地区登记"})
     person = Person(
         region=region, id_number=parsed.number, name=name, sex=parsed.sex, birth_date=parsed.birth_date,
-        phone=_check_phone(phone), district=district.strip(), address=address.strip(),
+        phone=check_phone(phone), district=district.strip(), address=address.strip(),
     )
     person.full_clean()
     person.save()
@@ -60,7 +61,7 @@ def update_contact(person: Person, **fields) -> Person:
     if unknown:
         raise ValidationError({sorted(unknown)[0]: "此字段不能在此修改"})
     if "phone" in fields:
-        fields["phone"] = _check_phone(fields["phone"])
+        fields["phone"] = check_phone(fields["phone"])
     for name, value in fields.items():
         setattr(person, name, (value or "").strip())
     person.full_clean()
@@ -104,3 +105,66 @@ def export_persons(queryset, *, full_ids: bool = False, region: str | None = Non
     wb.save(out)
     record_export("enrolment.person", rows, region=region, full_ids=full_ids)
     return out.getvalue()
+
+
+_ID_LIKE = re.compile(r"^[0-9A-Za-z]{6,18}$")
+
+
+def search(queryset, *, q: str = "", district: str = "", scheme: str = "", status: str = ""):
+    """People by ID number (whole or its beginning), name, or pinyin initials (wxy for 王秀英)."""
+    q = (q or "").strip()
+    if q:
+        if _ID_LIKE.match(q) and any(c.isdigit() for c in q):
+            queryset = queryset.filter(id_number__startswith=q.upper())
+        elif q.isascii() and q.isalpha():
+            queryset = queryset.filter(name_initials__startswith=q.lower())
+        else:
+            queryset = queryset.filter(name__contains=q)
+    if district:
+        queryset = queryset.filter(district=district)
+    if scheme or status:
+        enrolments = Enrolment.objects.all()
+        if scheme:
+            enrolments = enrolments.filter(scheme=scheme)
+        if status:
+            enrolments = enrolments.filter(status=status)
+        queryset = queryset.filter(pk__in=enrolments.values("person_id"))
+    return queryset
+
+
+@transaction.atomic
+def enrol(person: Person, *, scheme: str, category: str = "", start: date, contribution_base=None,
+          pension=None) -> Enrolment:
+    """A new LTCI enrolment; a person has at most one active enrolment in a region."""
+    current = person.enrolments.filter(status=EnrolmentStatus.ACTIVE).first()
+    if current is not None:
+        raise ValidationError({"start": f"该参保人已有有效的参保登记（{current.get_scheme_display()}，"
+                                        f"{current.start:%Y-%m-%d} 起），须先终止"})
+    last = person.enrolments.exclude(end__isnull=True).order_by("-end").first()
+    if last is not None and start <= last.end:
+        raise ValidationError({"start": f"参保日期须晚于上次参保终止日期 {last.end:%Y-%m-%d}"})
+    if start < person.birth_date or start > timezone.localdate():
+        raise ValidationError({"start": "参保日期不能早于出生日期或晚于今天"})
+    if scheme == Scheme.EMPLOYEE and not category:
+        raise ValidationError({"category": "职工医保参保人须填写人员类别"})
+    if scheme == Scheme.RESIDENT:
+        category = ""
+    enrolment = Enrolment(region_id=person.region_id, person=person, scheme=scheme, category=category, start=start,
+                          contribution_base=contribution_base, pension=pension)
+    enrolment.full_clean()
+    enrolment.save()
+    return enrolment
+
+
+@transaction.atomic
+def end_enrolment(enrolment: Enrolment, *, end: date, reason: str) -> Enrolment:
+    """Ends an active enrolment on a date for a reason (death, moving out, leaving the medical scheme)."""
+    if enrolment.status != EnrolmentStatus.ACTIVE:
+        raise ValidationError({"status": "只能终止有效的参保登记"})
+    if reason not in EndReason.values:
+        raise ValidationError({"reason": "终止原因应为死亡、迁出本统筹地区或退出基本医疗保险"})
+    if end < enrolment.start or end > timezone.localdate():
+        raise ValidationError({"end": "终止日期不能早于参保日期或晚于今天"})
+    enrolment.status, enrolment.end, enrolment.end_reason = EnrolmentStatus.ENDED, end, reason
+    enrolment.save(update_fields=["status", "end", "end_reason"])
+    return enrolment

@@ -6,6 +6,8 @@ app_name = "enrolment"
 urlpatterns = [
     path("", views.person_list, name="person_list"),
     path("export.xlsx", views.export, name="person_export"),
+    path("import/", views.roster_import, name="roster_import"),
+    path("import/template.xlsx", views.roster_template, name="roster_template"),
     path("<int:pk>/", views.person_detail, name="person_detail"),
     path("<int:pk>/id-number", views.reveal_id_number, name="person_reveal_id"),
 ]

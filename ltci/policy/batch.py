@@ -9,6 +9,8 @@ rules are the very functions of the scalar path, run on column expressions (see 
 from __future__ import annotations
 
 import calendar
+import codecs
+import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -19,19 +21,21 @@ import polars as pl
 from .algebra import Columns, PolarsAlgebra
 from .days import eligible_days
 from .errors import PolicyError
-from .inputs import CATEGORIES, GROUPS, SCHEMES
+from .inputs import GROUPS, INT_BOUNDS, group_names
+from .money import MAX_FEN, yuan
 from .policies import policy_on
 from .regions import PARAMS_DIR
 from .results import PAYERS
 from .rules import contribution_of, mode_of
+from .rules.contribution import age_needed
 from .rules.eligibility import qualifying_grades
 
 ALG = PolarsAlgebra()
 AMOUNT_COLUMNS = ("base", "pension", "cost", "items_cost")
-INT_COLUMNS = ("age", "days", "visits", "family_days", "suspended_days")
 DATE_COLUMNS = ("birth_date", "care_from", "care_to", "death_day")
 ALIASES = {"from": "care_from", "to": "care_to"}
 MAX_REPORTED = 50
+MAX_YUAN = yuan(MAX_FEN)
 
 
 @dataclass(frozen=True)
@@ -62,29 +66,73 @@ def read_frame(path: Path) -> pl.LazyFrame:
     if suffix == ".parquet":
         return pl.scan_parquet(path)
     if suffix == ".csv":
-        return pl.scan_csv(path, infer_schema=False)  # all strings: typed and checked below
+        if _is_utf8(path):
+            return pl.scan_csv(path, infer_schema=False)  # all strings: typed and checked below
+        # Chinese Excel saves CSV as GB18030 (GBK): such a file is re-encoded, in memory.
+        try:
+            text = path.read_bytes().decode("gb18030")
+        except UnicodeDecodeError:
+            raise PolicyError("the CSV file is neither UTF-8 nor GB18030 text", "input") from None
+        return pl.read_csv(io.BytesIO(text.encode("utf-8")), infer_schema=False).lazy()
     raise PolicyError("expected a .parquet or .csv file", "input")
 
 
-def _fen(name: str, dtype) -> tuple[pl.Expr, pl.Expr]:
-    """(amount in fen, invalid flag) for a column of any numeric or text type."""
-    col = pl.col(name)
+def _is_utf8(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as fh:
+        try:
+            while chunk := fh.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _fen(col: pl.Expr, dtype) -> pl.Expr:
+    """An amount column of any numeric or text type as integer fen; null where the value is not an
+    amount of yuan with at most two decimals from 0 to MAX_FEN (so that int64 cannot overflow)."""
     if isinstance(dtype, pl.Decimal):
-        scaled = col * 100
-        return scaled.cast(pl.Int64, strict=False), (scaled != scaled.cast(pl.Int64, strict=False)) | (col < 0)
-    if dtype.is_integer():
-        return col.cast(pl.Int64) * 100, col < 0
-    if dtype.is_float():
-        fen = (col * 100).round(0)
-        return fen.cast(pl.Int64, strict=False), ((col * 100 - fen).abs() > 1e-6) | (col < 0) | ~col.is_finite()
-    if dtype == pl.String:
-        text = col.str.strip_chars()
-        parts = text.str.extract_groups(r"^(\d{1,13})(?:\.(\d{1,2}))?$")
+        scaled = pl.when((col >= 0) & (col <= MAX_YUAN)).then(col * 100)
+        fen = scaled.cast(pl.Int64, strict=False)
+        fen = pl.when(fen == scaled).then(fen)
+    elif dtype.is_integer():
+        fen = pl.when((col >= 0) & (col <= MAX_FEN // 100)).then(col.cast(pl.Int64, strict=False) * 100)
+    elif dtype.is_float() or dtype == pl.String:
+        # A float as its shortest text, which is what the scalar path reads too (money.to_decimal).
+        text = col.cast(pl.String).str.strip_chars()
+        parts = text.str.extract_groups(r"^(\d{1,11})(?:\.(\d{1,2}))?$")
         whole = parts.struct.field("1").cast(pl.Int64, strict=False)
         frac = parts.struct.field("2").str.pad_end(2, "0").cast(pl.Int64, strict=False).fill_null(0)
         fen = whole * 100 + frac
-        return fen, text.is_not_null() & whole.is_null()
-    return pl.lit(None, pl.Int64), col.is_not_null()
+    else:
+        return pl.lit(None, pl.Int64)
+    return pl.when(fen <= MAX_FEN).then(fen)
+
+
+def _whole(col: pl.Expr, dtype, maximum: int) -> pl.Expr:
+    """A whole-number column as Int64; null where not a whole number from 0 to `maximum` (a float
+    10.7 is not truncated to 10: it is refused)."""
+    if dtype == pl.String:
+        value = col.str.strip_chars().cast(pl.Int64, strict=False)
+    elif dtype.is_integer() or dtype.is_float() or isinstance(dtype, pl.Decimal):
+        value = col.cast(pl.Int64, strict=False)
+        if not dtype.is_integer():
+            value = pl.when(value == col).then(value)
+    else:
+        return pl.lit(None, pl.Int64)
+    return pl.when(value.is_between(0, maximum)).then(value)
+
+
+def _day(col: pl.Expr, dtype) -> pl.Expr:
+    """A date column; a datetime is taken only at midnight (a time of day is not a date)."""
+    if dtype == pl.String:
+        return col.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+    if dtype == pl.Date:
+        return col
+    if isinstance(dtype, pl.Datetime):
+        return pl.when(col == col.dt.truncate("1d")).then(col.cast(pl.Date))
+    return pl.lit(None, pl.Date)
 
 
 def _typed(frame: pl.LazyFrame, wanted: set[str]) -> tuple[pl.LazyFrame, list[tuple[str, str]]]:
@@ -97,36 +145,31 @@ def _typed(frame: pl.LazyFrame, wanted: set[str]) -> tuple[pl.LazyFrame, list[tu
     for name, dtype in schema.items():
         if name not in wanted:
             continue
+        col = pl.col(name)
         if name in AMOUNT_COLUMNS:
-            value, bad = _fen(name, dtype)
-            exprs += [value.alias(name), bad.fill_null(False).alias(f"__bad_{name}")]
-            flags.append((name, "an amount of yuan with at most two decimals, not negative"))
-        elif name in INT_COLUMNS:
-            value = pl.col(name).cast(pl.Int64, strict=False)
-            exprs += [value.alias(name),
-                      ((pl.col(name).is_not_null() & value.is_null()) | (value < 0)).fill_null(False)
-                      .alias(f"__bad_{name}")]
-            flags.append((name, "a whole number, not negative"))
+            value, what = _fen(col, dtype), f"an amount of yuan with at most two decimals, from 0 to {MAX_YUAN:,}"
+        elif name in INT_BOUNDS:
+            value, what = _whole(col, dtype, INT_BOUNDS[name]), f"a whole number from 0 to {INT_BOUNDS[name]}"
         elif name in DATE_COLUMNS:
-            value = pl.col(name).str.to_date("%Y-%m-%d", strict=False) if dtype == pl.String \
-                else pl.col(name).cast(pl.Date, strict=False)
-            exprs += [value.alias(name), (pl.col(name).is_not_null() & value.is_null()).alias(f"__bad_{name}")]
-            flags.append((name, "a date YYYY-MM-DD"))
+            value, what = _day(col, dtype), "a date YYYY-MM-DD (without a time of day)"
         elif name == "groups":
             if dtype == pl.String:
-                value = pl.col(name).fill_null("").str.split(";").list.eval(
+                value = col.fill_null("").str.split(";").list.eval(
                     pl.element().str.strip_chars().filter(pl.element() != ""))
             else:
-                value = pl.col(name).fill_null([]).cast(pl.List(pl.String))
+                value = col.fill_null([]).cast(pl.List(pl.String))
             exprs.append(value.alias(name))
+            continue
         elif name == "carer_trained":
-            value = pl.col(name).str.to_lowercase().replace_strict(
+            value = col.str.strip_chars().str.to_lowercase().replace_strict(
                 {"true": True, "false": False, "1": True, "0": False}, default=None, return_dtype=pl.Boolean) \
-                if dtype == pl.String else pl.col(name).cast(pl.Boolean, strict=False)
-            exprs += [value.alias(name), (pl.col(name).is_not_null() & value.is_null()).alias(f"__bad_{name}")]
-            flags.append((name, "true or false"))
+                if dtype == pl.String else col.cast(pl.Boolean, strict=False)
+            what = "true or false"
         else:
-            exprs.append(pl.col(name))
+            exprs.append(col)
+            continue
+        exprs += [value.alias(name), (col.is_not_null() & value.is_null()).alias(f"__bad_{name}")]
+        flags.append((name, what))
     return frame.select(exprs), flags
 
 
@@ -137,33 +180,65 @@ def _require_columns(frame: pl.LazyFrame, names) -> None:
             raise PolicyError("a column the rules need is missing from the input", name)
 
 
-def _collect_errors(frame: pl.LazyFrame, checks: list[tuple[pl.Expr, str, str]]) -> None:
-    """Run every (bad-row condition, field, message) check in one pass; raise BatchError if any hit."""
-    if not checks:
-        return
-    flags = frame.select(pl.col("__row"), *[c.fill_null(True).alias(f"__c{i}") for i, (c, _, _) in enumerate(checks)])
-    flags = flags.filter(pl.any_horizontal(pl.all().exclude("__row"))).collect(engine="streaming")
-    if flags.height == 0:
-        return
+def _flagged(frame: pl.LazyFrame, checks: list) -> pl.DataFrame:
+    """The rows failing any check, in one streaming pass: `__row` and a flag `__c<i>` per check."""
+    flags = frame.select(pl.col("__row"), *[c.fill_null(False).alias(f"__c{i}") for i, (c, _, _) in enumerate(checks)])
+    return flags.filter(pl.any_horizontal(pl.all().exclude("__row"))).collect(engine="streaming")
+
+
+def _collect_errors(frame: pl.LazyFrame, checks: list[tuple[pl.Expr, str, str]], one_row_per: str) -> None:
+    """Run every (bad-row condition, field, message) check; raise BatchError if any hit.
+
+    A check is written null-safe and guarded so that one bad value reports once, under its own field:
+    a null condition counts as passed. A person_id on an earlier row is a bad row too; ids that only
+    grow, as exports sorted by id come, are unique, so the pass notes where their order breaks and
+    only then are the ids hashed to find duplicates (a cost in time and memory most files are spared).
+    """
+    ids = pl.col("person_id")
+    found = _flagged(frame, checks + [(ids.is_null() | (ids <= ids.shift(1)), "", "")])
+    if found[f"__c{len(checks)}"].any():
+        checks = checks + [(ids.is_not_null() & ~ids.is_first_distinct(), "person_id",
+                            f"already on an earlier row: {one_row_per}")]
+        found = _flagged(frame, checks)
     errors = []
     count = 0
     for i, (_, field, message) in enumerate(checks):
-        rows = flags.filter(pl.col(f"__c{i}"))["__row"]
+        rows = found.filter(pl.col(f"__c{i}"))["__row"]
         count += rows.len()
         errors += [RowError(int(r), field, message) for r in rows.head(MAX_REPORTED)]
-    errors.sort(key=lambda e: e.row)
-    raise BatchError(errors[:MAX_REPORTED], count)
+    if count:
+        errors.sort(key=lambda e: e.row)
+        raise BatchError(errors[:MAX_REPORTED], count)
 
 
-def _type_checks(flags) -> list:
-    return [(pl.col(f"__bad_{name}"), name, f"expected {what}") for name, what in flags]
+def _not_in(name: str, values) -> pl.Expr:
+    """Missing, or not one of `values`."""
+    return pl.col(name).is_null() | ~pl.col(name).is_in(list(values))
+
+
+def _ok(name: str, columns) -> pl.Expr:
+    """The column's value was well typed (or absent): a check of its meaning may then speak."""
+    return ~pl.col(f"__bad_{name}") if f"__bad_{name}" in columns else pl.lit(True)
+
+
+def _common_checks(frame: pl.LazyFrame, flags, columns) -> list:
+    checks = [(pl.col(f"__bad_{name}"), name, f"expected {what}") for name, what in flags]
+    checks.append((pl.col("person_id").is_null(), "person_id", "required"))
+    if "groups" in columns:  # checked whenever given, whether this question reads groups or not
+        checks += _group_checks(frame)
+    return checks
 
 
 def _group_checks(frame: pl.LazyFrame) -> list:
-    if "groups" not in frame.collect_schema():
+    """Every group known, none null. A pass over the distinct values usually shows that they all are
+    and spares the per-row check, which measured slower than that pass (a list column, row by row)."""
+    groups = pl.col("groups")
+    seen = frame.select(groups.explode().drop_nulls().unique().implode().alias("names"),
+                        (groups.list.len().sum() - groups.explode().count()).alias("nulls")).collect(engine="streaming")
+    if seen["nulls"][0] == 0 and set(seen["names"][0]) <= set(GROUPS):
         return []
-    unknown = pl.col("groups").list.eval(~pl.element().is_in(list(GROUPS))).list.any()
-    return [(unknown, "groups", f"a group is not one of {', '.join(GROUPS)}")]
+    bad = groups.list.eval(pl.element().is_null() | ~pl.element().is_in(list(GROUPS))).list.any()
+    return [(bad, "groups", f"a group is missing or not one of {', '.join(GROUPS)}")]
 
 
 def _age(on: date) -> pl.Expr:
@@ -186,45 +261,40 @@ def contribution_frame(frame: pl.LazyFrame, region: str, on: date, params_dir: P
     if rule.__name__ == "none":
         rule(section, None, ALG)
     _require_columns(frame, ("person_id", "scheme"))
-    subsidies = section.list("subsidies")
-    wanted = {"person_id", "scheme"}
-    if any("groups" in sub for sub in subsidies):
-        wanted.add("groups")
-    if any("min_age" in sub for sub in subsidies):
-        wanted |= {"age", "birth_date"}
-    if "categories" in section:
-        wanted |= {"category"} | {s.text("base") for s in section.sections("categories").values()}
-    frame, flags = _typed(frame, wanted)
     schemes, _ = section.values("schemes")
-    checks = _type_checks(flags) + _group_checks(frame) + [
-        (~pl.col("scheme").is_in(schemes), "scheme", f"{policy.region.name}长护险只覆盖：{', '.join(schemes)}"),
-    ]
-    columns = set(frame.collect_schema())
-    if "categories" in section:
-        categories = section.sections("categories")
+    # The schemes an age subsidy can apply to: only their rows need an age (or birth date).
+    age_schemes = [s for s in schemes if age_needed(section, s)]
+    wanted = {"person_id", "scheme", "groups"}
+    if age_schemes:
+        wanted |= {"age", "birth_date"}
+    categories = section.sections("categories") if "categories" in section else {}
+    bases = {cat: cat_section.text("base") for cat, cat_section in categories.items()}
+    if categories:
         _require_columns(frame, ("category",))
-        checks.append((~pl.col("category").is_in(list(categories)), "category",
-                       f"expected one of {', '.join(categories)}"))
-        for cat, cat_section in categories.items():
-            base = cat_section.text("base")
-            _require_columns(frame, (base,))
-            checks.append(((pl.col("category") == cat) & pl.col(base).is_null(), base,
+        wanted |= {"category", *bases.values()}
+    frame, flags = _typed(frame, wanted)
+    columns = set(frame.collect_schema())
+    missing = {"category": pl.lit(None, pl.String), "base": pl.lit(None, pl.Int64), "pension": pl.lit(None, pl.Int64),
+               "groups": pl.lit([], pl.List(pl.String)), "age": pl.lit(None, pl.Int64)}
+    frame = frame.with_columns(v.alias(k) for k, v in missing.items() if k not in columns)
+
+    checks = _common_checks(frame, flags, columns) + [
+        (_not_in("scheme", schemes), "scheme", f"{policy.region.name}长护险只覆盖：{', '.join(schemes)}"),
+    ]
+    if categories:
+        checks.append((_not_in("category", categories), "category", f"expected one of {', '.join(categories)}"))
+        for cat, base in bases.items():
+            checks.append(((pl.col("category") == cat) & pl.col(base).is_null() & _ok(base, columns), base,
                            f"{cat} contributions are computed from {base}; it is missing"))
-    else:
-        for name in ("category", "base", "pension"):
-            if name not in columns:
-                frame = frame.with_columns(pl.lit(None, pl.Int64 if name != "category" else pl.String).alias(name))
-    if "groups" not in columns:
-        frame = frame.with_columns(pl.lit([], pl.List(pl.String)).alias("groups"))
-    if "age" in wanted:
-        if "birth_date" in columns:
-            frame = frame.with_columns(_age(on).alias("age"))
-        else:
-            _require_columns(frame, ("age",))
-        checks.append((pl.col("age").is_null(), "age", "needed for the age subsidy; give age or birth_date"))
-    elif "age" not in columns:
-        frame = frame.with_columns(pl.lit(None, pl.Int64).alias("age"))
-    _collect_errors(frame, checks)
+    if age_schemes:
+        if "birth_date" in columns:  # the birth date first, as the scalar path; the age where it is null
+            born = _age(on)
+            frame = frame.with_columns(pl.coalesce(born, pl.col("age")).alias("age"))
+            checks.append((~born.is_between(0, INT_BOUNDS["age"]), "birth_date",
+                           f"gives an age outside 0 to {INT_BOUNDS['age']} on {on}"))
+        checks.append((pl.col("scheme").is_in(age_schemes) & pl.col("age").is_null() & _ok("age", columns)
+                       & _ok("birth_date", columns), "age", "needed for the age subsidy; give age or birth_date"))
+    _collect_errors(frame, checks, "one contribution per person")
     amounts, _ = rule(section, Columns(), ALG)
     fen = {p: amounts.get(p, 0) for p in PAYERS}
     total = sum((ALG._expr(v) for v in fen.values()), pl.lit(0))
@@ -245,10 +315,8 @@ def benefit_frame(frame: pl.LazyFrame, region: str, month: date, params_dir: Pat
     _require_columns(frame, ("person_id", "grade", "mode"))
     modes = policy.params.section("benefit").sections("modes")
     rules = {name: mode_of(policy, name) for name in modes}
-    wanted = {"person_id", "grade", "mode", "care_from", "care_to", "suspended_days", "death_day", "days",
+    wanted = {"person_id", "grade", "mode", "groups", "care_from", "care_to", "suspended_days", "death_day", "days",
               "family_days"} | {need for section, rule in rules.values() for need in rule.needs(section)}
-    if any("bonus_groups" in section for section, _ in rules.values()):
-        wanted.add("groups")
     frame, flags = _typed(frame, wanted)
     columns = set(frame.collect_schema())
     defaults = {"groups": pl.lit([], pl.List(pl.String)), "care_from": pl.lit(first), "care_to": pl.lit(last),
@@ -261,19 +329,30 @@ def benefit_frame(frame: pl.LazyFrame, region: str, month: date, params_dir: Pat
         pl.col("suspended_days").fill_null(0))
 
     grades, _ = qualifying_grades(policy.params.section("eligibility"))
-    checks = _type_checks(flags) + _group_checks(frame) + [
-        (~pl.col("mode").is_in(list(modes)), "mode", f"{policy.region.name}可选的护理方式：{', '.join(modes)}"),
-        (~pl.col("grade").is_in(grades), "grade", f"{policy.region.name}享受待遇的等级：{', '.join(grades)}"),
-        ((pl.col("care_from") < first) | (pl.col("care_from") > last), "care_from", f"not in {first:%Y-%m}"),
-        ((pl.col("care_to") < first) | (pl.col("care_to") > last), "care_to", f"not in {first:%Y-%m}"),
-        (pl.col("care_to") < pl.col("care_from"), "care_to", "the care period ends before it starts"),
+    start, end, death = pl.col("care_from"), pl.col("care_to"), pl.col("death_day")
+    up_to_death = (pl.min_horizontal(end, death) - start).dt.total_days() + 1  # min_horizontal skips a null death
+    checks = _common_checks(frame, flags, columns) + [
+        (_not_in("mode", modes), "mode", f"{policy.region.name}可选的护理方式：{', '.join(modes)}"),
+        (_not_in("grade", grades), "grade", f"{policy.region.name}享受待遇的等级：{', '.join(grades)}"),
+        (~start.is_between(first, last), "care_from", f"not in {first:%Y-%m}"),
+        (~end.is_between(first, last), "care_to", f"not in {first:%Y-%m}"),
+        (start.is_between(first, last) & end.is_between(first, last) & (end < start), "care_to",
+         "the care period ends before it starts"),
+        (death < start, "death_day", "the day of death is before the care period starts"),
+        ((end >= start) & ~(death < start).fill_null(False) & (pl.col("suspended_days") > up_to_death),
+         "suspended_days", "more than the days of the care period (up to the day of death)"),
     ]
     for name, (section, rule) in rules.items():
+        is_mode = pl.col("mode") == name
         for need in rule.needs(section):
-            checks.append(((pl.col("mode") == name) & pl.col(need).is_null(), need, f"mode {name} needs it"))
-    _collect_errors(frame, checks)
+            checks.append((is_mode & pl.col(need).is_null() & _ok(need, columns), need, f"mode {name} needs it"))
+        if "required_groups" in section:
+            required, clause = section.values("required_groups")
+            checks.append((is_mode & ~ALG.has_any(pl.col("groups"), required), "groups",
+                           f"mode {name} is only for {group_names(required)} ({policy.cite(clause)})"))
+    _collect_errors(frame, checks, "one person-month per person (P4: the fund never pays twice for a day)")
 
-    days = eligible_days(pl.col("care_from"), pl.col("care_to"), pl.col("suspended_days"), pl.col("death_day"), ALG)
+    days = eligible_days(start, end, pl.col("suspended_days"), death, ALG)
     frame = frame.with_columns(days.cast(pl.Int64).alias("eligible_days")).with_columns(
         pl.lit(dim, pl.Int64).alias("days_in_month"),
         pl.col("days").fill_null(pl.col("eligible_days")),

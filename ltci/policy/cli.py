@@ -90,12 +90,14 @@ def _scenario(args) -> int:
 
 
 def _batch(args) -> int:
+    import polars as pl
+
     from . import batch
 
     started = time.perf_counter()
     print(f"reading and checking {args.input} ...", file=sys.stderr)
-    frame = batch.read_frame(args.input)
     try:
+        frame = batch.read_frame(args.input)
         if args.action == "contribution":
             result = batch.contribution_frame(frame, args.region, args.on)
         else:
@@ -104,6 +106,10 @@ def _batch(args) -> int:
         rows = batch.write_parquet(result, args.output)
     except batch.BatchError as exc:
         print(f"error: {exc}\nnothing was written.", file=sys.stderr)
+        return 2
+    except pl.exceptions.PolarsError as exc:  # unreadable input: empty, ragged or corrupt file
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"error: input: {reason}\nnothing was written.", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -115,7 +121,7 @@ def _batch(args) -> int:
 
 
 def _policy_show(args) -> int:
-    from .policies import policy_on
+    from .policies import PLATFORM_RULE, policy_on
 
     on = args.on or date.today()
     policy = policy_on(args.region, on, PARAMS_DIR)
@@ -123,6 +129,8 @@ def _policy_show(args) -> int:
     print(f"{policy.region.name}（{policy.region.code}） {v.title}")
     print(f"{v.document}，{v.valid_from} 至 {v.valid_to or '今'}，{on} 适用")
     for path, value, clause in _walk(policy.params.items(), ""):
+        if PLATFORM_RULE.fullmatch(clause):
+            clause = f"平台规则 {clause}"
         print(f"  {path} = {value}" + (f"    [{clause}]" if clause else ""))
     return 0
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from .errors import PolicyError
 from .inputs import Care
 
 ONE_DAY = timedelta(days=1)
@@ -28,6 +29,24 @@ def reduce_events(care: Care) -> tuple[int, date | None]:
             suspended.add(day)
             day += ONE_DAY
     return len(suspended), death_day
+
+
+def check_events(care: Care) -> None:
+    """A death before the care period starts leaves nothing to settle: the question is wrong."""
+    for i, ev in enumerate(care.events):
+        if ev.type == "death" and ev.start < care.start:
+            raise PolicyError(f"the day of death is before the care period starts ({care.start})", f"events[{i}].on")
+
+
+def explain(care: Care, suspended: int, death_day: date | None, days: int) -> str | None:
+    """Why fewer days than the care period count (P3), e.g. `住院暂停5天、5月21日起因死亡停止，可享受待遇15天`."""
+    if days == (care.end - care.start).days + 1:
+        return None
+    why = [f"住院暂停{suspended}天"] if suspended else []
+    if death_day is not None and death_day < care.end:
+        stop = death_day + ONE_DAY
+        why.append(f"{stop.month}月{stop.day}日起因死亡停止")
+    return f"{'、'.join(why)}，可享受待遇{days}天"
 
 
 def eligible_days(start, end, suspended_days, death_day, algebra):

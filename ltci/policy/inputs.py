@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from .errors import PolicyError
 from .money import to_fen
@@ -17,13 +17,28 @@ SCHEMES = ("employee", "resident")
 CATEGORIES = ("in_service", "retired", "flexible", "unemployed")
 GROUPS = ("medical_aid", "severe_disability", "family_planning", "hardship_retiree", "student",
           "work_injury_care", "remote_resident")
+GROUP_LABELS = {  # shared/spec/glossary.md; explanations name a person's groups by these
+    "medical_aid": "医疗救助对象", "severe_disability": "重度残疾人", "family_planning": "农村计划生育家庭奖励扶助对象",
+    "hardship_retiree": "特殊困难退休职工", "student": "在校学生及学龄前儿童",
+    "work_injury_care": "已享受工伤保险生活护理费的工伤人员", "remote_resident": "驻外人员（已办理异地就医备案）",
+}
 NATIONAL_GRADES = ("normal", "mild", "moderate", "severe_1", "severe_2", "severe_3")
 SHANGHAI_LEVELS = tuple(f"level_{n}" for n in range(1, 7))
 GRADES = NATIONAL_GRADES + SHANGHAI_LEVELS
 MODES = ("institution_care", "institution_medical", "home_visit", "home_care", "family_care",
          "home_combined", "remote_cash")
+# Upper bounds of whole-number inputs: a month has at most 31 days; visits and ages beyond these are
+# typing errors, and unbounded values would overflow the batch path's int64 arithmetic.
+INT_BOUNDS = {"age": 150, "days": 31, "family_days": 31, "suspended_days": 31, "visits": 1000}
+
+
+def group_names(groups) -> str:
+    return "、".join(GROUP_LABELS[g] for g in groups)
+
 
 def as_date(value, fld: str) -> date:
+    if isinstance(value, datetime):  # a subclass of date: YAML reads `2021-05-01 10:00:00` as one
+        raise PolicyError(f"expected a date YYYY-MM-DD without a time of day, got {value.isoformat(' ')!r}", fld)
     if isinstance(value, date):
         return value
     if isinstance(value, str):
@@ -34,12 +49,18 @@ def as_date(value, fld: str) -> date:
     raise PolicyError(f"expected a date YYYY-MM-DD, got {value!r}", fld)
 
 
-def as_int(value, fld: str, *, minimum: int = 0) -> int:
+def as_int(value, fld: str, *, minimum: int = 0, maximum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise PolicyError(f"expected a whole number, got {value!r}", fld)
     if value < minimum:
         raise PolicyError(f"must be at least {minimum}, got {value}", fld)
+    if maximum is not None and value > maximum:
+        raise PolicyError(f"must be at most {maximum}, got {value}", fld)
     return value
+
+
+def _bounded(name: str):
+    return lambda v, f: as_int(v, f, maximum=INT_BOUNDS[name])
 
 
 def as_bool(value, fld: str) -> bool:
@@ -100,9 +121,12 @@ class Person:
         return value
 
     def age_at(self, on: date) -> int:
-        if self.birth_date is not None:
-            return age_on(self.birth_date, on)
-        return self.need("age")
+        if self.birth_date is None:
+            return self.need("age")
+        age = age_on(self.birth_date, on)
+        if not 0 <= age <= INT_BOUNDS["age"]:
+            raise PolicyError(f"gives an age of {age} on {on}; expected 0 to {INT_BOUNDS['age']}", "person.birth_date")
+        return age
 
 
 @dataclass(frozen=True)
@@ -139,7 +163,7 @@ def month_bounds(on: date) -> tuple[date, date]:
 _PERSON_FIELDS = {
     "scheme": lambda v, f: as_choice(v, SCHEMES, f),
     "category": lambda v, f: as_choice(v, CATEGORIES, f),
-    "age": lambda v, f: as_int(v, f),
+    "age": _bounded("age"),
     "birth_date": as_date,
     "groups": as_groups,
     "grade": lambda v, f: as_choice(v, GRADES, f),
@@ -168,11 +192,11 @@ def person_from(data) -> Person:
 
 
 _CARE_FIELDS = {
-    "days": lambda v, f: as_int(v, f),
+    "days": _bounded("days"),
     "cost": lambda v, f: to_fen(v, f),
     "items_cost": lambda v, f: to_fen(v, f),
-    "visits": lambda v, f: as_int(v, f),
-    "family_days": lambda v, f: as_int(v, f),
+    "visits": _bounded("visits"),
+    "family_days": _bounded("family_days"),
     "carer_trained": as_bool,
 }
 
@@ -203,6 +227,9 @@ def care_from(data, events, on: date) -> Care:
     return Care(mode=mode, start=start, end=end, events=events_from(events), **values)
 
 
+EVENT_KEYS = {"hospital": ("type", "from", "to"), "death": ("type", "on")}
+
+
 def events_from(data) -> tuple[Event, ...]:
     if data is None:
         return ()
@@ -213,7 +240,11 @@ def events_from(data) -> tuple[Event, ...]:
         where = f"events[{i}]"
         if not isinstance(ev, dict):
             raise PolicyError("expected a mapping", where)
-        kind = as_choice(ev.get("type"), ("hospital", "death"), f"{where}.type")
+        kind = as_choice(ev.get("type"), tuple(EVENT_KEYS), f"{where}.type")
+        unknown = [k for k in ev if k not in EVENT_KEYS[kind]]
+        if unknown:
+            raise PolicyError(f"not a field of a {kind} event; known: {', '.join(EVENT_KEYS[kind])}",
+                              f"{where}.{unknown[0]}")
         if kind == "hospital":
             start = as_date(ev.get("from"), f"{where}.from")
             end = as_date(ev.get("to"), f"{where}.to")

@@ -10,6 +10,10 @@ from .errors import PolicyError
 
 FEN = Decimal("0.01")
 RATE_SCALE = 1_000_000  # a rate of 1 (100 %) in parts per million
+# The largest amount an input may carry: 99,999,999.99 yuan. It keeps every intermediate product
+# (amount × rate in ppm × days in a month, doubled for rounding) far inside int64, which the batch
+# path computes in, and it fits the results' decimal(12,2).
+MAX_FEN = 9_999_999_999
 
 
 def to_decimal(value, field: str) -> Decimal:
@@ -32,6 +36,8 @@ def to_fen(value, field: str, *, allow_negative: bool = False) -> int:
         raise PolicyError(f"an amount has at most two decimals (fen), got {value!r}", field)
     if amount < 0 and not allow_negative:
         raise PolicyError(f"an amount cannot be negative, got {value!r}", field)
+    if abs(amount) * 100 > MAX_FEN:
+        raise PolicyError(f"an amount is at most {yuan(MAX_FEN):,} yuan, got {value!r}", field)
     return int(amount * 100)
 
 

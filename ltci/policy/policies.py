@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -19,8 +20,14 @@ class Policy:
     params: Section
 
     def cite(self, clause: str) -> str:
-        """A clause as results show it: `xuzhou 五(三)1`."""
+        """A clause as results show it: `xuzhou 五(三)1`; the platform's own rules P1–P6 (regions.md),
+        which no regional document states, as `平台规则 P6`."""
+        if PLATFORM_RULE.fullmatch(clause):
+            return f"平台规则 {clause}"
         return f"{self.region.code} {clause}"
+
+
+PLATFORM_RULE = re.compile(r"P[1-6]")
 
 
 @lru_cache(maxsize=8)

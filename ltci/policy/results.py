@@ -1,11 +1,20 @@
-"""What the engine answers, with its explanation lines; `as_dict` gives the scenario JSON shape."""
+"""What the engine answers, with its explanation lines; `as_dict` gives the scenario JSON shape.
+
+Amounts are kept as integer fen (`*_fen`), as the rules compute them, and shown as `Decimal` yuan
+(`fund`, `personal`, `total`, `amount`, `by_payer`): the edge where issue 3's Decimal amounts appear.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from .money import yuan
+
+
+def _yuan(fen: int | None) -> Decimal | None:
+    return None if fen is None else yuan(fen)
 
 
 @dataclass(frozen=True)
@@ -15,17 +24,29 @@ class Line:
     what: str
     clause: str
     payee: str | None = None  # benefit lines: institution | insured
-    fund: int | None = None  # fen
-    personal: int | None = None  # fen
+    fund_fen: int | None = None
+    personal_fen: int | None = None
     payer: str | None = None  # contribution lines
-    amount: int | None = None  # fen
+    amount_fen: int | None = None
+
+    @property
+    def fund(self) -> Decimal | None:
+        return _yuan(self.fund_fen)
+
+    @property
+    def personal(self) -> Decimal | None:
+        return _yuan(self.personal_fen)
+
+    @property
+    def amount(self) -> Decimal | None:
+        return _yuan(self.amount_fen)
 
     def as_dict(self) -> dict:
         out = {"what": self.what, "clause": self.clause}
         if self.payee is not None:
-            out.update(payee=self.payee, fund=str(yuan(self.fund)), personal=str(yuan(self.personal)))
+            out.update(payee=self.payee, fund=str(self.fund), personal=str(self.personal))
         if self.payer is not None:
-            out.update(payer=self.payer, amount=str(yuan(self.amount)))
+            out.update(payer=self.payer, amount=str(self.amount))
         return out
 
 
@@ -35,16 +56,24 @@ PAYERS = ("individual", "employer", "medical_fund", "fiscal")
 @dataclass(frozen=True)
 class Contribution:
     period: str  # year | month
-    by_payer: dict[str, int]  # fen
+    by_payer_fen: dict[str, int]
     lines: tuple[Line, ...]
 
     @property
-    def total(self) -> int:
-        return sum(self.by_payer.values())
+    def total_fen(self) -> int:
+        return sum(self.by_payer_fen.values())
+
+    @property
+    def total(self) -> Decimal:
+        return yuan(self.total_fen)
+
+    @property
+    def by_payer(self) -> dict[str, Decimal]:
+        return {p: yuan(fen) for p, fen in self.by_payer_fen.items()}
 
     def as_dict(self) -> dict:
-        out = {"period": self.period, "total": str(yuan(self.total))}
-        out.update({p: str(yuan(self.by_payer.get(p, 0))) for p in PAYERS})
+        out = {"period": self.period, "total": str(self.total)}
+        out.update({p: str(yuan(self.by_payer_fen.get(p, 0))) for p in PAYERS})
         out["lines"] = [ln.as_dict() for ln in self.lines]
         return out
 
@@ -98,17 +127,29 @@ class Benefit:
     lines: tuple[Line, ...] = field(default=())
 
     @property
-    def fund(self) -> int:
-        return sum(ln.fund for ln in self.lines)
+    def fund_fen(self) -> int:
+        return sum(ln.fund_fen for ln in self.lines)
 
     @property
-    def personal(self) -> int:
-        return sum(ln.personal for ln in self.lines)
+    def personal_fen(self) -> int:
+        return sum(ln.personal_fen for ln in self.lines)
 
     @property
-    def total(self) -> int:
-        return self.fund + self.personal
+    def total_fen(self) -> int:
+        return self.fund_fen + self.personal_fen
+
+    @property
+    def fund(self) -> Decimal:
+        return yuan(self.fund_fen)
+
+    @property
+    def personal(self) -> Decimal:
+        return yuan(self.personal_fen)
+
+    @property
+    def total(self) -> Decimal:
+        return yuan(self.total_fen)
 
     def as_dict(self) -> dict:
-        return {"fund": str(yuan(self.fund)), "personal": str(yuan(self.personal)), "total": str(yuan(self.total)),
+        return {"fund": str(self.fund), "personal": str(self.personal), "total": str(self.total),
                 "eligible_days": self.eligible_days, "lines": [ln.as_dict() for ln in self.lines]}

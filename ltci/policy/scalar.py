@@ -7,22 +7,22 @@ from datetime import date
 from pathlib import Path
 
 from .algebra import SCALAR, Row
-from .days import eligible_days, reduce_events
+from .days import check_events, eligible_days, explain, reduce_events
 from .errors import PolicyError
-from .inputs import Care, Person
+from .inputs import Care, Person, group_names
 from .policies import Policy, policy_on
 from .regions import PARAMS_DIR
 from .results import PAYERS, Benefit, Contribution, Eligibility, Grade, Line
 from .rules import contribution_of, mode_of
-from .rules.contribution import rate_needs
-from .rules.eligibility import GRADE_LABELS, check, qualifying_grades
+from .rules.contribution import age_needed, rate_needs
+from .rules.eligibility import GRADE_LABELS, check, known_grade, qualifying_grades
 from .scale import load_scale
 
 
 def _lines(policy: Policy, parts) -> tuple[Line, ...]:
     return tuple(Line(what=p.what(), clause=policy.cite(p.clause), payee=p.payee,
-                      fund=p.fund if p.payee else None, personal=p.personal if p.payee else None,
-                      payer=p.payer, amount=p.amount if p.payer else None) for p in parts)
+                      fund_fen=p.fund if p.payee else None, personal_fen=p.personal if p.payee else None,
+                      payer=p.payer, amount_fen=p.amount if p.payer else None) for p in parts)
 
 
 def contribution(region: str, on: date, person: Person, params_dir: Path = PARAMS_DIR) -> Contribution:
@@ -39,11 +39,11 @@ def contribution(region: str, on: date, person: Person, params_dir: Path = PARAM
     if "categories" in section:
         category = person.need("category")
         person.need(rate_needs(section, category))
-    if any("min_age" in s for s in section.list("subsidies")):
+    if age_needed(section, scheme):
         values["age"] = person.age_at(on)
     amounts, parts = rule(section, Row(**values), SCALAR)
     by_payer = {p: amounts.get(p, 0) for p in PAYERS}
-    return Contribution(period=section.text("period"), by_payer=by_payer, lines=_lines(policy, parts))
+    return Contribution(period=section.text("period"), by_payer_fen=by_payer, lines=_lines(policy, parts))
 
 
 def eligibility(region: str, on: date, person: Person, params_dir: Path = PARAMS_DIR) -> Eligibility:
@@ -60,7 +60,7 @@ def grade(region: str, on: date, scale: dict, params_dir: Path = PARAMS_DIR) -> 
 
 def qualifying_grade(policy: Policy, grade_: str) -> None:
     grades, _ = qualifying_grades(policy.params.section("eligibility"))
-    if grade_ not in grades:
+    if known_grade(policy, grade_) not in grades:
         raise PolicyError(f"{GRADE_LABELS[grade_]}在{policy.region.name}不享受长护险待遇", "person.grade")
 
 
@@ -71,6 +71,12 @@ def benefit(region: str, on: date, person: Person, care: Care, params_dir: Path 
     qualifying_grade(policy, grade_)
     for name in rule.needs(section):
         care.need(name)
+    if "required_groups" in section:
+        required, clause = section.values("required_groups")
+        if not SCALAR.has_any(person.groups, required):
+            raise PolicyError(f"按{policy.cite(clause)}，{section.get('label', care.mode)}仅限{group_names(required)}",
+                              "person.groups")
+    check_events(care)
     suspended, death_day = reduce_events(care)
     days = eligible_days(care.start, care.end, suspended, death_day, SCALAR)
     row = Row(
@@ -80,4 +86,8 @@ def benefit(region: str, on: date, person: Person, care: Care, params_dir: Path 
         family_days=care.family_days if care.family_days is not None else days,
         cost=care.cost, items_cost=care.items_cost, visits=care.visits, carer_trained=care.carer_trained,
     )
-    return Benefit(eligible_days=days, lines=_lines(policy, rule(section, row, SCALAR)))
+    lines = _lines(policy, rule(section, row, SCALAR))
+    why = explain(care, suspended, death_day, days)
+    if why:  # fewer days than the care period: say why first, citing P3, paying nothing itself
+        lines = (Line(what=why, clause=policy.cite("P3"), payee=lines[0].payee, fund_fen=0, personal_fen=0),) + lines
+    return Benefit(eligible_days=days, lines=lines)

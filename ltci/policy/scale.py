@@ -52,7 +52,11 @@ class Scale:
                 if item not in given:
                     raise PolicyError(f"missing item {item_spec['label']}", where)
                 score = given[item]
-                if isinstance(score, bool) or score not in item_spec["options"]:
+                # 10.0 == 10 in Python, but a float (or a bool) is not an option of the form.
+                if type(score) is not int:
+                    raise PolicyError(f"{item_spec['label']}: expected a whole number, one of the options "
+                                      f"{item_spec['options']}, got {score!r}", where)
+                if score not in item_spec["options"]:
                     raise PolicyError(f"{item_spec['label']}: {score!r} is not one of the options "
                                       f"{item_spec['options']}", where)
                 total += score
@@ -64,8 +68,11 @@ class Scale:
         worse = max(levels["cognition"], levels["perception"], key=order.index)
         grade = self.data["matrix"][levels["adl"]][order.index(worse)]
         labels = self.data["level_labels"]
+        adl = self.data["indicators"]["adl"]["label"]  # 日常生活活动能力 + 能力完好 must not read 能力能力完好
+        adl_level = labels[levels["adl"]]
+        adl_text = adl.removesuffix("能力") + adl_level if adl_level.startswith("能力") else adl + adl_level
         lines.append(Line(
-            what=f"组合判定：日常生活活动能力{labels[levels['adl']]}，认知与感知觉沟通较重者{labels[worse]}"
+            what=f"组合判定：{adl_text}，认知与感知觉沟通较重者{labels[worse]}"
                  f" → {self.data['grade_labels'][grade]}",
             clause=f"{self.document} {self.data['matrix']['clause']}"))
         return Grade(totals, levels, grade, tuple(lines))

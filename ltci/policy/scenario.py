@@ -109,11 +109,8 @@ def evaluate(case: dict, params_dir: Path = PARAMS_DIR) -> dict:
 
 
 def _same(expected, actual, name: str) -> bool:
-    if name in AMOUNT_FIELDS:
-        try:
-            return Decimal(str(expected)) == Decimal(str(actual))
-        except InvalidOperation:
-            return False
+    if name in AMOUNT_FIELDS:  # an expected amount was checked to be a number (_expect_error)
+        return Decimal(str(expected)) == Decimal(str(actual))
     if isinstance(expected, date):
         expected = expected.isoformat()
     return expected == actual
@@ -162,19 +159,35 @@ def run_cases(cases: list[dict], params_dir: Path = PARAMS_DIR) -> list[Outcome]
             out.result = evaluate(case, params_dir)
         except PolicyError as exc:
             out.error = f"case {case['id']}: {exc.field or 'case'}: {exc.message}"
+        except Exception as exc:  # noqa: BLE001  (a case the engine chokes on must name itself, not end the run)
+            out.error = f"case {case['id']}: case: could not be evaluated ({type(exc).__name__}: {exc})"
         else:
-            expect = case.get("expect")
-            if expect is not None:
-                if not isinstance(expect, dict):
-                    out.error = f"case {case['id']}: expect: expected a mapping of result fields"
-                else:
-                    unknown = [k for k in expect if k not in out.result]
-                    if unknown:
-                        out.error = f"case {case['id']}: expect.{unknown[0]}: not a field of a {out.kind} result"
-                    else:
-                        out.mismatches = compare(expect, out.result)
+            out.error = _expect_error(case, out.result)
+            if out.error is None and case.get("expect") is not None:
+                out.mismatches = compare(case["expect"], out.result)
         outcomes.append(out)
     return outcomes
+
+
+def _expect_error(case: dict, result: dict) -> str | None:
+    """A malformed `expect` is the file's fault (exit 2), not a mismatch (exit 1)."""
+    expect = case.get("expect")
+    if expect is None:
+        return None
+    if not isinstance(expect, dict):
+        return f"case {case['id']}: expect: expected a mapping of result fields"
+    for name, want in expect.items():
+        if name not in result:
+            return f"case {case['id']}: expect.{name}: not a field of a {case.get('kind')} result"
+        if name in AMOUNT_FIELDS:
+            try:
+                ok = isinstance(want, (int, float, str)) and not isinstance(want, bool) \
+                    and Decimal(str(want)).is_finite()
+            except InvalidOperation:
+                ok = False
+            if not ok:
+                return f"case {case['id']}: expect.{name}: expected an amount, got {want!r}"
+    return None
 
 
 def exit_status(outcomes: list[Outcome]) -> int:

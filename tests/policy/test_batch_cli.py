@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "ltci" / "policy"
 
@@ -74,11 +75,37 @@ def test_a_missing_column_and_an_unknown_region_are_clear_errors(tmp_path):
     assert result.returncode == 2 and "unknown region 'gotham'" in result.stderr
 
 
+@pytest.mark.parametrize("name, content, reason", [
+    ("empty.csv", b"", "empty CSV"),
+    ("ragged.csv", b"person_id,grade,mode,cost\n1,severe_1,home_care,100,extra\n", "more fields"),
+    ("corrupt.parquet", b"PAR1oops", "parquet"),
+    ("binary.csv", b"person_id,grade\n\xff\xff,severe_1\n", "neither UTF-8 nor GB18030"),
+])
+def test_unreadable_input_is_an_input_error_not_a_traceback(tmp_path, name, content, reason):
+    src = tmp_path / name
+    src.write_bytes(content)
+    result = ltci("batch", "benefit", "--region", "jiaxing", "--month", "2023-05", src, tmp_path / "out.parquet")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "error: input: " in result.stderr and reason in result.stderr, result.stderr
+    assert not (tmp_path / "out.parquet").exists()
+
+
+def test_a_csv_saved_by_chinese_excel_gb18030_is_read(tmp_path):
+    src = tmp_path / "excel.csv"
+    src.write_bytes("person_id,grade,mode,cost,姓名\n1,severe_1,home_care,100,张三\n".encode("gb18030"))
+    out = tmp_path / "out.parquet"
+    result = ltci("batch", "benefit", "--region", "jiaxing", "--month", "2023-05", src, out)
+    assert result.returncode == 0, result.stderr
+    assert pl.read_parquet(out)["fund"].to_list() == [Decimal("80.00")]
+
+
 def test_policy_show_lists_the_parameters_in_force_with_their_clauses():
     result = ltci("policy", "show", "xuzhou", "--on", "2023-06-01")
     assert result.returncode == 0, result.stderr
     assert "徐政办发〔2021〕86号" in result.stdout
     assert "benefit.modes.home_visit.amount = severe 900.00, moderate 600.00    [五(三)2]" in result.stdout
+    jiaxing = ltci("policy", "show", "jiaxing", "--on", "2023-06-01")
+    assert "eligibility.disability_months = 6    [平台规则 P6]" in jiaxing.stdout
     result = ltci("policy", "show", "nanning", "--on", "2023-06-01")
     assert result.returncode == 2 and "no policy version of nanning covers 2023-06-01" in result.stderr
 

@@ -49,7 +49,7 @@ def test_the_command_prints_json_and_exits_0_when_all_match():
     assert concrete["ok"] and concrete["mismatches"] == []
     assert concrete["result"]["fund"] == "2712.50" and concrete["result"]["personal"] == "697.50"
     assert concrete["result"]["lines"][0] == {
-        "what": "生活照料床日费 60元 × 31天 × 75%", "clause": "xuzhou 五(三)1, 五(三)1(3)",
+        "what": "生活照料床日费 60元 × 31天 × 75%（70%+5%）", "clause": "xuzhou 五(三)1, 五(三)1(3)",
         "payee": "institution", "fund": "1395.00", "personal": "465.00"}
 
 
@@ -74,6 +74,30 @@ def test_an_unanswerable_case_exits_2_naming_the_case_and_the_field(path):
     assert result.returncode == 2, result.stdout
     message = result.stderr.split(f"case {case_id}: ", 1)[1]  # what follows the case id
     assert wanted in message, result.stderr
+
+
+def test_a_case_the_engine_chokes_on_names_itself_and_the_run_goes_on(monkeypatch):
+    def boom(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(scenario.scalar, "benefit", boom)
+    cases = [case for case in scenario.load(SCENARIOS / "nanzheng.yaml") if case["kind"] in ("benefit", "grade")]
+    outcomes = scenario.run_cases(cases)
+    broken = [o for o in outcomes if o.error]
+    assert broken and all("could not be evaluated (ZeroDivisionError: division by zero)" in o.error for o in broken)
+    assert broken[0].error.startswith(f"case {broken[0].id}: ")
+    assert any(o.ok for o in outcomes)  # the grade cases still ran
+    assert scenario.exit_status(outcomes) == 2
+
+
+def test_an_expected_amount_that_is_no_number_is_malformed_not_a_mismatch():
+    case = {"id": "c", "region": "nanzheng", "kind": "benefit", "on": "2021-05-01",
+            "person": {"grade": "severe_2"}, "care": {"mode": "family_care"}}
+    for bad in ("abc", True, [1], float("nan")):
+        [out] = scenario.run_cases([{**case, "expect": {"fund": bad}}])
+        assert out.error and out.error.startswith("case c: expect.fund: expected an amount") and not out.mismatches
+    [out] = scenario.run_cases([{**case, "expect": {"fund": 450}}])
+    assert out.ok
 
 
 def test_a_malformed_file_exits_2(tmp_path):

@@ -2,6 +2,7 @@
 through the same rules, scalar and batch, and the version in force is picked by date."""
 
 from datetime import date
+from decimal import Decimal
 
 import polars as pl
 import pytest
@@ -75,14 +76,16 @@ def test_a_sixth_region_computes_through_the_same_rules(params_dir):
     person = Person(scheme="resident", grade="severe_2")
     care = Care(mode="institution_care", start=date(2025, 6, 1), end=date(2025, 6, 30))
     old = scalar.benefit("testville", date(2025, 6, 1), person, care, params_dir)
-    assert old.fund == 50_00 * 30 * 90 // 100 and old.lines[0].what == "机构护理床日费 50元 × 30天 × 90%"
+    assert old.fund_fen == 50_00 * 30 * 90 // 100 and old.lines[0].what == "机构护理床日费 50元 × 30天 × 90%"
+    assert old.fund == Decimal("1350.00") and old.lines[0].fund == Decimal("1350.00")
     assert old.lines[0].clause == "testville 第八条"
     care26 = Care(mode="institution_care", start=date(2026, 6, 1), end=date(2026, 6, 30))
-    assert scalar.benefit("testville", date(2026, 6, 1), person, care26, params_dir).fund == 55_00 * 30 * 90 // 100
+    assert scalar.benefit("testville", date(2026, 6, 1), person, care26, params_dir).fund_fen == 55_00 * 30 * 90 // 100
 
     dues = scalar.contribution("testville", date(2026, 1, 1), Person(scheme="employee", groups=("medical_aid",)),
                                params_dir)
-    assert dues.by_payer == {"individual": 0, "employer": 0, "medical_fund": 0, "fiscal": 75_00}
+    assert dues.by_payer_fen == {"individual": 0, "employer": 0, "medical_fund": 0, "fiscal": 75_00}
+    assert dues.by_payer["fiscal"] == Decimal("75.00") and dues.total == Decimal("75.00")
 
     frame = pl.LazyFrame({"person_id": [1, 2], "grade": ["severe_1", "severe_3"], "mode": ["institution_care", "home_care"],
                           "cost": ["0", "2000.00"]})

@@ -21,9 +21,16 @@ def _bonus(alg, row, mode: Section):
     return alg.where(alg.has_any(row.groups, groups), bonus, 0), clause
 
 
-def _prorated(amount, row) -> str:
-    return f"{fmt_yuan(amount)}元/月" if row.eligible_days == row.days_in_month else \
-        f"{fmt_yuan(amount)}元/月 × {row.eligible_days}/{row.days_in_month}天"
+def _prorated(amount, row, unit="元/月") -> str:
+    text = f"{fmt_yuan(amount)}{unit}"
+    return text if row.eligible_days == row.days_in_month else f"{text} × {row.eligible_days}/{row.days_in_month}天"
+
+
+def _times(share, base_share=None, bonus=0) -> str:
+    """` × 75%（70%+5%）`: the share applied, its parts when a group bonus raised it; nothing for 100 %."""
+    if share == RATE_SCALE:
+        return ""
+    return f" × {fmt_rate(share)}" + (f"（{fmt_rate(base_share)}+{fmt_rate(bonus)}）" if bonus else "")
 
 
 @benefit_rule("per_diem")
@@ -42,8 +49,8 @@ def per_diem(mode: Section, row, alg) -> list[Part]:
         if not alg.batch and bonus:
             clause = f"{clause}, {bonus_clause}"
         parts.append(Part(
-            what=lambda label=label, standard=standard, share=share, days=days:
-                f"{label} {fmt_yuan(standard)}元 × {days}天 × {fmt_rate(share)}",
+            what=lambda label=label, standard=standard, share=share, base_share=base_share, days=days:
+                f"{label} {fmt_yuan(standard)}元 × {days}天{_times(share, base_share, bonus)}",
             clause=clause, payee=payee, fund=fund, personal=standard * days - fund,
         ))
     return parts
@@ -64,14 +71,15 @@ def cost_share(mode: Section, row, alg) -> list[Part]:
 
         def what():
             capped = cost * share * row.days_in_month > cap * row.eligible_days * RATE_SCALE
-            return (f"{label} {fmt_yuan(cost)}元 × {fmt_rate(share)}，月支付限额 {_prorated(cap, row)}"
-                    f"{'，按限额支付' if capped else ''}")
+            # Nanning's 1850 is a monthly quota (每月定额); elsewhere a monthly limit (月支付限额).
+            return (f"{label} {fmt_yuan(cost)}元{_times(share)}，{mode.get('cap_label', '月支付限额')} "
+                    f"{_prorated(cap, row, '元')}{'，按限额支付' if capped else ''}")
         clause = clause if cap_clause == clause else f"{clause}, {cap_clause}"
     else:
         fund = div_half_up(cost * share, RATE_SCALE)
 
         def what():
-            return f"{label} {fmt_yuan(cost)}元 × {fmt_rate(share)}"
+            return f"{label} {fmt_yuan(cost)}元{_times(share)}"
     return [Part(what=what, clause=clause, payee=mode.get("payee", "institution"), fund=fund, personal=cost - fund)]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import PolicyError
+from ..inputs import group_names
 from ..money import RATE_SCALE, div_half_up, fmt_rate, fmt_yuan
 from ..params import Section
 from ..results import PAYERS
@@ -15,10 +16,14 @@ CATEGORY_LABELS = {"in_service": "在职职工", "retired": "退休人员", "fle
 BASE_LABELS = {"base": "缴费基数", "pension": "上年度月养老金"}
 
 
-def _all(*conds):
+def _all(alg, conds):
+    """All conditions, each a function evaluated only as needed: in the scalar path a person of
+    another scheme is never asked for the age an age subsidy reads."""
+    if not alg.batch:
+        return all(cond() for cond in conds)
     out = None
-    for c in conds:
-        out = c if out is None else out & c
+    for cond in conds:
+        out = cond() if out is None else out & cond()
     return out
 
 
@@ -30,28 +35,31 @@ def flat(sec: Section, row, alg) -> tuple[dict, list[Part]]:
     for payer in PAYERS:
         if payer in split:
             amounts[payer], clause = by_value(alg, row, split, payer)
-            parts.append(Part(what=lambda p=payer, a=amounts[payer]: f"{PAYER_LABELS[p]} {fmt_yuan(a)}元",
-                              clause=clause, payer=payer, amount=amounts[payer]))
+            if not alg.batch and amounts[payer]:  # a payer's 0元 says nothing
+                parts.append(Part(what=lambda p=payer, a=amounts[payer]: f"{PAYER_LABELS[p]} {fmt_yuan(a)}元",
+                                  clause=clause, payer=payer, amount=amounts[payer]))
     for sub in sec.list("subsidies"):
         conds = []
         if "groups" in sub:
-            conds.append(alg.has_any(row.groups, sub.get("groups")))
+            conds.append(lambda: alg.has_any(row.groups, sub.get("groups")))
         if "schemes" in sub:
-            conds.append(alg.is_in(row.scheme, sub.get("schemes")))
+            conds.append(lambda: alg.is_in(row.scheme, sub.get("schemes")))
         if "min_age" in sub:
-            conds.append(row.age >= sub.get("min_age"))
+            conds.append(lambda: row.age >= sub.get("min_age"))
         source, target = sub.get("from", "individual"), sub.get("to", "fiscal")
         if sub.get("amount") == "all":
             clause, wanted = sub.text("clause"), amounts[source]
         else:
             wanted, clause = sub.fen("amount")
-        moved = alg.where(_all(*conds), alg.minimum(wanted, amounts[source]), 0)
+        moved = alg.where(_all(alg, conds), alg.minimum(wanted, amounts[source]), 0)
         amounts[source] = amounts[source] - moved
         amounts[target] = amounts.get(target, 0) + moved
         if not alg.batch and moved:
+            # Name the person's own groups, not the whole list the subsidy covers.
+            who = group_names(g for g in row.groups if g in sub.get("groups")) if "groups" in sub else sub.text("label")
             parts.append(Part(
-                what=lambda s=sub, m=moved, a=source, b=target:
-                    f"{s.text('label')}：{PAYER_LABELS[a]}中 {fmt_yuan(m)}元改由{PAYER_LABELS[b]}承担",
+                what=lambda w=who, m=moved, a=source, b=target:
+                    f"{w}：{PAYER_LABELS[a]}中 {fmt_yuan(m)}元改由{PAYER_LABELS[b]}承担",
                 clause=clause, payer=target, amount=moved))
     return amounts, parts
 
@@ -68,7 +76,7 @@ def rate(sec: Section, row, alg) -> tuple[dict, list[Part]]:
             continue
         ppm = alg.lookup(row.category, {c: rates[c][0] if c in rates else 0 for c in categories}, "person.category")
         amounts[payer] = div_half_up(base * ppm, RATE_SCALE)
-        if not alg.batch and ppm:
+        if not alg.batch and amounts[payer]:
             base_field = categories[row.category].text("base")
             parts.append(Part(
                 what=lambda p=payer, r=ppm, a=amounts[payer], bf=base_field:
@@ -76,6 +84,11 @@ def rate(sec: Section, row, alg) -> tuple[dict, list[Part]]:
                     f"{fmt_rate(r)} = {fmt_yuan(a)}元",
                 clause=rates[row.category][1], payer=payer, amount=amounts[payer]))
     return amounts, parts
+
+
+def age_needed(sec: Section, scheme) -> bool:
+    """Whether an age subsidy can apply to a person of `scheme` (and so their age is needed)."""
+    return any("min_age" in sub and scheme in sub.get("schemes", [scheme]) for sub in sec.list("subsidies"))
 
 
 def rate_needs(sec: Section, category: str) -> str:

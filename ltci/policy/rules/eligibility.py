@@ -9,7 +9,8 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 
-from ..inputs import Person, add_months
+from ..errors import PolicyError
+from ..inputs import NATIONAL_GRADES, SHANGHAI_LEVELS, Person, add_months, group_names
 from ..params import SEVERE, Section
 from ..policies import Policy
 from ..results import Eligibility, Reason
@@ -25,10 +26,21 @@ def qualifying_grades(sec: Section) -> tuple[list[str], str]:
     return [g for grade in grades for g in (SEVERE if grade == "severe" else (grade,))], clause
 
 
+def known_grade(policy: Policy, grade: str) -> str:
+    """The grade, if it is of the family the region records (national grades, or Changning's Shanghai
+    levels); a grade of the other family is a wrong question, not a grade too low."""
+    family = SHANGHAI_LEVELS if policy.params.section("assessment").get("levels") == "shanghai" else NATIONAL_GRADES
+    if grade not in family:
+        raise PolicyError(f"{grade!r} is not a grade {policy.region.name} records; expected one of {', '.join(family)}",
+                          "person.grade")
+    return grade
+
+
 def check(policy: Policy, on: date, person: Person) -> Eligibility:
     sec = policy.params.section("eligibility")
     cite = policy.cite
     reasons: list[Reason] = []
+    grade = known_grade(policy, person.need("grade"))
 
     schemes, clause = sec.values("schemes")
     scheme = person.need("scheme")
@@ -42,8 +54,9 @@ def check(policy: Policy, on: date, person: Person) -> Eligibility:
                                   cite(clause)))
     if "excluded_groups" in sec:
         excluded, clause = sec.values("excluded_groups")
-        if set(person.groups) & set(excluded):
-            reasons.append(Reason("excluded_group", "已享受工伤保险生活护理费的人员不参加长护险", cite(clause)))
+        hit = [g for g in person.groups if g in excluded]
+        if hit:
+            reasons.append(Reason("excluded_group", f"{group_names(hit)}不参加{policy.region.name}长护险", cite(clause)))
     if "min_age" in sec:
         min_age, clause = sec.integer("min_age")
         if person.age_at(on) < min_age:
@@ -51,7 +64,6 @@ def check(policy: Policy, on: date, person: Person) -> Eligibility:
             reasons.append(Reason("under_age", f"年满{min_age}周岁方可享受待遇", cite(clause), until))
 
     grades, clause = qualifying_grades(sec)
-    grade = person.need("grade")
     if grade not in grades:
         reasons.append(Reason("grade_too_low", f"{GRADE_LABELS[grade]}不在待遇范围（须为"
                               f"{'、'.join(GRADE_LABELS[g] for g in grades)}）", cite(clause)))
@@ -81,9 +93,9 @@ def check(policy: Policy, on: date, person: Person) -> Eligibility:
 
     if "min_contribution_months" in sec:
         minimum, clause = sec.integer("min_contribution_months")
-        receiving = person.receiving if person.receiving is not None else person.need("receiving")
         paid_months = person.need("contribution_months")
-        if paid_months < minimum and not receiving:
+        # The waiver for those already receiving matters only below the minimum: ask for it only then.
+        if paid_months < minimum and not person.need("receiving"):
             reasons.append(Reason("min_contribution_months", f"累计缴费须满{minimum}个月，现为{paid_months}个月",
                                   cite(clause)))
     return Eligibility(tuple(reasons))

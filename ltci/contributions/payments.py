@@ -1,0 +1,272 @@
+"""Payments received: by hand or from a file, each settling one payer's part of a period's bills.
+
+A payment is refused when it cannot be right: no bill for the person and period (not enrolled),
+a channel that does not pay for that payer, an amount above what is still owed, a channel
+reference already recorded. A personal-account deduction without a period settles the person's
+oldest open individual part first, so a shortfall carries to the next credit (Xuzhou 四(二)).
+Every payment posts a balanced journal to the fund's income, once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from ltci.core import jobs
+from ltci.core.imports import Report, RowRejected, import_file
+from ltci.core.models import Job, JobKind
+from ltci.core.tabular import Column
+from ltci.core.values import BadValue, parse_amount, parse_choice, parse_date
+from ltci.enrolment.idcard import InvalidIdNumber, detect_kind, parse_identity
+from ltci.enrolment.models import Person
+from ltci.fund import accounts
+from ltci.fund.services import Entry, post, post_many
+
+from .models import Bill, Channel, Payer, Payment
+from .periods import parse_period
+
+# Which payer's part each channel can settle.
+CHANNEL_PAYERS = {
+    Channel.PERSONAL_ACCOUNT: {Payer.INDIVIDUAL},
+    Channel.EMPLOYER: {Payer.EMPLOYER},
+    Channel.FISCAL_TRANSFER: {Payer.FISCAL},
+    Channel.TAX: {Payer.INDIVIDUAL, Payer.EMPLOYER},
+    Channel.DONATION: {Payer.INDIVIDUAL},
+    Channel.MEDICAL_FUND: {Payer.MEDICAL_FUND},
+}
+BILLED_PAYERS = ("individual", "employer", "medical_fund", "fiscal")
+
+
+def owed(person_id: int, period: str, payer: str) -> tuple[Decimal, Decimal, bool]:
+    """(billed, paid, has a bill) of one payer's part of a person's period."""
+    bills = Bill.objects.filter(person_id=person_id, period=period)
+    billed = bills.aggregate(s=Sum(payer))["s"]
+    paid = Payment.objects.filter(person_id=person_id, period=period, payer=payer).aggregate(s=Sum("amount"))["s"]
+    return _fen(billed), _fen(paid), billed is not None
+
+
+def _fen(value) -> Decimal:
+    # SQLite sums decimals as floats or integers: back to yuan with fen.
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+def _check(person: Person, period: str, payer: str, channel: str, amount: Decimal, reference: str,
+           paid_on: date) -> None:
+    if payer not in BILLED_PAYERS:
+        raise ValidationError({"payer": "缴费主体应为个人、用人单位、医保统筹基金划转或财政补助"})
+    if channel not in CHANNEL_PAYERS:
+        raise ValidationError({"channel": "未知的缴费渠道"})
+    if payer not in CHANNEL_PAYERS[channel]:
+        raise ValidationError({"channel": f"{Channel(channel).label}不能缴纳{Payer(payer).label}部分"})
+    if amount <= 0:
+        raise ValidationError({"amount": "金额应大于0"})
+    if not reference.strip():
+        raise ValidationError({"reference": "须填写渠道流水号"})
+    if paid_on > timezone.localdate():
+        raise ValidationError({"paid_on": "到账日期不能晚于今天"})
+    if Payment.objects.filter(channel=channel, reference=reference).exists():
+        raise ValidationError({"reference": f"该渠道流水号已登记：{reference}"})
+    billed, paid, has_bill = owed(person.pk, period, payer)
+    if not has_bill:
+        raise ValidationError({"period": f"该参保人在{period}没有缴费核定（未参保或尚未核定）"})
+    if amount > billed - paid:
+        raise ValidationError({"amount": f"超过应缴未缴金额 {billed - paid}元"})
+
+
+def _save(person: Person, period: str, payer: str, channel: str, amount: Decimal, reference: str, paid_on: date,
+          *, user=None, job=None) -> Payment:
+    payment = Payment.objects.create(region_id=person.region_id, person=person, period=period, payer=payer,
+                                     channel=channel, amount=amount, reference=reference, paid_on=paid_on,
+                                     recorded_by=user, job=job)
+    income = accounts.INCOME_BY_PAYER["donation" if channel == Channel.DONATION else payer]
+    post(region_id=person.region_id, key=f"payment:{payment.pk}", posted_on=paid_on, kind="contribution",
+         memo=f"{period} {Payer(payer).label}缴费 {Channel(channel).label} {reference}", source=payment,
+         entries=[Entry(accounts.BANK, debit=amount), Entry(income, credit=amount)])
+    return payment
+
+
+@transaction.atomic
+def record_payment(person: Person, *, period: str, payer: str, channel: str, amount: Decimal, reference: str,
+                   paid_on: date, user=None) -> Payment:
+    """Records one payment by hand; refused with the field and the reason when it cannot be right."""
+    period = parse_period(period).code
+    reference = (reference or "").strip()
+    _check(person, period, payer, channel, amount, reference, paid_on)
+    return _save(person, period, payer, channel, amount, reference, paid_on, user=user)
+
+
+def open_individual_parts(person_id: int) -> list[tuple[str, Decimal]]:
+    """(period, still owed) of a person's individual parts, oldest first."""
+    billed = dict(Bill.objects.filter(person_id=person_id).values("period").annotate(s=Sum("individual"))
+                  .values_list("period", "s"))
+    paid = dict(Payment.objects.filter(person_id=person_id, payer=Payer.INDIVIDUAL).values("period")
+                .annotate(s=Sum("amount")).values_list("period", "s"))
+    owed_by_period = ((p, _fen(billed[p]) - _fen(paid.get(p))) for p in sorted(billed))
+    return [(p, due) for p, due in owed_by_period if due > 0]
+
+
+# --- import -----------------------------------------------------------------------------------
+
+COLUMNS = (
+    Column("id_number", "证件号码", True, "参保人的证件号码"),
+    Column("period", "缴费期间", False, "2024 或 2024-03；个人账户划扣可不填：按欠缴先后依次冲抵"),
+    Column("payer", "缴费主体", False, "个人、用人单位、医保统筹基金划转、财政补助；不填则按渠道确定"),
+    Column("channel", "缴费渠道", True, "个人账户划扣、单位缴纳、财政划拨、税务征收、社会捐助、医保基金划转"),
+    Column("amount", "金额", True, "元，最多两位小数"),
+    Column("reference", "渠道流水号", True, "同一渠道内唯一；重复导入同一流水号会被拒绝"),
+    Column("paid_on", "到账日期", True, "YYYY-MM-DD"),
+)
+_CHANNELS = {label: code for code, label in Channel.choices} | {c: c for c in Channel.values}
+_PAYERS = {label: code for code, label in Payer.choices} | {p: p for p in Payer.values} | {"单位": "employer",
+                                                                                            "财政": "fiscal"}
+
+
+def start_import(path: Path, region, *, strict: bool = True, dry_run: bool = False, user=None, title: str = "",
+                 background: bool = False) -> Job:
+    job = Job.objects.create(kind=JobKind.PAYMENT_IMPORT, region=region, title=title or Path(path).name,
+                             params={"strict": strict, "dry_run": dry_run}, created_by=user)
+    job.thread = jobs.run(job, lambda j: import_file(j, Path(path), COLUMNS, lambda chunk, report: _chunk(j, chunk, report, user),
+                                        strict=strict, dry_run=dry_run), background=background)
+    return job
+
+
+def _chunk(job: Job, chunk: list, report: Report, user) -> None:
+    numbers = {str(v.get("id_number", "")).replace(" ", "").upper() for _, v in chunk}
+    people = {p.id_number: p for p in Person.objects.filter(region_id=job.region_id, id_number__in=numbers).order_by()}
+    for row, values in chunk:
+        try:
+            with transaction.atomic():  # a rejected row leaves nothing behind, even in lenient mode
+                _row(job, values, people, user)
+        except RowRejected as exc:
+            report.reject(row, exc.column, exc.reason)
+        except ValidationError as exc:
+            field, messages = next(iter(exc.message_dict.items()))
+            report.reject(row, field, messages[0])
+        else:
+            report.counts["accepted"] += 1
+
+
+def _row(job: Job, v: dict, people: dict, user) -> None:
+    number = str(v.get("id_number", "")).replace(" ", "").upper()
+    try:
+        parse_identity(detect_kind(number), number)
+    except InvalidIdNumber as exc:
+        raise RowRejected("id_number", str(exc)) from None
+    person = people.get(number)
+    if person is None:
+        raise RowRejected("id_number", "本统筹地区没有此参保人")
+    try:
+        channel = parse_choice(v.get("channel", ""), _CHANNELS, "缴费渠道")
+    except BadValue as exc:
+        raise RowRejected("channel", str(exc)) from None
+    try:
+        payer = parse_choice(v["payer"], _PAYERS, "缴费主体") if v.get("payer") else None
+    except BadValue as exc:
+        raise RowRejected("payer", str(exc)) from None
+    if payer is None:
+        choices = CHANNEL_PAYERS[channel]
+        if len(choices) != 1:
+            raise RowRejected("payer", f"{Channel(channel).label}须填写缴费主体")
+        payer = next(iter(choices))
+    for key, parse in (("amount", parse_amount), ("paid_on", parse_date)):
+        try:
+            v[key] = parse(v.get(key, ""))
+        except BadValue as exc:
+            raise RowRejected(key, str(exc)) from None
+    reference = str(v.get("reference", "")).strip()
+    if v.get("period"):
+        _check(person, parse_period(str(v["period"])).code, payer, channel, v["amount"], reference, v["paid_on"])
+        _save(person, parse_period(str(v["period"])).code, payer, channel, v["amount"], reference, v["paid_on"],
+              user=user, job=job)
+        return
+    if channel != Channel.PERSONAL_ACCOUNT:
+        raise RowRejected("period", "除个人账户划扣外须填写缴费期间")
+    _allocate(job, person, v["amount"], reference, v["paid_on"], user)
+
+
+def _allocate(job, person: Person, amount: Decimal, reference: str, paid_on: date, user) -> None:
+    """A personal-account credit settles the oldest open individual parts; what it cannot cover stays owed."""
+    if Payment.objects.filter(channel=Channel.PERSONAL_ACCOUNT, reference__startswith=f"{reference}#").exists():
+        raise RowRejected("reference", f"该渠道流水号已登记：{reference}")
+    parts = open_individual_parts(person.pk)
+    if not parts:
+        raise RowRejected("amount", "该参保人没有欠缴的个人缴费")
+    left = amount
+    for period, due in parts:
+        if left <= 0:
+            break
+        take = min(left, due)
+        _check(person, period, Payer.INDIVIDUAL, Channel.PERSONAL_ACCOUNT, take, f"{reference}#{period}", paid_on)
+        _save(person, period, Payer.INDIVIDUAL, Channel.PERSONAL_ACCOUNT, take, f"{reference}#{period}", paid_on,
+              user=user, job=job)
+        left -= take
+    if left > 0:
+        raise RowRejected("amount", f"超过全部欠缴的个人缴费 {amount - left}元")
+
+
+@dataclass(frozen=True)
+class PaymentItem:
+    person_id: int
+    region_id: str
+    period: str
+    payer: str
+    channel: str
+    amount: Decimal
+    reference: str
+    paid_on: date
+
+
+@transaction.atomic
+def record_payments(items: list[PaymentItem], *, user=None, job=None) -> int:
+    """Many payments at once, all or none, with the checks of `record_payment` made set-wise: one
+    query for what is owed, one for the references, bulk inserts for payments and their journals."""
+    if not items:
+        return 0
+    today = timezone.localdate()
+    refs = [(i.channel, i.reference) for i in items]
+    if len(set(refs)) != len(refs):
+        raise ValidationError({"reference": "同一批中有重复的渠道流水号"})
+    taken = Payment.objects.filter(reference__in={r for _, r in refs}).values_list("channel", "reference")
+    if set(taken) & set(refs):
+        raise ValidationError({"reference": f"渠道流水号已登记：{sorted(set(taken) & set(refs))[0][1]}"})
+    people = {i.person_id for i in items}
+    room: dict[tuple, Decimal] = {}
+    for row in Bill.objects.filter(person_id__in=people).values("person_id", "period").annotate(
+            **{p: Sum(p) for p in BILLED_PAYERS}):
+        for p in BILLED_PAYERS:
+            room[(row["person_id"], row["period"], p)] = _fen(row[p])
+    for row in Payment.objects.filter(person_id__in=people).values("person_id", "period", "payer").annotate(
+            s=Sum("amount")):
+        key = (row["person_id"], row["period"], row["payer"])
+        room[key] = room.get(key, Decimal("0")) - _fen(row["s"])
+    for i in items:
+        if i.payer not in BILLED_PAYERS or i.payer not in CHANNEL_PAYERS.get(i.channel, ()):
+            raise ValidationError({"channel": f"{i.channel} 不能缴纳 {i.payer} 部分"})
+        if i.amount <= 0 or i.paid_on > today:
+            raise ValidationError({"amount": f"金额或到账日期不正确：{i.reference}"})
+        key = (i.person_id, i.period, i.payer)
+        if key not in room or i.amount > room[key]:
+            raise ValidationError({"amount": f"超过应缴未缴金额：{i.reference}"})
+        room[key] -= i.amount
+    created = Payment.objects.bulk_create(
+        [Payment(region_id=i.region_id, person_id=i.person_id, period=i.period, payer=i.payer, channel=i.channel,
+                 amount=i.amount, reference=i.reference, paid_on=i.paid_on, recorded_by=user, job=job)
+         for i in items], batch_size=2000)
+    if not all(p.pk for p in created):  # a database that does not return keys: read them back
+        keys = dict(Payment.objects.filter(reference__in=[p.reference for p in created])
+                    .values_list("reference", "pk"))
+        for p in created:
+            p.pk = keys[p.reference]
+    post_many([(p.region_id, f"payment:{p.pk}", p.paid_on, "contribution",
+                f"{p.period} {Payer(p.payer).label}缴费 {Channel(p.channel).label} {p.reference}", p,
+                [Entry(accounts.BANK, debit=p.amount),
+                 Entry(accounts.INCOME_BY_PAYER["donation" if p.channel == Channel.DONATION else p.payer],
+                       credit=p.amount)]) for p in created])
+    return len(created)

@@ -1,0 +1,151 @@
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from ltci.accounts.roles import (
+    CONTRIBUTION_BILL,
+    CONTRIBUTION_EXPORT,
+    CONTRIBUTION_VIEW,
+    JOB_VIEW,
+    PAYMENT_RECORD,
+)
+from ltci.accounts.scope import get_visible_or_404, require, visible
+from ltci.core.models import Job, JobKind
+from ltci.core.paging import querystring_without_page
+from ltci.core.tabular import template
+from ltci.core.uploads import import_page_post
+from ltci.enrolment.models import Person
+
+from . import payments, queries
+from .billing import start_billing
+from .models import Channel, Payment
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _messages(exc: ValidationError) -> str:
+    return "；".join(m for ms in exc.message_dict.values() for m in ms)
+
+
+def _xlsx(data: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def billing(request):
+    require(request.user, CONTRIBUTION_BILL)
+    if request.method == "POST":
+        try:
+            job = start_billing(request.user.region, request.POST.get("period", ""), user=request.user,
+                                background=settings.JOBS_IN_BACKGROUND)
+        except ValidationError as exc:
+            messages.error(request, _messages(exc))
+            return redirect("contributions:billing")
+        return redirect("job_detail", job.pk)
+    runs = visible(Job.objects.filter(kind=JobKind.BILLING), request.user)[:20] if request.user.can(JOB_VIEW) else []
+    return render(request, "contributions/billing.html", {"runs": runs})
+
+
+@login_required
+def arrears(request):
+    require(request.user, CONTRIBUTION_VIEW)
+    period = request.GET.get("period", "").strip()
+    district = request.GET.get("district", "").strip()
+    rows, count, page = [], 0, None
+    if period and request.user.region_id:
+        raw = request.GET.get("page", "1")
+        number = max(1, int(raw)) if raw.isdigit() else 1
+        rows, count = queries.arrears(request.user.region_id, period, district=district,
+                                      person_id=request.user.person_id if request.user.reach == "self" else None,
+                                      limit=50, offset=(number - 1) * 50)
+        page = Paginator(range(count), 50).get_page(number)
+    return render(request, "contributions/arrears.html", {
+        "period": period, "district": district, "rows": rows, "count": count, "page": page,
+        "can_export": request.user.can(CONTRIBUTION_EXPORT), "querystring": querystring_without_page(request.GET),
+    })
+
+
+@login_required
+def arrears_export(request):
+    require(request.user, CONTRIBUTION_EXPORT)
+    period = request.GET.get("period", "").strip()
+    data = queries.export_arrears(request.user.region_id, period, district=request.GET.get("district", "").strip())
+    return _xlsx(data, f"arrears-{period}.xlsx")
+
+
+def _payments(request):
+    qs = visible(Payment.objects.select_related("person").order_by("-paid_on", "-id"), request.user)
+    period, channel = request.GET.get("period", "").strip(), request.GET.get("channel", "").strip()
+    if period:
+        qs = qs.filter(period=period)
+    if channel:
+        qs = qs.filter(channel=channel)
+    return qs, period, channel
+
+
+@login_required
+def payment_list(request):
+    require(request.user, CONTRIBUTION_VIEW)
+    qs, period, channel = _payments(request)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "contributions/payment_list.html", {
+        "page": page, "period": period, "channel": channel, "channels": Channel.choices,
+        "can_export": request.user.can(CONTRIBUTION_EXPORT), "can_import": request.user.can(PAYMENT_RECORD),
+        "querystring": querystring_without_page(request.GET),
+    })
+
+
+@login_required
+def payment_export(request):
+    require(request.user, CONTRIBUTION_EXPORT)
+    qs, _, _ = _payments(request)
+    return _xlsx(queries.export_payments(qs, request.user.region_id), "payments.xlsx")
+
+
+@login_required
+def payment_import(request):
+    require(request.user, PAYMENT_RECORD)
+    if request.method == "POST":
+        return import_page_post(request, payments.start_import, "contributions:payment_import")
+    recent = visible(Job.objects.filter(kind=JobKind.PAYMENT_IMPORT), request.user)[:20] \
+        if request.user.can(JOB_VIEW) else []
+    return render(request, "contributions/payment_import.html", {"columns": payments.COLUMNS, "recent": recent})
+
+
+@login_required
+def payment_template(request):
+    require(request.user, PAYMENT_RECORD)
+    return _xlsx(template(payments.COLUMNS, "缴费记录"), "payments-template.xlsx")
+
+
+@login_required
+@require_POST
+def record_payment(request, pk: int):
+    require(request.user, PAYMENT_RECORD)
+    person = get_visible_or_404(Person.objects.all(), request.user, pk=pk)
+    try:
+        amount = Decimal(request.POST.get("amount", "").strip())
+        paid_on = date.fromisoformat(request.POST.get("paid_on", ""))
+    except (InvalidOperation, ValueError):
+        messages.error(request, "金额或到账日期格式不正确")
+        return redirect("enrolment:person_detail", pk)
+    try:
+        payment = payments.record_payment(person, period=request.POST.get("period", ""), payer=request.POST.get("payer", ""),
+                                          channel=request.POST.get("channel", ""), amount=amount,
+                                          reference=request.POST.get("reference", ""), paid_on=paid_on,
+                                          user=request.user)
+    except ValidationError as exc:
+        messages.error(request, _messages(exc))
+    else:
+        messages.success(request, f"已登记：{payment}")
+    return redirect("enrolment:person_detail", pk)

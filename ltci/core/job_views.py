@@ -1,0 +1,58 @@
+"""Pages of long work: a job's progress (polled by htmx while it runs) and its report."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from ltci.accounts.roles import JOB_VIEW
+from ltci.accounts.scope import get_visible_or_404, require
+
+from . import jobs
+from .models import REPORT_ORDER, IssueKind, Job
+from .paging import querystring_without_page
+from .reports import COUNT_LABELS, export_report
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _job(request, pk):
+    require(request.user, JOB_VIEW)
+    return get_visible_or_404(Job.objects.all(), request.user, pk=pk)
+
+
+def _progress_context(job):
+    done, total = jobs.progress(job)
+    percent = 100 if job.finished_at else (int(done * 100 / total) if total else 0)
+    return {"job": job, "done": done, "total": total, "percent": percent,
+            "counts": [(COUNT_LABELS.get(k, k), v) for k, v in job.counts.items()]}
+
+
+@login_required
+def job_detail(request, pk: int):
+    job = _job(request, pk)
+    kind = request.GET.get("kind", "")
+    issues = job.issues.all() if kind not in IssueKind.values else job.issues.filter(kind=kind)
+    page = Paginator(issues.select_related("person").order_by(REPORT_ORDER, "row", "id"), 100).get_page(request.GET.get("page"))
+    return render(request, "core/job_detail.html", {
+        **_progress_context(job), "page": page, "kind": kind, "kinds": IssueKind.choices,
+        "querystring": querystring_without_page(request.GET),
+    })
+
+
+@login_required
+def job_progress(request, pk: int):
+    """The progress fragment; htmx polls it every second until the job is finished."""
+    job = _job(request, pk)
+    response = render(request, "core/_job_progress.html", _progress_context(job))
+    if job.finished_at:
+        response["HX-Refresh"] = "true"  # reload once: the report appears
+    return response
+
+
+@login_required
+def job_report(request, pk: int):
+    job = _job(request, pk)
+    response = HttpResponse(export_report(job), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="job-{job.pk}-report.xlsx"'
+    return response

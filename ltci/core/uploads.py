@@ -1,0 +1,61 @@
+"""Files people upload for import: checked by name and size, kept under var/uploads with their job."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+ALLOWED = {".xlsx", ".csv"}
+
+
+def save_upload(upload) -> tuple[Path, str]:
+    """(where it was saved, its SHA-256); refuses a missing, empty, too large or unknown kind of file."""
+    if upload is None:
+        raise ValidationError({"file": "请选择要导入的文件"})
+    suffix = Path(upload.name or "").suffix.lower()
+    if suffix not in ALLOWED:
+        raise ValidationError({"file": "只接受 .xlsx 或 .csv 文件"})
+    if upload.size == 0:
+        raise ValidationError({"file": "文件为空"})
+    if upload.size > settings.MAX_IMPORT_BYTES:
+        raise ValidationError({"file": f"文件超过 {settings.MAX_IMPORT_BYTES // (1024 * 1024)} MB"})
+    folder = Path(settings.UPLOAD_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}{suffix}"
+    digest = hashlib.sha256()
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            digest.update(chunk)
+            out.write(chunk)
+    return path, digest.hexdigest()
+
+
+def start_import_from_request(request, start_import, *, file, strict: bool, dry_run: bool):
+    """Saves an uploaded file and starts its import job for the user's region; returns the job."""
+    from django.conf import settings
+
+    path, digest = save_upload(file)
+    job = start_import(path, request.user.region, strict=strict, dry_run=dry_run, user=request.user,
+                       title=file.name, background=settings.JOBS_IN_BACKGROUND)
+    job.params = {**job.params, "sha256": digest, "file": path.name}
+    job.save(update_fields=["params"])
+    return job
+
+
+def import_page_post(request, start_import, back: str):
+    """The POST of an import page: start the job and show it, or go back with the reason."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    try:
+        job = start_import_from_request(request, start_import, file=request.FILES.get("file"),
+                                        strict=request.POST.get("mode") != "lenient",
+                                        dry_run=bool(request.POST.get("dry_run")))
+    except ValidationError as exc:
+        messages.error(request, "；".join(m for ms in exc.message_dict.values() for m in ms))
+        return redirect(back)
+    return redirect("job_detail", job.pk)
