@@ -62,6 +62,7 @@ class PersonDetailOut(PersonOut):
 
 
 class PersonIn(Schema):
+    id_kind: str | None = None
     id_number: str
     name: str
     sex: str | None = None
@@ -199,3 +200,19 @@ def end_enrolment(request, person_id: int, payload: EndIn):
     if current is None:
         raise ValidationError({"status": "该参保人没有有效的参保登记"})
     return _enrolment_out(services.end_enrolment(current, **payload.dict()))
+
+
+class GroupIn(Schema):
+    group: str
+    evidence: str
+    valid_from: date
+    valid_to: date | None = None
+
+
+@router.post("/persons/{person_id}/groups", response={201: GroupOut}, summary="登记特殊人员身份（附证明材料编号与有效期）")
+def add_group(request, person_id: int, payload: GroupIn):
+    require(request.user, PERSON_CHANGE)
+    person = get_visible_or_404(Person.objects.all(), request.user, pk=person_id)
+    g = services.add_group(person, **payload.dict())
+    return Status(201, {"group": g.group, "label": g.get_group_display(), "evidence": g.masked_evidence,
+                        "valid_from": g.valid_from, "valid_to": g.valid_to})

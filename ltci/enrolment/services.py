@@ -14,8 +14,8 @@ from openpyxl import Workbook
 from ltci.audit.masking import mask_id
 from ltci.audit.recorder import record_export, record_view
 
-from .idcard import InvalidIdNumber, parse_id_number
-from .models import EndReason, Enrolment, EnrolmentStatus, Person, Scheme
+from .idcard import InvalidIdNumber, detect_kind, parse_identity
+from .models import EndReason, Enrolment, EnrolmentStatus, IdKind, Person, Scheme
 
 _PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
 
@@ -27,27 +27,50 @@ def check_phone(phone: str) -> str:
     return phone
 
 
+def check_district(region_id: str, district: str) -> str:
+    """A district of the region, by name or 6-digit code, as its name; empty stays empty."""
+    from ltci.policy.policies import region as policy_region
+
+    district = (district or "").strip()
+    if not district:
+        return ""
+    reg = policy_region(region_id)
+    names = {d.name: d.name for d in reg.districts} | {d.code: d.name for d in reg.districts}
+    if district not in names:
+        raise ValidationError({"district": f"不是{reg.name}的区县：{district}"})
+    return names[district]
+
+
 @transaction.atomic
 def register_person(*, region, id_number: str, name: str, sex: str | None = None, birth_date: date | None = None,
-                    phone: str = "", district: str = "", address: str = "") -> tuple[Person, tuple[str, ...]]:
-    """Registers a person from a resident ID number; sex and birth date come from the number and
-    must agree with what was given. Returns the person and any warnings for the clerk."""
+                    phone: str = "", district: str = "", address: str = "",
+                    id_kind: str | None = None) -> tuple[Person, tuple[str, ...]]:
+    """Registers a person from an identity document number (kind guessed when not given); sex and
+    birth date come from the number and must agree with what was given. Returns the person and any
+    warnings for the clerk."""
+    number = (id_number or "").replace(" ", "").upper()
+    kind = id_kind or detect_kind(number)
+    if kind not in IdKind.values:
+        raise ValidationError({"id_kind": "证件类型应为居民身份证、港澳台居民居住证或外国人永久居留身份证"})
     try:
-        parsed = parse_id_number(id_number)
+        parsed = parse_identity(kind, number)
     except InvalidIdNumber as exc:
         raise ValidationError({"id_number": str(exc)}) from None
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "请填写姓名"})
-    if sex and sex != parsed.sex:
+    if parsed.sex is None and sex not in ("M", "F"):
+        raise ValidationError({"sex": "此证件号码不含性别，须填写性别（M 或 F）"})
+    if sex and parsed.sex and sex != parsed.sex:
         raise ValidationError({"sex": "性别与身份证号码不一致"})
     if birth_date and birth_date != parsed.birth_date:
         raise ValidationError({"birth_date": "出生日期与身份证号码不一致"})
     if Person.objects.filter(region=region, id_number=parsed.number).exists():
         raise ValidationError({"id_number": "该证件号码已在本统筹地区登记"})
     person = Person(
-        region=region, id_number=parsed.number, name=name, sex=parsed.sex, birth_date=parsed.birth_date,
-        phone=check_phone(phone), district=district.strip(), address=address.strip(),
+        region=region, id_kind=kind, id_number=parsed.number, name=name, sex=parsed.sex or sex,
+        birth_date=parsed.birth_date, phone=check_phone(phone), district=check_district(region.pk, district),
+        address=address.strip(),
     )
     person.full_clean()
     person.save()
@@ -62,6 +85,8 @@ def update_contact(person: Person, **fields) -> Person:
         raise ValidationError({sorted(unknown)[0]: "此字段不能在此修改"})
     if "phone" in fields:
         fields["phone"] = check_phone(fields["phone"])
+    if "district" in fields:
+        fields["district"] = check_district(person.region_id, fields["district"])
     for name, value in fields.items():
         setattr(person, name, (value or "").strip())
     person.full_clean()
@@ -168,3 +193,27 @@ def end_enrolment(enrolment: Enrolment, *, end: date, reason: str) -> Enrolment:
     enrolment.status, enrolment.end, enrolment.end_reason = EnrolmentStatus.ENDED, end, reason
     enrolment.save(update_fields=["status", "end", "end_reason"])
     return enrolment
+
+
+@transaction.atomic
+def add_group(person: Person, *, group: str, evidence: str, valid_from: date, valid_to: date | None = None):
+    """Records a special-group membership (残疾证, 医疗救助 certificate …) with its evidence and validity."""
+    from .models import Group, GroupMembership
+
+    if group not in Group.values:
+        raise ValidationError({"group": "未知的人员身份"})
+    evidence = (evidence or "").strip()
+    if not evidence:
+        raise ValidationError({"evidence": "须填写证明材料编号"})
+    if valid_to is not None and valid_to < valid_from:
+        raise ValidationError({"valid_to": "有效期止不能早于有效期起"})
+    overlapping = person.groups.filter(group=group).exclude(valid_to__lt=valid_from)
+    if valid_to is not None:
+        overlapping = overlapping.exclude(valid_from__gt=valid_to)
+    if overlapping.exists():
+        raise ValidationError({"valid_from": "该身份在此期间已有登记"})
+    membership = GroupMembership(region_id=person.region_id, person=person, group=group, evidence=evidence,
+                                 valid_from=valid_from, valid_to=valid_to)
+    membership.full_clean()
+    membership.save()
+    return membership

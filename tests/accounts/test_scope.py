@@ -76,6 +76,8 @@ API_ENDPOINTS = [
     # The world's people are enrolled already: a second enrolment is refused (422) after the checks.
     ("post", "/api/persons/{person_id}/enrolments", PERSON_CHANGE, "person",
      {"scheme": "resident", "start": "2024-01-01"}),
+    ("post", "/api/persons/{person_id}/groups", PERSON_CHANGE, "person",
+     {"group": "medical_aid", "evidence": "JZ-2024-001", "valid_from": "2024-01-01"}),
     ("post", "/api/persons/{person_id}/enrolments/end", PERSON_CHANGE, "person",
      {"end": "2024-06-30", "reason": "moved_out"}),
 ]

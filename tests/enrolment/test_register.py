@@ -1,0 +1,53 @@
+"""Registering a person by hand: identity documents of every kind, districts of the region, groups."""
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from ltci.accounts.roles import Role
+from ltci.enrolment.idcard import check_digit, make_id_number
+from ltci.enrolment.models import GroupMembership
+from ltci.enrolment.services import add_group, register_person
+from ltci.regions.models import Region
+
+
+@pytest.fixture
+def xuzhou(db):
+    return Region.objects.get(pk="xuzhou")
+
+
+def test_a_district_must_be_the_regions_and_is_kept_by_name(xuzhou):
+    person, _ = register_person(region=xuzhou, id_number=make_id_number("320311", date(1950, 1, 2), 3, "F"),
+                                name="周桂英", district="320311")
+    assert person.district == "泉山区" and person.name_initials == "zgy"
+    with pytest.raises(ValidationError) as exc:
+        register_person(region=xuzhou, id_number=make_id_number("320311", date(1950, 1, 2), 4, "F"), name="吴兰",
+                        district="浦东新区")
+    assert exc.value.message_dict["district"] == ["不是徐州市的区县：浦东新区"]
+
+
+def test_residence_permits_register_by_their_own_rules(xuzhou):
+    first17 = "81000019800101002"
+    person, _ = register_person(region=xuzhou, id_number=first17 + check_digit(first17), name="陈大文")
+    assert (person.id_kind, person.sex, person.birth_date) == ("hmt_residence", "F", date(1980, 1, 1))
+    with pytest.raises(ValidationError) as exc:
+        register_person(region=xuzhou, id_number="KAZ110090123105", name="Aliya")
+    assert "须填写性别" in exc.value.message_dict["sex"][0]
+    foreigner, _ = register_person(region=xuzhou, id_number="KAZ110090123105", name="Aliya", sex="F")
+    assert foreigner.id_kind == "foreign_permanent"
+
+
+def test_group_memberships_need_evidence_and_do_not_overlap(world, client_for):
+    person = world["home"].other_person
+    clerk = client_for(world["home"].users[Role.CLERK])
+    response = clerk.post(f"/api/persons/{person.pk}/groups", {"group": "medical_aid", "evidence": "JZ-88",
+                                                               "valid_from": "2024-01-01", "valid_to": "2024-12-31"},
+                          content_type="application/json")
+    assert response.status_code == 201 and response.json()["label"] == "医疗救助对象"
+    with pytest.raises(ValidationError, match="已有登记"):
+        add_group(person, group="medical_aid", evidence="JZ-89", valid_from=date(2024, 6, 1))
+    with pytest.raises(ValidationError, match="证明材料编号"):
+        add_group(person, group="student", evidence=" ", valid_from=date(2025, 1, 1))
+    add_group(person, group="medical_aid", evidence="JZ-90", valid_from=date(2025, 1, 1))
+    assert GroupMembership.objects.filter(person=person, group="medical_aid").count() == 2
