@@ -171,7 +171,7 @@ def _bill_chunk(job: Job, period: Period, frame: pl.DataFrame, counts: dict) -> 
     else:
         due = pl.lit(period.last)
     due = pl.when(pl.col("kind") == BillKind.ADJUSTMENT).then(
-        pl.max_horizontal(due, pl.lit(month_end(date.today())))).otherwise(due)
+        pl.max_horizontal(due, pl.lit(month_end(timezone.localdate())))).otherwise(due)
     out = bills.select(
         pl.lit(job.region_id).alias("region_id"), pl.col("person_id"), pl.lit(period.code).alias("period"),
         pl.col("kind"), due.cast(pl.String).alias("due_date"), *[_yuan_text(pl.col(f"d_{f}")).alias(f) for f in PAYER_FIELDS],

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from ltci.core import jobs
@@ -58,26 +58,35 @@ def _fen(value) -> Decimal:
 
 
 def _check(person: Person, period: str, payer: str, channel: str, amount: Decimal, reference: str,
-           paid_on: date) -> None:
+           paid_on: date, *, new_reference: bool = True) -> None:
     if payer not in BILLED_PAYERS:
         raise ValidationError({"payer": "缴费主体应为个人、用人单位、医保统筹基金划转或财政补助"})
     if channel not in CHANNEL_PAYERS:
         raise ValidationError({"channel": "未知的缴费渠道"})
     if payer not in CHANNEL_PAYERS[channel]:
         raise ValidationError({"channel": f"{Channel(channel).label}不能缴纳{Payer(payer).label}部分"})
-    if amount <= 0:
+    if not amount.is_finite() or amount <= 0:
         raise ValidationError({"amount": "金额应大于0"})
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError({"amount": "金额最多两位小数"})
     if not reference.strip():
         raise ValidationError({"reference": "须填写渠道流水号"})
     if paid_on > timezone.localdate():
         raise ValidationError({"paid_on": "到账日期不能晚于今天"})
-    if Payment.objects.filter(channel=channel, reference=reference).exists():
+    if new_reference and reference_taken(channel, reference):
         raise ValidationError({"reference": f"该渠道流水号已登记：{reference}"})
     billed, paid, has_bill = owed(person.pk, period, payer)
     if not has_bill:
         raise ValidationError({"period": f"该参保人在{period}没有缴费核定（未参保或尚未核定）"})
     if amount > billed - paid:
         raise ValidationError({"amount": f"超过应缴未缴金额 {billed - paid}元"})
+
+
+def reference_taken(channel: str, reference: str) -> bool:
+    """A channel reference is used once: as itself, or split over periods as `REF#period`."""
+    base = reference.split("#", 1)[0]
+    return Payment.objects.filter(channel=channel).filter(
+        Q(reference=reference) | Q(reference=base) | Q(reference__startswith=f"{base}#")).exists()
 
 
 def _save(person: Person, period: str, payer: str, channel: str, amount: Decimal, reference: str, paid_on: date,
@@ -181,6 +190,8 @@ def _row(job: Job, v: dict, people: dict, user) -> None:
         except BadValue as exc:
             raise RowRejected(key, str(exc)) from None
     reference = str(v.get("reference", "")).strip()
+    if isinstance(v.get("period"), date):  # Excel turns a typed 2024-03 into a date
+        v["period"] = f"{v['period'].year}-{v['period'].month:02d}"
     if v.get("period"):
         _check(person, parse_period(str(v["period"])).code, payer, channel, v["amount"], reference, v["paid_on"])
         _save(person, parse_period(str(v["period"])).code, payer, channel, v["amount"], reference, v["paid_on"],
@@ -193,7 +204,9 @@ def _row(job: Job, v: dict, people: dict, user) -> None:
 
 def _allocate(job, person: Person, amount: Decimal, reference: str, paid_on: date, user) -> None:
     """A personal-account credit settles the oldest open individual parts; what it cannot cover stays owed."""
-    if Payment.objects.filter(channel=Channel.PERSONAL_ACCOUNT, reference__startswith=f"{reference}#").exists():
+    if amount <= 0:
+        raise RowRejected("amount", "金额应大于0")
+    if reference_taken(Channel.PERSONAL_ACCOUNT, reference):
         raise RowRejected("reference", f"该渠道流水号已登记：{reference}")
     parts = open_individual_parts(person.pk)
     if not parts:
@@ -203,7 +216,8 @@ def _allocate(job, person: Person, amount: Decimal, reference: str, paid_on: dat
         if left <= 0:
             break
         take = min(left, due)
-        _check(person, period, Payer.INDIVIDUAL, Channel.PERSONAL_ACCOUNT, take, f"{reference}#{period}", paid_on)
+        _check(person, period, Payer.INDIVIDUAL, Channel.PERSONAL_ACCOUNT, take, f"{reference}#{period}", paid_on,
+               new_reference=False)  # the whole reference was checked once above
         _save(person, period, Payer.INDIVIDUAL, Channel.PERSONAL_ACCOUNT, take, f"{reference}#{period}", paid_on,
               user=user, job=job)
         left -= take

@@ -1,6 +1,3 @@
-from datetime import date
-from decimal import Decimal, InvalidOperation
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,7 +18,8 @@ from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.core.models import Job, JobKind
 from ltci.core.paging import querystring_without_page
 from ltci.core.tabular import template
-from ltci.core.uploads import import_page_post
+from ltci.core.uploads import import_page
+from ltci.core.values import BadValue, parse_amount, parse_date
 from ltci.enrolment.models import Person
 
 from . import payments, queries
@@ -62,11 +60,12 @@ def arrears(request):
     period = request.GET.get("period", "").strip()
     district = request.GET.get("district", "").strip()
     rows, count, page = [], 0, None
-    if period and request.user.region_id:
+    own_only = request.user.reach == "self"
+    if period and request.user.region_id and not (own_only and request.user.person_id is None):
         raw = request.GET.get("page", "1")
         number = max(1, int(raw)) if raw.isdigit() else 1
         rows, count = queries.arrears(request.user.region_id, period, district=district,
-                                      person_id=request.user.person_id if request.user.reach == "self" else None,
+                                      person_id=request.user.person_id if own_only else None,
                                       limit=50, offset=(number - 1) * 50)
         page = Paginator(range(count), 50).get_page(number)
     return render(request, "contributions/arrears.html", {
@@ -115,11 +114,9 @@ def payment_export(request):
 @login_required
 def payment_import(request):
     require(request.user, PAYMENT_RECORD)
-    if request.method == "POST":
-        return import_page_post(request, payments.start_import, "contributions:payment_import")
-    recent = visible(Job.objects.filter(kind=JobKind.PAYMENT_IMPORT), request.user)[:20] \
-        if request.user.can(JOB_VIEW) else []
-    return render(request, "contributions/payment_import.html", {"columns": payments.COLUMNS, "recent": recent})
+    return import_page(request, kind=JobKind.PAYMENT_IMPORT, start_import=payments.start_import,
+                       columns=payments.COLUMNS, template_name="contributions/payment_import.html",
+                       back="contributions:payment_import")
 
 
 @login_required
@@ -134,10 +131,10 @@ def record_payment(request, pk: int):
     require(request.user, PAYMENT_RECORD)
     person = get_visible_or_404(Person.objects.all(), request.user, pk=pk)
     try:
-        amount = Decimal(request.POST.get("amount", "").strip())
-        paid_on = date.fromisoformat(request.POST.get("paid_on", ""))
-    except (InvalidOperation, ValueError):
-        messages.error(request, "金额或到账日期格式不正确")
+        amount = parse_amount(request.POST.get("amount", ""))
+        paid_on = parse_date(request.POST.get("paid_on", ""))
+    except BadValue as exc:
+        messages.error(request, str(exc))
         return redirect("enrolment:person_detail", pk)
     try:
         payment = payments.record_payment(person, period=request.POST.get("period", ""), payer=request.POST.get("payer", ""),

@@ -82,10 +82,16 @@ def read_table(path: Path, columns: tuple[Column, ...]) -> Iterator[tuple[int, d
     missing = [c.header for c in columns if c.required and c.key not in keys]
     if missing:
         raise ValidationError({"file": f"缺少必需的列：{'、'.join(missing)}"})
-    for number, raw in enumerate(rows, start=2):
-        values = {k: _cell(v) for k, v in zip(keys, raw) if k}
-        if any(v != "" for v in values.values()):
-            yield number, values
+    number = 1
+    try:
+        for number, raw in enumerate(rows, start=2):
+            values = {k: _cell(v) for k, v in zip(keys, raw) if k}
+            if any(v != "" for v in values.values()):
+                yield number, values
+    except UnicodeDecodeError:
+        raise ValidationError({"file": f"第{number + 1}行附近的文字编码无法识别（文件应为UTF-8或GB18030）"}) from None
+    except csv.Error as exc:
+        raise ValidationError({"file": f"第{number + 1}行不是有效的CSV：{exc}"}) from None
 
 
 def template(columns: tuple[Column, ...], sheet: str) -> bytes:

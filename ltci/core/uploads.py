@@ -46,6 +46,22 @@ def start_import_from_request(request, start_import, *, file, strict: bool, dry_
     return job
 
 
+def import_page(request, *, kind: str, start_import, columns, template_name: str, back: str):
+    """An import's page: the upload form with the file's columns and recent imports; its POST
+    starts the job. The caller has checked the permission to import."""
+    from django.shortcuts import render
+
+    from ltci.accounts.roles import JOB_VIEW
+    from ltci.accounts.scope import visible
+
+    from .models import Job
+
+    if request.method == "POST":
+        return import_page_post(request, start_import, back)
+    recent = visible(Job.objects.filter(kind=kind), request.user)[:20] if request.user.can(JOB_VIEW) else []
+    return render(request, template_name, {"columns": columns, "recent": recent})
+
+
 def import_page_post(request, start_import, back: str):
     """The POST of an import page: start the job and show it, or go back with the reason."""
     from django.contrib import messages

@@ -31,12 +31,14 @@ def parse_amount(value) -> Decimal:
         amount = Decimal(text)
     except InvalidOperation:
         raise BadValue(f"金额应为数字：{value}") from None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+    if not amount.is_finite():
+        raise BadValue(f"金额应为数字：{value}")
+    if amount.adjusted() >= 10:  # before quantize, which fails on numbers this large
+        raise BadValue(f"金额过大：{value}")
+    if amount != amount.quantize(Decimal("0.01")):
         raise BadValue(f"金额最多两位小数：{value}")
     if amount < 0:
         raise BadValue(f"金额不能为负数：{value}")
-    if amount >= Decimal("1e10"):
-        raise BadValue(f"金额过大：{value}")
     return amount.quantize(Decimal("0.01"))
 
 

@@ -100,6 +100,16 @@ class RosterRules:
             ident = parse_identity(kind, number_text, today=self.today)
         except InvalidIdNumber as exc:
             raise RowRejected("id_number", str(exc)) from None
+        try:
+            return self._rest(number, v, kind, ident)
+        except RowRejected as exc:
+            exc.id_number = ident.number  # the person is on the roster, if with a bad row
+            raise
+
+    def _rest(self, number: int, v: dict, kind: str, ident) -> RosterRow:
+        def get(key):
+            return v.get(key, "")
+
         name = str(get("name")).strip()
         if not name or len(name) > 64:
             raise RowRejected("name", "姓名不能为空，最多64个字符")
@@ -178,11 +188,14 @@ def _import(job: Job, path: Path, *, strict: bool, dry_run: bool) -> None:
 def _chunk(job, rules: RosterRules, chunk, report: Report) -> None:
     counts = report.counts
     rows: dict[str, RosterRow] = {}
+    listed = []  # IDs of rejected rows: they are on the roster, so not "missing" from it
     for number, values in chunk:
         try:
             row = rules.parse(number, values)
         except RowRejected as exc:
             report.reject(number, exc.column, exc.reason)
+            if getattr(exc, "id_number", None):
+                listed.append(exc.id_number)
             continue
         if row.id_number in rows:
             report.reject(number, "id_number", f"与第{rows[row.id_number].row}行重复")
@@ -190,7 +203,7 @@ def _chunk(job, rules: RosterRules, chunk, report: Report) -> None:
         rows[row.id_number] = row
     for id_number in _seen_before(list(rows)):
         report.reject(rows.pop(id_number).row, "id_number", "与文件中前面的行重复")
-    _remember(list(rows))
+    _remember(list(rows) + sorted(set(listed) - set(rows) - set(_seen_before(listed))))
 
     # Plain tuples, not model instances: at millions of rows the ORM's objects are the cost.
     # No ORDER BY: with one, SQLite walks the region's whole index instead of the (region, ID) one.
@@ -208,15 +221,16 @@ def _chunk(job, rules: RosterRules, chunk, report: Report) -> None:
             new_people.append(row)
             continue
         person_id, name = found[0], found[2]
+        enrolment = active.get(person_id)
+        if enrolment is None and person_id in last_end and row.start <= last_end[person_id]:
+            # Checked before anything of the row is queued: a rejected row changes nothing.
+            report.reject(row.row, "start", f"早于上次参保终止日期 {last_end[person_id]}")
+            continue
         changed = [f for f, old in zip(PERSON_FIELDS, found[2:]) if old != getattr(row, f)]
         if changed:
             person_updates.append(Person(pk=person_id, **{f: getattr(row, f) for f in PERSON_FIELDS},
                                          name_initials=initials(row.name)))
-        enrolment = active.get(person_id)
         if enrolment is None:
-            if person_id in last_end and row.start <= last_end[person_id]:
-                report.reject(row.row, "start", f"早于上次参保终止日期 {last_end[person_id]}")
-                continue
             new_enrolments.append((person_id, row))
             changed.append("enrolment")
         else:

@@ -7,7 +7,6 @@ from django.views.decorators.http import require_POST
 
 from ltci.accounts.roles import (
     CONTRIBUTION_VIEW,
-    JOB_VIEW,
     PAYMENT_RECORD,
     PERSON_EXPORT,
     PERSON_IMPORT,
@@ -17,10 +16,10 @@ from ltci.accounts.roles import (
 from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.contributions.models import Channel, Payer
 from ltci.contributions.standing import contribution_verdict, statement
-from ltci.core.models import Job, JobKind
+from ltci.core.models import JobKind
 from ltci.core.paging import querystring_without_page
 from ltci.core.tabular import template
-from ltci.core.uploads import import_page_post
+from ltci.core.uploads import import_page
 from ltci.policy.policies import region as policy_region
 
 from . import roster, services
@@ -86,11 +85,8 @@ def export(request):
 def roster_import(request):
     """The upload page of the roster; the job page then shows progress and the report."""
     require(request.user, PERSON_IMPORT)
-    if request.method == "POST":
-        return import_page_post(request, roster.start_import, "enrolment:roster_import")
-    recent = visible(Job.objects.filter(kind=JobKind.ROSTER_IMPORT), request.user)[:20] \
-        if request.user.can(JOB_VIEW) else []
-    return render(request, "enrolment/roster_import.html", {"columns": roster.COLUMNS, "recent": recent})
+    return import_page(request, kind=JobKind.ROSTER_IMPORT, start_import=roster.start_import, columns=roster.COLUMNS,
+                       template_name="enrolment/roster_import.html", back="enrolment:roster_import")
 
 
 @login_required

@@ -109,3 +109,16 @@ def test_an_upload_of_the_wrong_kind_is_refused_on_the_page(clerk):
     response = clerk.post("/persons/import/", {"file": SimpleUploadedFile("roster.pdf", b"%PDF", "application/pdf")},
                           follow=True)
     assert "只接受 .xlsx 或 .csv 文件" in response.content.decode() and not Job.objects.exclude(title="roster.csv").exists()
+
+
+def test_an_insured_account_without_a_person_sees_no_arrears_list(world, client_for):
+    from ltci.accounts.models import User
+
+    clerk = client_for(world["home"].users[Role.CLERK])
+    clerk.post("/api/contributions/billing", {"period": "2025"}, content_type="application/json")
+    # Not possible through create_user; a record damaged by hand must still show nothing.
+    stray = User.objects.create(username="xz-family", role=Role.INSURED, region=world["home"].region)
+    page = client_for(stray).get("/contributions/arrears/?period=2025").content.decode()
+    assert world["home"].other_person.name not in page and "共 0 人欠费" in page
+    own = client_for(world["home"].users[Role.INSURED]).get("/contributions/arrears/?period=2025").content.decode()
+    assert world["home"].person.name in own and world["home"].other_person.name not in own

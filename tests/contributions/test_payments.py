@@ -113,3 +113,32 @@ def test_a_payment_by_hand_is_audited(billed):
     payment = pay(billed, "20.00", "PA-5")
     event = AuditEvent.objects.get(action=Action.CREATE, object_type="contributions.payment")
     assert event.object_id == str(payment.pk) and event.detail["fields"]["amount"] == "20.00"
+
+
+def test_a_reference_split_over_periods_cannot_be_used_again_by_hand(billed, tmp_path):
+    path = tmp_path / "pa.csv"
+    path.write_text("证件号码,缴费渠道,金额,渠道流水号,到账日期\n"
+                    f"{billed.id_number},个人账户划扣,4.00,PA1,2024-06-01\n", encoding="utf-8")
+    assert start_import(path, Region.objects.get(pk="xuzhou")).counts["accepted"] == 1
+    with pytest.raises(ValidationError, match="该渠道流水号已登记"):
+        pay(billed, "6.00", "PA1")
+    again = start_import(path, Region.objects.get(pk="xuzhou"), strict=False)
+    assert again.counts["rejected"] == 1 and Payment.objects.count() == 1
+
+
+@pytest.mark.parametrize("amount, message", [("9.995", "最多两位小数"), ("NaN", "金额应大于0")])
+def test_amounts_with_fractions_of_a_fen_or_not_a_number_are_refused(billed, amount, message):
+    with pytest.raises(ValidationError, match=message):
+        pay(billed, amount, "X-9")
+
+
+def test_a_huge_amount_or_a_bad_byte_is_a_row_or_file_error_not_a_crash(billed, tmp_path):
+    path = tmp_path / "pay.csv"
+    path.write_text("证件号码,缴费期间,缴费主体,缴费渠道,金额,渠道流水号,到账日期\n"
+                    f"{billed.id_number},2024,个人,税务征收,1e30,T-1,2024-03-01\n", encoding="utf-8")
+    job = start_import(path, Region.objects.get(pk="xuzhou"))
+    assert [(i.column, i.reason) for i in job.issues.all()] == [("金额", "金额过大：1e30")]
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes("证件号码,缴费渠道,金额,渠道流水号,到账日期\n".encode() + b"x,\xff\xfe,1,2,3\n" * 40000)
+    failed = start_import(bad, Region.objects.get(pk="xuzhou"))
+    assert failed.status == JobStatus.FAILED and "编码无法识别" in failed.message

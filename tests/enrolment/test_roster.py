@@ -173,3 +173,18 @@ def test_one_active_enrolment_per_person_and_ending_one_needs_a_reason(tmp_path,
         enrol(person, scheme="resident", start=date(2024, 5, 1))
     again = enrol(person, scheme="resident", start=date(2024, 6, 1))
     assert again.status == EnrolmentStatus.ACTIVE and person.enrolments.count() == 2
+
+
+def test_a_rejected_row_changes_nothing_and_is_not_reported_missing(tmp_path, xuzhou):
+    from ltci.enrolment.services import end_enrolment
+
+    start_import(write_csv(tmp_path / "a.csv", [row(1), row(2, name="李建国")]), xuzhou)
+    person = Person.objects.get(name="王秀英")
+    end_enrolment(person.enrolments.get(), end=date(2025, 1, 31), reason="moved_out")
+    changed = row(1, name="王秀英改", phone="13912345678", start="2024-06-01")
+    job = start_import(write_csv(tmp_path / "b.csv", [changed, row(2, name="李建国", district="朝阳区")]), xuzhou,
+                       strict=False)
+    assert [i[1] for i in issues(job)] == ["参保日期", "区县"]
+    person.refresh_from_db()
+    assert (person.name, person.phone) == ("王秀英", "13800000000")
+    assert job.counts["missing"] == 0  # both are on the roster, with bad rows
