@@ -8,6 +8,7 @@ from ltci.policy.regions import RegionDataError, load_regions
 
 from .testville import REGION as SIXTH
 
+
 def test_the_five_seed_regions_with_their_documents():
     regions = load_regions()
     assert list(regions) == ["changning", "jiaxing", "nanning", "nanzheng", "xuzhou"]

@@ -10,8 +10,8 @@ import pytest
 from ltci.policy import batch, scalar
 from ltci.policy.errors import PolicyError
 from ltci.policy.inputs import Care, Person
-from ltci.policy.policies import clear_caches, policy_on
 from ltci.policy.params import ParamsDataError
+from ltci.policy.policies import clear_caches, policy_on
 
 from .testville import REGION
 
