@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_help_lists_the_platform_commands(capsys):
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
-    for command in ("serve", "demo", "check", "migrate"):
+    for command in ("serve", "demo", "check", "migrate", "import", "contributions", "scenario", "batch", "policy"):
         assert f"  {command} " in out
 
 
