@@ -10,4 +10,7 @@ urlpatterns = [
     path("import/template.xlsx", views.roster_template, name="roster_template"),
     path("<int:pk>/", views.person_detail, name="person_detail"),
     path("<int:pk>/id-number", views.reveal_id_number, name="person_reveal_id"),
+    path("<int:pk>/enrol", views.enrol, name="person_enrol"),
+    path("<int:pk>/end-enrolment", views.end_enrolment, name="person_end_enrolment"),
+    path("<int:pk>/groups", views.add_group, name="person_add_group"),
 ]

@@ -1,13 +1,16 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ltci.accounts.roles import (
     CONTRIBUTION_VIEW,
     PAYMENT_RECORD,
+    PERSON_CHANGE,
     PERSON_EXPORT,
     PERSON_IMPORT,
     PERSON_VIEW,
@@ -20,11 +23,12 @@ from ltci.core.models import JobKind
 from ltci.core.paging import querystring_without_page
 from ltci.core.tabular import template
 from ltci.core.uploads import import_page
+from ltci.core.values import BadValue, parse_amount, parse_date
 from ltci.policy.policies import region as policy_region
 
 from . import roster, services
 from .api import XLSX
-from .models import EnrolmentStatus, Person, Scheme
+from .models import Category, EndReason, EnrolmentStatus, Group, Person, Scheme
 
 
 def _filters(request) -> dict:
@@ -53,6 +57,10 @@ def person_detail(request, pk: int):
     services.record_person_view(person, groups)
     context = {"person": person, "groups": groups, "enrolments": person.enrolments.all(),
                "may_reveal": request.user.can(PERSON_VIEW_ID)}
+    if request.user.can(PERSON_CHANGE):
+        context.update(may_change=True, active=person.enrolments.filter(status=EnrolmentStatus.ACTIVE).first(),
+                       schemes=Scheme.choices, categories=Category.choices, end_reasons=EndReason.choices,
+                       group_choices=Group.choices, today=timezone.localdate())
     if request.user.can(CONTRIBUTION_VIEW):
         context["periods"] = statement(person)
         context["verdict"] = contribution_verdict(person, timezone.localdate())
@@ -95,3 +103,57 @@ def roster_template(request):
     response = HttpResponse(template(roster.COLUMNS, "参保名单"), content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="roster-template.xlsx"'
     return response
+
+
+def _post_change(request, pk: int, change) -> HttpResponse:
+    """A clerk's change from the person page: done and said, or refused with the reason."""
+    require(request.user, PERSON_CHANGE)
+    person = get_visible_or_404(Person.objects.all(), request.user, pk=pk)
+    try:
+        done = change(person, request.POST)
+    except (ValidationError, BadValue) as exc:
+        text = "；".join(m for ms in exc.message_dict.values() for m in ms) if isinstance(exc, ValidationError) \
+            else str(exc)
+        messages.error(request, text)
+    else:
+        messages.success(request, done)
+    return redirect("enrolment:person_detail", pk)
+
+
+def _optional(parse, value):
+    return parse(value) if (value or "").strip() else None
+
+
+@login_required
+@require_POST
+def enrol(request, pk: int):
+    def change(person, data):
+        e = services.enrol(person, scheme=data.get("scheme", ""), category=data.get("category", ""),
+                           start=parse_date(data.get("start", "")),
+                           contribution_base=_optional(parse_amount, data.get("contribution_base")),
+                           pension=_optional(parse_amount, data.get("pension")))
+        return f"已登记参保：{e}"
+    return _post_change(request, pk, change)
+
+
+@login_required
+@require_POST
+def end_enrolment(request, pk: int):
+    def change(person, data):
+        current = person.enrolments.filter(status=EnrolmentStatus.ACTIVE).first()
+        if current is None:
+            raise ValidationError({"status": "该参保人没有有效的参保登记"})
+        e = services.end_enrolment(current, end=parse_date(data.get("end", "")), reason=data.get("reason", ""))
+        return f"已终止参保登记（{e.get_end_reason_display()}，{e.end:%Y-%m-%d}）"
+    return _post_change(request, pk, change)
+
+
+@login_required
+@require_POST
+def add_group(request, pk: int):
+    def change(person, data):
+        g = services.add_group(person, group=data.get("group", ""), evidence=data.get("evidence", ""),
+                               valid_from=parse_date(data.get("valid_from", "")),
+                               valid_to=_optional(parse_date, data.get("valid_to")))
+        return f"已登记特殊人员身份：{g.get_group_display()}"
+    return _post_change(request, pk, change)

@@ -51,3 +51,24 @@ def test_group_memberships_need_evidence_and_do_not_overlap(world, client_for):
         add_group(person, group="student", evidence=" ", valid_from=date(2025, 1, 1))
     add_group(person, group="medical_aid", evidence="JZ-90", valid_from=date(2025, 1, 1))
     assert GroupMembership.objects.filter(person=person, group="medical_aid").count() == 2
+
+
+def test_a_clerk_ends_and_restarts_an_enrolment_and_adds_a_group_on_the_page(world, client_for):
+    person = world["home"].other_person
+    clerk = client_for(world["home"].users[Role.CLERK])
+    page = clerk.get(f"/persons/{person.pk}/").content.decode()
+    assert "终止参保登记" in page and "新增参保登记" not in page
+    done = clerk.post(f"/persons/{person.pk}/end-enrolment", {"end": "2025-03-31", "reason": "moved_out"}, follow=True)
+    assert "已终止参保登记（迁出本统筹地区，2025-03-31）" in done.content.decode()
+    refused = clerk.post(f"/persons/{person.pk}/enrol", {"scheme": "employee", "category": "retired",
+                                                         "start": "2025-03-01"}, follow=True)
+    assert "参保日期须晚于上次参保终止日期 2025-03-31" in refused.content.decode()
+    again = clerk.post(f"/persons/{person.pk}/enrol", {"scheme": "resident", "start": "2025-04-01"}, follow=True)
+    assert "已登记参保" in again.content.decode() and person.enrolments.filter(status="active").count() == 1
+    group = clerk.post(f"/persons/{person.pk}/groups", {"group": "severe_disability", "evidence": "32031119400701005911",
+                                                        "valid_from": "2025-01-01", "valid_to": ""}, follow=True)
+    body = group.content.decode()
+    assert "已登记特殊人员身份：重度残疾人" in body and "32031119400701005911" not in body  # evidence masked
+    bad = clerk.post(f"/persons/{person.pk}/groups", {"group": "student", "evidence": "X", "valid_from": "2025-02-30"},
+                     follow=True)
+    assert "日期不存在" in bad.content.decode()
