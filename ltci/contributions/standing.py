@@ -15,7 +15,6 @@ from ltci.policy import scalar
 from ltci.policy.errors import PolicyError
 from ltci.policy.inputs import Person as PolicyPerson
 from ltci.policy.policies import policy_on
-from ltci.policy.rules.eligibility import qualifying_grades
 
 from .models import PAYER_FIELDS, Bill, Payment
 from .periods import parse_period
@@ -124,28 +123,21 @@ class Verdict:
     note: str
 
 
-def contribution_verdict(person: Person, on: date, grade: str | None = None) -> Verdict:
-    """The engine's verdict on enrolment and contributions. Until an assessment gives a grade, the
-    assessment conditions (grade, six months of disability) are taken as met and the note says so."""
+def contribution_verdict(person: Person, on: date) -> Verdict:
+    """The engine's verdict on enrolment and contributions. What an assessment decides (grade, six
+    months of disability) is left out until the assessment app gives grades; the note says so."""
     f = facts(person, on)
     if f.scheme is None:
         return Verdict(False, False, [], "无有效参保登记")
-    try:
-        policy = policy_on(person.region_id, on)
-    except PolicyError as exc:
-        return Verdict(False, False, [], exc.message)
-    assumed = grade is None
-    grade = grade or qualifying_grades(policy.params.section("eligibility"))[0][-1]
     question = PolicyPerson(
-        scheme=f.scheme, category=f.category, birth_date=f.birth_date, groups=f.groups, grade=grade,
+        scheme=f.scheme, category=f.category, birth_date=f.birth_date, groups=f.groups,
         enrolled_on=f.enrolled_on or on, paid_through=f.paid_through or date.min,
-        contribution_months=f.contribution_months, disabled_since=date.min if assumed else None, receiving=False)
+        contribution_months=f.contribution_months, receiving=False)
     try:
-        result = scalar.eligibility(person.region_id, on, question)
+        result = scalar.eligibility(person.region_id, on, question, assessed=False)
     except PolicyError as exc:
         return Verdict(False, False, [], exc.message)
     reasons = [r.as_dict() for r in result.reasons]
     if f.enrolled_on is None:
         reasons.insert(0, {"code": "unpaid", "message": "尚无缴清的缴费期间", "clause": ""})
-    note = "尚无失能等级评估结论：以上仅判定参保与缴费条件" if assumed else ""
-    return Verdict(True, not reasons, reasons, note)
+    return Verdict(True, not reasons, reasons, "尚无失能等级评估结论：以上仅判定参保与缴费条件")

@@ -46,8 +46,11 @@ def contribution(region: str, on: date, person: Person, params_dir: Path = PARAM
     return Contribution(period=section.text("period"), by_payer_fen=by_payer, lines=_lines(policy, parts))
 
 
-def eligibility(region: str, on: date, person: Person, params_dir: Path = PARAMS_DIR) -> Eligibility:
-    return check(policy_on(region, on, params_dir), on, person)
+def eligibility(region: str, on: date, person: Person, params_dir: Path = PARAMS_DIR, *,
+                assessed: bool = True) -> Eligibility:
+    """May the person receive benefits on `on`: every failing reason. `assessed=False` leaves out what
+    an assessment decides (grade, six months of disability)."""
+    return check(policy_on(region, on, params_dir), on, person, assessed=assessed)
 
 
 def grade(region: str, on: date, scale: dict, params_dir: Path = PARAMS_DIR) -> Grade:

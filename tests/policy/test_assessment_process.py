@@ -69,3 +69,23 @@ def test_each_region_has_its_process_periods_with_clauses(region, on, clause):
     assert rules.valid_until(date(2025, 3, 15)) == date(2027, 3, 14)
     assert rules.reassessment_from(date(2025, 8, 31)) == date(2026, 2, 28)
     assert rules.publicity_ends(date(2026, 9, 25)).day == date(2026, 10, 9)
+
+
+def test_the_precheck_says_every_reason_and_when_it_could_pass():
+    from ltci.policy.inputs import Person
+    from ltci.policy.precheck import precheck
+
+    ratings = {x: "dependent" for x in A + B}
+    applicant = Person(scheme="resident", enrolled_on=date(2025, 5, 1), paid_through=date(2025, 12, 31),
+                       disabled_since=date(2025, 3, 10))
+    result = precheck("xuzhou", date(2025, 7, 1), applicant, self_assessment=ratings, open_application=True,
+                      last_assessed=date(2025, 2, 1))
+    got = {r.code: r.until for r in result.reasons}
+    assert got == {"waiting_period": date(2025, 11, 2), "disability_under_6_months": date(2025, 9, 10),
+                   "open_application": None, "reassessment_too_soon": date(2025, 8, 1)}
+    ready = Person(scheme="resident", enrolled_on=date(2021, 5, 1), paid_through=date(2025, 12, 31),
+                   disabled_since=date(2024, 3, 10))
+    assert precheck("xuzhou", date(2025, 7, 1), ready, self_assessment=ratings).eligible
+    mild = {x: "dependent" if x == "eating" else "independent" for x in A + B}
+    [reason] = precheck("xuzhou", date(2025, 7, 1), ready, self_assessment=mild).reasons
+    assert reason.code == "self_assessment_too_low" and "自评 B 级不能申请正式评估" in reason.message

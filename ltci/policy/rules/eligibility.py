@@ -36,11 +36,14 @@ def known_grade(policy: Policy, grade: str) -> str:
     return grade
 
 
-def check(policy: Policy, on: date, person: Person) -> Eligibility:
+def check(policy: Policy, on: date, person: Person, *, assessed: bool = True) -> Eligibility:
+    """Every failing reason. With `assessed=False` the conditions an assessment decides (the grade,
+    six months of disability) are left out: for an application's pre-check, and for the verdict on
+    enrolment and contributions of a person not assessed yet."""
     sec = policy.params.section("eligibility")
     cite = policy.cite
     reasons: list[Reason] = []
-    grade = known_grade(policy, person.need("grade"))
+    grade = known_grade(policy, person.need("grade")) if assessed else None
 
     schemes, clause = sec.values("schemes")
     scheme = person.need("scheme")
@@ -63,16 +66,12 @@ def check(policy: Policy, on: date, person: Person) -> Eligibility:
             until = add_months(person.birth_date, 12 * min_age) if person.birth_date else None
             reasons.append(Reason("under_age", f"年满{min_age}周岁方可享受待遇", cite(clause), until))
 
-    grades, clause = qualifying_grades(sec)
-    if grade not in grades:
-        reasons.append(Reason("grade_too_low", f"{GRADE_LABELS[grade]}不在待遇范围（须为"
-                              f"{'、'.join(GRADE_LABELS[g] for g in grades)}）", cite(clause)))
-
-    months, clause = sec.integer("disability_months")
-    ready = add_months(person.need("disabled_since"), months)
-    if on < ready:
-        reasons.append(Reason("disability_under_6_months", f"失能状态须持续满{months}个月，{ready:%Y-%m-%d}起满足",
-                              cite(clause), ready))
+    if assessed:
+        grades, clause = qualifying_grades(sec)
+        if grade not in grades:
+            reasons.append(Reason("grade_too_low", f"{GRADE_LABELS[grade]}不在待遇范围（须为"
+                                  f"{'、'.join(GRADE_LABELS[g] for g in grades)}）", cite(clause)))
+        reasons += disability_reasons(policy, on, person)
 
     if "waiting_months" in sec:
         months, clause = sec.integer("waiting_months")
@@ -99,3 +98,13 @@ def check(policy: Policy, on: date, person: Person) -> Eligibility:
             reasons.append(Reason("min_contribution_months", f"累计缴费须满{minimum}个月，现为{paid_months}个月",
                                   cite(clause)))
     return Eligibility(tuple(reasons))
+
+
+def disability_reasons(policy: Policy, on: date, person: Person) -> list[Reason]:
+    """P6: the disability has lasted the region's months (six) by `on`, or the date it will have."""
+    months, clause = policy.params.section("eligibility").integer("disability_months")
+    ready = add_months(person.need("disabled_since"), months)
+    if on < ready:
+        return [Reason("disability_under_6_months", f"失能状态须持续满{months}个月，{ready:%Y-%m-%d}起满足",
+                       policy.cite(clause), ready)]
+    return []
