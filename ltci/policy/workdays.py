@@ -25,12 +25,15 @@ class WorkingDay:
 FIXED_HOLIDAYS = {(1, 1), (5, 1), (10, 1), (10, 2), (10, 3)}
 
 
+# The years whose holiday arrangement the installed calendar holds.
+COVERED_YEARS = frozenset(d.year for d in chinese_calendar.holidays)
+
+
 def is_working_day(day: date) -> tuple[bool, bool]:
     """(is it a working day, is that provisional)."""
-    try:
+    if day.year in COVERED_YEARS:
         return chinese_calendar.is_workday(day), False
-    except NotImplementedError:
-        return day.weekday() < 5 and (day.month, day.day) not in FIXED_HOLIDAYS, True
+    return day.weekday() < 5 and (day.month, day.day) not in FIXED_HOLIDAYS, True
 
 
 def add_working_days(start: date, n: int) -> WorkingDay:

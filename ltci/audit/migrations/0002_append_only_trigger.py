@@ -26,7 +26,7 @@ DROP FUNCTION IF EXISTS audit_event_refuse_change();
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE, params=None)  # no placeholders: the % is plpgsql's
+        schema_editor.execute(CREATE, params=None)  # no query parameters: the % belongs to plpgsql's RAISE
 
 
 def backwards(apps, schema_editor):
