@@ -10,9 +10,6 @@ the month of joining; monthly regions bill the month from the base and pension o
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
-
 import polars as pl
 from django.db import connection, transaction
 from django.db.models import Sum
@@ -22,8 +19,11 @@ from ltci.audit.models import Action
 from ltci.audit.recorder import record
 from ltci.core import jobs
 from ltci.core.models import IssueKind, Job, JobIssue, JobKind, JobStatus
+from ltci.core.values import db_money
 from ltci.enrolment.models import Enrolment, EnrolmentStatus, GroupMembership, Person
 from ltci.policy import batch
+from ltci.policy.batch import age_on
+from ltci.policy.inputs import group_names
 from ltci.policy.policies import policy_on
 
 from .models import PAYER_FIELDS, Bill, BillKind
@@ -41,9 +41,10 @@ def start_billing(region, period_text: str, *, user=None, background: bool = Fal
 
 
 def _bill(job: Job, period: Period) -> None:
-    section = policy_on(job.region_id, period.first).params.section("contribution")
+    params = policy_on(job.region_id, period.first).params
+    section = params.section("contribution")
     bases = {c: s.text("base") for c, s in section.sections("categories").items()} if "categories" in section else {}
-    eligibility = policy_on(job.region_id, period.first).params.section("eligibility")
+    eligibility = params.section("eligibility")
     # Groups that do not take part in LTCI at all (Nanning 三(一): work-injury nursing recipients).
     excluded = eligibility.values("excluded_groups") if "excluded_groups" in eligibility else ([], "")
     counts = {"people": 0, "original": 0, "adjustment": 0, "unchanged": 0, "skipped": 0, "excluded": 0}
@@ -66,7 +67,7 @@ def _bill(job: Job, period: Period) -> None:
                 for person_id in out["person_id"]:
                     counts["excluded"] += 1
                     issues.append(JobIssue(job=job, kind=IssueKind.WARNING, column="特殊人员身份", person_id=person_id,
-                                           reason=f"已享受工伤保险生活护理费，不参加长护险，未核定（{excluded[1]}）"))
+                                           reason=f"{group_names(excluded[0])}不参加长护险，未核定（{excluded[1]}）"))
                 frame = frame.filter(~pl.col("person_id").is_in(out["person_id"].implode()))
             frame, missing = _complete(frame, bases)
             for row in missing.iter_rows(named=True):
@@ -107,10 +108,7 @@ def _people(region_id: str, period: Period, after: int) -> pl.DataFrame:
     frame = frame.with_columns(pl.col("start").str.to_date("%Y-%m-%d"), pl.col("birth_date").str.to_date("%Y-%m-%d"))
     # Age on the day the person's contribution starts in the period (a child born in the year, a joiner).
     on = pl.max_horizontal(pl.lit(period.first), pl.col("start"))
-    before = (pl.col("birth_date").dt.month() > on.dt.month()) | (
-        (pl.col("birth_date").dt.month() == on.dt.month()) & (pl.col("birth_date").dt.day() > on.dt.day()))
-    frame = frame.with_columns((on.dt.year().cast(pl.Int64) - pl.col("birth_date").dt.year().cast(pl.Int64)
-                                - before.cast(pl.Int64)).alias("age")).drop("birth_date")
+    frame = frame.with_columns(age_on(on).alias("age")).drop("birth_date")
     frame = frame.unique("person_id", keep="last", maintain_order=True)  # the latest enrolment of the period
     if frame.height == 0:
         return frame
@@ -185,8 +183,8 @@ def _bill_chunk(job: Job, period: Period, frame: pl.DataFrame, counts: dict) -> 
 
 
 def _fen(amount) -> int:
-    """A summed amount as integer fen (SQLite returns sums of decimals as float or int)."""
-    return int((Decimal(str(amount or 0)) * 100).quantize(Decimal("1")))
+    """A summed amount as integer fen."""
+    return int(db_money(amount) * 100)
 
 
 def _yuan_text(fen: pl.Expr) -> pl.Expr:

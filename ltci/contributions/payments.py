@@ -23,13 +23,13 @@ from ltci.core import jobs
 from ltci.core.imports import Report, RowRejected, import_file
 from ltci.core.models import Job, JobKind
 from ltci.core.tabular import Column
-from ltci.core.values import BadValue, parse_amount, parse_choice, parse_date
+from ltci.core.values import BadValue, choice_map, db_money, parse_amount, parse_choice, parse_date
 from ltci.enrolment.idcard import InvalidIdNumber, detect_kind, parse_identity
 from ltci.enrolment.models import Person
 from ltci.fund import accounts
 from ltci.fund.services import Entry, post, post_many
 
-from .models import Bill, Channel, Payer, Payment
+from .models import PAYER_FIELDS, Bill, Channel, Payer, Payment
 from .periods import parse_period
 
 # Which payer's part each channel can settle.
@@ -41,7 +41,6 @@ CHANNEL_PAYERS = {
     Channel.DONATION: {Payer.INDIVIDUAL},
     Channel.MEDICAL_FUND: {Payer.MEDICAL_FUND},
 }
-BILLED_PAYERS = ("individual", "employer", "medical_fund", "fiscal")
 
 
 def owed(person_id: int, period: str, payer: str) -> tuple[Decimal, Decimal, bool]:
@@ -49,17 +48,12 @@ def owed(person_id: int, period: str, payer: str) -> tuple[Decimal, Decimal, boo
     bills = Bill.objects.filter(person_id=person_id, period=period)
     billed = bills.aggregate(s=Sum(payer))["s"]
     paid = Payment.objects.filter(person_id=person_id, period=period, payer=payer).aggregate(s=Sum("amount"))["s"]
-    return _fen(billed), _fen(paid), billed is not None
-
-
-def _fen(value) -> Decimal:
-    # SQLite sums decimals as floats or integers: back to yuan with fen.
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+    return db_money(billed), db_money(paid), billed is not None
 
 
 def _check(person: Person, period: str, payer: str, channel: str, amount: Decimal, reference: str,
            paid_on: date, *, new_reference: bool = True) -> None:
-    if payer not in BILLED_PAYERS:
+    if payer not in PAYER_FIELDS:
         raise ValidationError({"payer": "缴费主体应为个人、用人单位、医保统筹基金划转或财政补助"})
     if channel not in CHANNEL_PAYERS:
         raise ValidationError({"channel": "未知的缴费渠道"})
@@ -94,11 +88,16 @@ def _save(person: Person, period: str, payer: str, channel: str, amount: Decimal
     payment = Payment.objects.create(region_id=person.region_id, person=person, period=period, payer=payer,
                                      channel=channel, amount=amount, reference=reference, paid_on=paid_on,
                                      recorded_by=user, job=job)
-    income = accounts.INCOME_BY_PAYER["donation" if channel == Channel.DONATION else payer]
-    post(region_id=person.region_id, key=f"payment:{payment.pk}", posted_on=paid_on, kind="contribution",
-         memo=f"{period} {Payer(payer).label}缴费 {Channel(channel).label} {reference}", source=payment,
-         entries=[Entry(accounts.BANK, debit=amount), Entry(income, credit=amount)])
+    post(**_journal(payment))
     return payment
+
+
+def _journal(p: Payment) -> dict:
+    """The journal a payment posts: the bank debited, the payer's income (or donations) credited."""
+    income = accounts.INCOME_BY_PAYER["donation" if p.channel == Channel.DONATION else p.payer]
+    return {"region_id": p.region_id, "key": f"payment:{p.pk}", "posted_on": p.paid_on, "kind": "contribution",
+            "memo": f"{p.period} {Payer(p.payer).label}缴费 {Channel(p.channel).label} {p.reference}", "source": p,
+            "entries": [Entry(accounts.BANK, debit=p.amount), Entry(income, credit=p.amount)]}
 
 
 @transaction.atomic
@@ -117,7 +116,7 @@ def open_individual_parts(person_id: int) -> list[tuple[str, Decimal]]:
                   .values_list("period", "s"))
     paid = dict(Payment.objects.filter(person_id=person_id, payer=Payer.INDIVIDUAL).values("period")
                 .annotate(s=Sum("amount")).values_list("period", "s"))
-    owed_by_period = ((p, _fen(billed[p]) - _fen(paid.get(p))) for p in sorted(billed))
+    owed_by_period = ((p, db_money(billed[p]) - db_money(paid.get(p))) for p in sorted(billed))
     return [(p, due) for p, due in owed_by_period if due > 0]
 
 
@@ -132,9 +131,8 @@ COLUMNS = (
     Column("reference", "渠道流水号", True, "同一渠道内唯一；重复导入同一流水号会被拒绝"),
     Column("paid_on", "到账日期", True, "YYYY-MM-DD"),
 )
-_CHANNELS = {label: code for code, label in Channel.choices} | {c: c for c in Channel.values}
-_PAYERS = {label: code for code, label in Payer.choices} | {p: p for p in Payer.values} | {"单位": "employer",
-                                                                                            "财政": "fiscal"}
+_CHANNELS = choice_map(Channel)
+_PAYERS = choice_map(Payer, 单位="employer", 财政="fiscal")
 
 
 def start_import(path: Path, region, *, strict: bool = True, dry_run: bool = False, user=None, title: str = "",
@@ -193,9 +191,9 @@ def _row(job: Job, v: dict, people: dict, user) -> None:
     if isinstance(v.get("period"), date):  # Excel turns a typed 2024-03 into a date
         v["period"] = f"{v['period'].year}-{v['period'].month:02d}"
     if v.get("period"):
-        _check(person, parse_period(str(v["period"])).code, payer, channel, v["amount"], reference, v["paid_on"])
-        _save(person, parse_period(str(v["period"])).code, payer, channel, v["amount"], reference, v["paid_on"],
-              user=user, job=job)
+        period = parse_period(str(v["period"])).code
+        _check(person, period, payer, channel, v["amount"], reference, v["paid_on"])
+        _save(person, period, payer, channel, v["amount"], reference, v["paid_on"], user=user, job=job)
         return
     if channel != Channel.PERSONAL_ACCOUNT:
         raise RowRejected("period", "除个人账户划扣外须填写缴费期间")
@@ -253,15 +251,15 @@ def record_payments(items: list[PaymentItem], *, user=None, job=None) -> int:
     people = {i.person_id for i in items}
     room: dict[tuple, Decimal] = {}
     for row in Bill.objects.filter(person_id__in=people).values("person_id", "period").annotate(
-            **{p: Sum(p) for p in BILLED_PAYERS}):
-        for p in BILLED_PAYERS:
-            room[(row["person_id"], row["period"], p)] = _fen(row[p])
+            **{p: Sum(p) for p in PAYER_FIELDS}):
+        for p in PAYER_FIELDS:
+            room[(row["person_id"], row["period"], p)] = db_money(row[p])
     for row in Payment.objects.filter(person_id__in=people).values("person_id", "period", "payer").annotate(
             s=Sum("amount")):
         key = (row["person_id"], row["period"], row["payer"])
-        room[key] = room.get(key, Decimal("0")) - _fen(row["s"])
+        room[key] = room.get(key, Decimal("0")) - db_money(row["s"])
     for i in items:
-        if i.payer not in BILLED_PAYERS or i.payer not in CHANNEL_PAYERS.get(i.channel, ()):
+        if i.payer not in PAYER_FIELDS or i.payer not in CHANNEL_PAYERS.get(i.channel, ()):
             raise ValidationError({"channel": f"{i.channel} 不能缴纳 {i.payer} 部分"})
         if i.amount <= 0 or i.paid_on > today:
             raise ValidationError({"amount": f"金额或到账日期不正确：{i.reference}"})
@@ -278,9 +276,5 @@ def record_payments(items: list[PaymentItem], *, user=None, job=None) -> int:
                     .values_list("reference", "pk"))
         for p in created:
             p.pk = keys[p.reference]
-    post_many([(p.region_id, f"payment:{p.pk}", p.paid_on, "contribution",
-                f"{p.period} {Payer(p.payer).label}缴费 {Channel(p.channel).label} {p.reference}", p,
-                [Entry(accounts.BANK, debit=p.amount),
-                 Entry(accounts.INCOME_BY_PAYER["donation" if p.channel == Channel.DONATION else p.payer],
-                       credit=p.amount)]) for p in created])
+    post_many([_journal(p) for p in created])
     return len(created)

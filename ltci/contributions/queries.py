@@ -10,6 +10,7 @@ from django.db import connection
 from ltci.audit.masking import mask_id
 from ltci.audit.recorder import record_export
 from ltci.core.reports import workbook
+from ltci.core.values import db_money
 from ltci.enrolment.models import Person
 
 from .models import Bill, Payment
@@ -33,10 +34,6 @@ class ArrearsRow:
         return mask_id(self.id_number)
 
 
-def _money(value) -> Decimal:
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
-
-
 def arrears(region_id: str, period: str, *, district: str = "", person_id: int | None = None,
             limit: int = 50, offset: int = 0) -> tuple[list[ArrearsRow], int]:
     """People of a region who owe for a period (bills less payments), and how many there are."""
@@ -58,7 +55,7 @@ def arrears(region_id: str, period: str, *, district: str = "", person_id: int |
         count = cur.fetchone()[0]
         cur.execute(f"SELECT p.id, p.name, p.id_number, p.district, b.billed, COALESCE(y.paid, 0) {body} "
                     f"ORDER BY p.id LIMIT {int(limit)} OFFSET {int(offset)}", args)
-        rows = [ArrearsRow(r[0], r[1], r[2], r[3], _money(r[4]), _money(r[5])) for r in cur.fetchall()]
+        rows = [ArrearsRow(r[0], r[1], r[2], r[3], db_money(r[4]), db_money(r[5])) for r in cur.fetchall()]
     return rows, count
 
 

@@ -15,6 +15,7 @@ from ltci.accounts.roles import (
     PAYMENT_RECORD,
 )
 from ltci.accounts.scope import get_visible_or_404, require, visible
+from ltci.core.errors import reasons
 from ltci.core.models import Job, JobKind
 from ltci.core.paging import querystring_without_page
 from ltci.core.tabular import template
@@ -27,10 +28,6 @@ from .billing import start_billing
 from .models import Channel, Payment
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _messages(exc: ValidationError) -> str:
-    return "；".join(m for ms in exc.message_dict.values() for m in ms)
 
 
 def _xlsx(data: bytes, name: str) -> HttpResponse:
@@ -47,7 +44,7 @@ def billing(request):
             job = start_billing(request.user.region, request.POST.get("period", ""), user=request.user,
                                 background=settings.JOBS_IN_BACKGROUND)
         except ValidationError as exc:
-            messages.error(request, _messages(exc))
+            messages.error(request, reasons(exc))
             return redirect("contributions:billing")
         return redirect("job_detail", job.pk)
     runs = visible(Job.objects.filter(kind=JobKind.BILLING), request.user)[:20] if request.user.can(JOB_VIEW) else []
@@ -142,7 +139,7 @@ def record_payment(request, pk: int):
                                           reference=request.POST.get("reference", ""), paid_on=paid_on,
                                           user=request.user)
     except ValidationError as exc:
-        messages.error(request, _messages(exc))
+        messages.error(request, reasons(exc))
     else:
         messages.success(request, f"已登记：{payment}")
     return redirect("enrolment:person_detail", pk)

@@ -32,3 +32,8 @@ def not_found(request, exception=None):
 
 def server_error(request):
     return _respond(request, 500, "服务器错误", "服务器出现错误，已记录。请稍后重试。")
+
+
+def reasons(exc) -> str:
+    """A ValidationError's messages in one line, for a page message, a job or a command."""
+    return "；".join(m for ms in exc.message_dict.values() for m in ms)

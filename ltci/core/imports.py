@@ -19,6 +19,7 @@ from ltci.audit.models import Action
 from ltci.audit.recorder import record
 
 from . import jobs
+from .errors import reasons
 from .models import IssueKind, Job, JobIssue, JobStatus
 from .tabular import Column, read_table
 
@@ -87,7 +88,7 @@ def import_file(job: Job, path: Path, columns: tuple[Column, ...], handle: Calla
         pass
     except ValidationError as exc:  # the file as a whole cannot be read (type, header, encoding)
         report.file.close()
-        message = "；".join(m for ms in exc.message_dict.values() for m in ms)
+        message = reasons(exc)
         return jobs.finish(job, JobStatus.FAILED, report.counts, message)
     report.save(job)
     rejected = report.counts["rejected"]

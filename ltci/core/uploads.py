@@ -9,6 +9,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from .errors import reasons
+
 ALLOWED = {".xlsx", ".csv"}
 
 
@@ -72,6 +74,6 @@ def import_page_post(request, start_import, back: str):
                                         strict=request.POST.get("mode") != "lenient",
                                         dry_run=bool(request.POST.get("dry_run")))
     except ValidationError as exc:
-        messages.error(request, "；".join(m for ms in exc.message_dict.values() for m in ms))
+        messages.error(request, reasons(exc))
         return redirect(back)
     return redirect("job_detail", job.pk)

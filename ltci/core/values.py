@@ -42,6 +42,17 @@ def parse_amount(value) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
+def choice_map(choices, **aliases: str) -> dict[str, str]:
+    """What a cell may say for a TextChoices: its codes, its Chinese labels, and other usual words."""
+    return {label: code for code, label in choices.choices} | {code: code for code in choices.values} | {
+        alias: code for alias, code in aliases.items()}
+
+
+def db_money(value) -> Decimal:
+    """A sum of a decimal column as the database returns it (SQLite: a float or an integer) in yuan."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
 def parse_choice(value, choices: dict[str, str], what: str) -> str:
     """A code from its code or any of its Chinese labels (`choices`: label or code → code)."""
     text = str(value).strip()

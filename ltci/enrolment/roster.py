@@ -22,7 +22,7 @@ from ltci.core import jobs
 from ltci.core.imports import Report, RowRejected, import_file
 from ltci.core.models import IssueKind, Job, JobKind
 from ltci.core.tabular import Column
-from ltci.core.values import BadValue, parse_amount, parse_choice, parse_date
+from ltci.core.values import BadValue, choice_map, parse_amount, parse_choice, parse_date
 from ltci.policy.policies import policy_on
 from ltci.policy.policies import region as policy_region
 
@@ -46,11 +46,9 @@ COLUMNS = (
     Column("pension", "上年度月养老金", False, "元；按费率缴费的地区退休人员必填"),
 )
 
-_KINDS = {label: code for code, label in IdKind.choices} | {code: code for code in IdKind.values}
-_SCHEMES = {label: code for code, label in Scheme.choices} | {code: code for code in Scheme.values} | {
-    "职工基本医疗保险": "employee", "城乡居民基本医疗保险": "resident", "居民医保": "resident"}
-_CATEGORIES = {label: code for code, label in Category.choices} | {code: code for code in Category.values} | {
-    "在职": "in_service", "退休": "retired", "灵活就业": "flexible", "失业": "unemployed"}
+_KINDS = choice_map(IdKind)
+_SCHEMES = choice_map(Scheme, 职工基本医疗保险="employee", 城乡居民基本医疗保险="resident", 居民医保="resident")
+_CATEGORIES = choice_map(Category, 在职="in_service", 退休="retired", 灵活就业="flexible", 失业="unemployed")
 _SEXES = {"男": "M", "女": "F", "M": "M", "F": "F"}
 
 PERSON_FIELDS = ("name", "phone", "district", "address")

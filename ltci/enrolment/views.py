@@ -19,6 +19,7 @@ from ltci.accounts.roles import (
 from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.contributions.models import Channel, Payer
 from ltci.contributions.standing import contribution_verdict, statement
+from ltci.core.errors import reasons
 from ltci.core.models import JobKind
 from ltci.core.paging import querystring_without_page
 from ltci.core.tabular import template
@@ -112,9 +113,7 @@ def _post_change(request, pk: int, change) -> HttpResponse:
     try:
         done = change(person, request.POST)
     except (ValidationError, BadValue) as exc:
-        text = "；".join(m for ms in exc.message_dict.values() for m in ms) if isinstance(exc, ValidationError) \
-            else str(exc)
-        messages.error(request, text)
+        messages.error(request, reasons(exc) if isinstance(exc, ValidationError) else str(exc))
     else:
         messages.success(request, done)
     return redirect("enrolment:person_detail", pk)

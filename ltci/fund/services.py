@@ -36,27 +36,31 @@ def post(*, region_id: str, key: str, posted_on: date, kind: str, memo: str, sou
     if existing is not None:
         return existing
     _check(entries)
-    journal = Journal.objects.create(region_id=region_id, key=key, posted_on=posted_on, kind=kind, memo=memo[:200],
-                                     source_type=source._meta.label_lower, source_id=str(source.pk))
+    journal = _journal(region_id=region_id, key=key, posted_on=posted_on, kind=kind, memo=memo, source=source,
+                       entries=entries)
+    journal.save()
     Posting.objects.bulk_create(Posting(journal=journal, account=e.account, debit=e.debit, credit=e.credit)
                                 for e in entries)
     return journal
 
 
 @transaction.atomic
-def post_many(journals: list[tuple]) -> int:
-    """Posts many balanced journals at once: (region_id, key, posted_on, kind, memo, source, entries).
-    Keys already posted are skipped, so a re-run posts nothing twice."""
-    done = set(Journal.objects.filter(key__in=[j[1] for j in journals]).values_list("key", flat=True))
-    todo = [j for j in journals if j[1] not in done]
+def post_many(journals: list[dict]) -> int:
+    """Posts many balanced journals at once, each given as `post`'s keyword arguments. Keys already
+    posted are skipped, so a re-run posts nothing twice."""
+    done = set(Journal.objects.filter(key__in=[j["key"] for j in journals]).values_list("key", flat=True))
+    todo = [j for j in journals if j["key"] not in done]
     for j in todo:
-        _check(j[6])
-    created = Journal.objects.bulk_create(
-        [Journal(region_id=r, key=k, posted_on=d, kind=kind, memo=memo[:200], source_type=src._meta.label_lower,
-                 source_id=str(src.pk)) for r, k, d, kind, memo, src, _ in todo], batch_size=2000)
-    ids = dict(Journal.objects.filter(key__in=[j[1] for j in todo]).values_list("key", "pk")) \
-        if not all(j.pk for j in created) else {j.key: j.pk for j in created}
+        _check(j["entries"])
+    created = Journal.objects.bulk_create([_journal(**j) for j in todo], batch_size=2000)
+    ids = {j.key: j.pk for j in created} if all(j.pk for j in created) else dict(
+        Journal.objects.filter(key__in=[j["key"] for j in todo]).values_list("key", "pk"))
     Posting.objects.bulk_create(
-        [Posting(journal_id=ids[k], account=e.account, debit=e.debit, credit=e.credit)
-         for _, k, _, _, _, _, entries in todo for e in entries], batch_size=5000)
+        [Posting(journal_id=ids[j["key"]], account=e.account, debit=e.debit, credit=e.credit)
+         for j in todo for e in j["entries"]], batch_size=5000)
     return len(todo)
+
+
+def _journal(*, region_id, key, posted_on, kind, memo, source, entries) -> Journal:
+    return Journal(region_id=region_id, key=key, posted_on=posted_on, kind=kind, memo=memo[:200],
+                   source_type=source._meta.label_lower, source_id=str(source.pk))

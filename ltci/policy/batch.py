@@ -241,11 +241,12 @@ def _group_checks(frame: pl.LazyFrame) -> list:
     return [(bad, "groups", f"a group is missing or not one of {', '.join(GROUPS)}")]
 
 
-def _age(on: date) -> pl.Expr:
-    """Age on `on` from `birth_date` (or the `age` column when that is what the input gives)."""
-    birth = pl.col("birth_date")
-    before = (birth.dt.month() > on.month) | ((birth.dt.month() == on.month) & (birth.dt.day() > on.day))
-    return on.year - birth.dt.year().cast(pl.Int64) - before.cast(pl.Int64)
+def age_on(on: date | pl.Expr, birth: pl.Expr | None = None) -> pl.Expr:
+    """Age in whole years on `on` (a date, or a date per row) from `birth_date`."""
+    birth = pl.col("birth_date") if birth is None else birth
+    on = pl.lit(on) if isinstance(on, date) else on
+    before = (birth.dt.month() > on.dt.month()) | ((birth.dt.month() == on.dt.month()) & (birth.dt.day() > on.dt.day()))
+    return on.dt.year().cast(pl.Int64) - birth.dt.year().cast(pl.Int64) - before.cast(pl.Int64)
 
 
 def _to_yuan(expr: pl.Expr) -> pl.Expr:
@@ -288,7 +289,7 @@ def contribution_frame(frame: pl.LazyFrame, region: str, on: date, params_dir: P
                            f"{cat} contributions are computed from {base}; it is missing"))
     if age_schemes:
         if "birth_date" in columns:  # the birth date first, as the scalar path; the age where it is null
-            born = _age(on)
+            born = age_on(on)
             frame = frame.with_columns(pl.coalesce(born, pl.col("age")).alias("age"))
             checks.append((~born.is_between(0, INT_BOUNDS["age"]), "birth_date",
                            f"gives an age outside 0 to {INT_BOUNDS['age']} on {on}"))

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ltci.core import jobs
 from ltci.core.context import Actor, acting
+from ltci.core.errors import reasons
 from ltci.core.models import JobStatus
 from ltci.regions.models import Region
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             try:
                 job = start_billing(reg, period, background=True)
             except ValidationError as exc:
-                raise CommandError("; ".join(m for ms in exc.message_dict.values() for m in ms)) from None
+                raise CommandError(reasons(exc)) from None
             job = jobs.follow(job, job.thread, self.stderr)
         seconds = time.monotonic() - started
         people = job.counts.get("people", 0)
