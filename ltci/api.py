@@ -14,6 +14,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
 
 from ltci.accounts.api import router as accounts_router
+from ltci.assessment.api import router as assessment_router
+from ltci.assessment.services import NotAllowed, PrecheckFailed
 from ltci.audit.api import router as audit_router
 from ltci.contributions.api import router as contributions_router
 from ltci.core.api import router as jobs_router
@@ -47,6 +49,18 @@ def _invalid_input(request, exc):
     first = errors[0] if errors else {"field": None, "message": "invalid"}
     return error(request, 422, "invalid", f"{first['field']}: {first['message']}" if first["field"] else first["message"],
                  first["field"], errors=errors)
+
+
+@api.exception_handler(PrecheckFailed)
+def _precheck_failed(request, exc):
+    reasons = [{**r, "until": r["until"].isoformat() if r["until"] else None} for r in exc.reasons]
+    return error(request, 422, "precheck_failed", "；".join(r["message"] for r in reasons), "precheck",
+                 reasons=reasons)
+
+
+@api.exception_handler(NotAllowed)
+def _not_allowed(request, exc):
+    return error(request, 409, "not_allowed", exc.messages[0])
 
 
 @api.exception_handler(ValidationError)
@@ -93,3 +107,4 @@ api.add_router("/", enrolment_router)
 api.add_router("/", audit_router)
 api.add_router("/", contributions_router)
 api.add_router("/", jobs_router)
+api.add_router("/", assessment_router)

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "ltci.providers",
     "ltci.enrolment",
     "ltci.contributions",
+    "ltci.assessment",
     "ltci.fund",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -171,6 +172,7 @@ UPLOAD_DIR = VAR_DIR / "uploads"  # imported files, kept with their job for the 
 # Imports and billing started from a page run in a thread of the serving process; tests run them inline.
 JOBS_IN_BACKGROUND = os.environ.get("LTCI_JOBS_BACKGROUND", "1") == "1"
 MAX_IMPORT_BYTES = int(os.environ.get("LTCI_MAX_IMPORT_MB", "1024")) * 1024 * 1024
+MATERIAL_MAX_BYTES = int(os.environ.get("LTCI_MAX_MATERIAL_MB", "10")) * 1024 * 1024  # application materials, visit photos
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -28,6 +28,9 @@ class RegionWorld:
     other_person: Person  # another person of the same region
     job: Job  # a finished import of the region
     users: dict[str, User] = field(default_factory=dict)
+    application: object = None  # the person's application, certified
+    other_application: object = None  # the other person's, waiting for intake
+    certificate: object = None  # the person's certificate
 
 
 def make_person(region: Region, seq: int, *, name="王秀英", birth=date(1948, 3, 5), sex="F", group=None) -> Person:
@@ -74,7 +77,26 @@ def build_region_world(code: str) -> RegionWorld:
             extra["person"] = world.person
         world.users[role] = create_user(username=f"{code}-{role}", password=None, role=role, region=region,
                                         full_name="测试用户", **extra)
+    _add_applications(world)
     return world
+
+
+def _add_applications(world: RegionWorld) -> None:
+    """An application per person (rows only, not walked through the flow: tests/assessment does that)."""
+    from ltci.assessment.models import Application, Certificate
+
+    clerk = world.users[Role.CLERK]
+    made = []
+    for person, state in ((world.person, "certified"), (world.other_person, "submitted")):
+        made.append(Application.objects.create(
+            region=world.region, person=person, number=f"T{world.region.pk}{person.pk}", channel="counter",
+            applicant_name="王小明", applicant_relation="child", applicant_phone="13800000000",
+            disabled_since=date(2024, 1, 1), self_assessment_letter="G", pledge_signed=True, state=state,
+            submitted_on=date(2025, 1, 6), intake_due=date(2025, 1, 13), created_by=clerk))
+    world.application, world.other_application = made
+    world.certificate = Certificate.objects.create(
+        region=world.region, person=world.person, application=world.application, number=f"C{world.region.pk}",
+        grade="severe_1", qualifies=True, valid_from=date(2025, 2, 1), valid_until=date(2027, 1, 31))
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,7 @@ class Role(models.TextChoices):
     CLERK = "clerk", "经办人员"
     ASSESSOR = "assessor", "评估员"
     EXPERT = "expert", "评定专家"
+    COMMITTEE = "committee", "评估专家委员会"
     INSTITUTION_ADMIN = "institution_admin", "定点机构管理员"
     CARER = "carer", "护理员"
     INSURED = "insured", "参保人/家属"
@@ -43,6 +44,15 @@ CONTRIBUTION_BILL = "contribution.bill"  # billing runs
 PAYMENT_RECORD = "payment.record"  # payments by hand and by file
 CONTRIBUTION_EXPORT = "contribution.export"
 JOB_VIEW = "job.view"  # imports and batch runs of the region, with their reports
+APPLICATION_VIEW = "application.view"  # applications for assessment and their flow
+APPLICATION_SUBMIT = "application.submit"  # apply (for oneself, or at the counter for someone)
+APPLICATION_HANDLE = "application.handle"  # intake, screening, assignment, certificates, re-assessment
+SITE_ASSESS = "assessment.site"  # record the scale on site (assigned tasks only)
+REVIEW_DECIDE = "assessment.review"  # decide a grade in a double-blind review (assigned reviews only)
+COMMITTEE_DECIDE = "assessment.committee"  # decide disagreements and disputes
+OBJECTION_FILE = "assessment.object"  # object to a grade during publicity
+CERTIFICATE_VIEW = "certificate.view"
+ASSESSMENT_REPORT = "assessment.report"  # re-assessment ranking, active discovery
 
 PERMISSION_LABELS = {
     REGION_VIEW: "查看统筹地区与政策版本",
@@ -60,29 +70,47 @@ PERMISSION_LABELS = {
     PAYMENT_RECORD: "登记和导入缴费记录",
     CONTRIBUTION_EXPORT: "导出缴费与欠费名单",
     JOB_VIEW: "查看导入与批处理任务",
+    APPLICATION_VIEW: "查看评估申请",
+    APPLICATION_SUBMIT: "提交评估申请",
+    APPLICATION_HANDLE: "受理、派单、发证与重新评估",
+    SITE_ASSESS: "现场评估（本人任务）",
+    REVIEW_DECIDE: "专家复评（本人任务）",
+    COMMITTEE_DECIDE: "委员会评定与争议复核",
+    OBJECTION_FILE: "对公示结论提出异议",
+    CERTIFICATE_VIEW: "查看评估结论",
+    ASSESSMENT_REPORT: "重复评估排名与主动发现",
 }
+
+# The flow of an application, for each role that takes part in it.
+_ASSESSMENT_READ = {APPLICATION_VIEW, CERTIFICATE_VIEW}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.BUREAU_ADMIN: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_EXPORT, USER_VIEW,
-                                  CONTRIBUTION_VIEW, CONTRIBUTION_EXPORT, JOB_VIEW}),
+                                  CONTRIBUTION_VIEW, CONTRIBUTION_EXPORT, JOB_VIEW, ASSESSMENT_REPORT,
+                                  *_ASSESSMENT_READ}),
     # Clerks register people and check identities at the counter: they need full numbers. They run
     # the imports and billing and record payments.
     Role.CLERK: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, PERSON_CHANGE, PERSON_EXPORT,
                            PERSON_IMPORT, CONTRIBUTION_VIEW, CONTRIBUTION_BILL, PAYMENT_RECORD, CONTRIBUTION_EXPORT,
-                           JOB_VIEW}),
-    # Assessors and experts reach people only through the tasks assigned to them (assessment app).
-    Role.ASSESSOR: frozenset({REGION_VIEW}),
-    Role.EXPERT: frozenset({REGION_VIEW}),
+                           JOB_VIEW, APPLICATION_SUBMIT, APPLICATION_HANDLE, OBJECTION_FILE, ASSESSMENT_REPORT,
+                           *_ASSESSMENT_READ}),
+    # Assessors, experts and the committee reach people only through the tasks assigned to them
+    # (ltci.assessment.tasks); experts also assess on site.
+    Role.ASSESSOR: frozenset({REGION_VIEW, SITE_ASSESS}),
+    Role.EXPERT: frozenset({REGION_VIEW, SITE_ASSESS, REVIEW_DECIDE}),
+    Role.COMMITTEE: frozenset({REGION_VIEW, REVIEW_DECIDE, COMMITTEE_DECIDE}),
     Role.INSTITUTION_ADMIN: frozenset({REGION_VIEW, INSTITUTION_VIEW}),
     Role.CARER: frozenset({REGION_VIEW, INSTITUTION_VIEW}),
     # The insured and family see their own record, their own number included.
-    Role.INSURED: frozenset({REGION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, CONTRIBUTION_VIEW}),
+    Role.INSURED: frozenset({REGION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, CONTRIBUTION_VIEW, APPLICATION_SUBMIT,
+                             OBJECTION_FILE, *_ASSESSMENT_READ}),
     # Auditors investigate: identities and the trail.
     Role.AUDITOR: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, PERSON_EXPORT, AUDIT_VIEW,
-                             AUDIT_EXPORT, CONTRIBUTION_VIEW, CONTRIBUTION_EXPORT, JOB_VIEW}),
+                             AUDIT_EXPORT, CONTRIBUTION_VIEW, CONTRIBUTION_EXPORT, JOB_VIEW, ASSESSMENT_REPORT,
+                             *_ASSESSMENT_READ}),
     # 财政/审计 read everything of the region, masked, and change nothing.
     Role.SUPERVISOR: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_EXPORT, CONTRIBUTION_VIEW,
-                                CONTRIBUTION_EXPORT, JOB_VIEW}),
+                                CONTRIBUTION_EXPORT, JOB_VIEW, *_ASSESSMENT_READ}),
 }
 
 ROLE_REACH: dict[str, str] = {
@@ -90,6 +118,7 @@ ROLE_REACH: dict[str, str] = {
     Role.CLERK: Reach.REGION,
     Role.ASSESSOR: Reach.REGION,
     Role.EXPERT: Reach.REGION,
+    Role.COMMITTEE: Reach.REGION,
     Role.INSTITUTION_ADMIN: Reach.INSTITUTION,
     Role.CARER: Reach.INSTITUTION,
     Role.INSURED: Reach.SELF,

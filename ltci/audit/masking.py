@@ -31,3 +31,11 @@ class MaskIdNumbersFilter(logging.Filter):
         if masked != message:
             record.msg, record.args = masked, None
         return True
+
+
+def mask_name(name: str | None) -> str:
+    """A name as published (公示): the family name and the last character, 王秀英 → 王*英, 张伟 → 张*."""
+    name = (name or "").strip()
+    if len(name) <= 2:
+        return name[:1] + "*" * (len(name) > 1)
+    return name[0] + "*" * (len(name) - 2) + name[-1]

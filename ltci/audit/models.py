@@ -17,6 +17,7 @@ class Action(models.TextChoices):
     VIEW_HEALTH = "view_health", "查看健康信息"
     DENIED = "denied", "越权访问"
     IMPORT = "import", "批量导入"
+    TRANSITION = "transition", "流程办理"
     BATCH = "batch", "批量处理"
 
 

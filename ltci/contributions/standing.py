@@ -14,7 +14,7 @@ from ltci.enrolment.models import EnrolmentStatus, Person
 from ltci.policy import scalar
 from ltci.policy.errors import PolicyError
 from ltci.policy.inputs import Person as PolicyPerson
-from ltci.policy.policies import policy_on
+from ltci.policy.policies import policy_carried_on, policy_on
 
 from .models import PAYER_FIELDS, Bill, Payment
 from .periods import parse_period
@@ -106,6 +106,16 @@ def facts(person: Person, on: date) -> Facts:
     )
 
 
+def _collects_locally(region: str, on: date) -> bool:
+    """False where another body collects the contributions (Changning: the municipal scheme), so no
+    local payment is ever recorded."""
+    try:
+        policy, _ = policy_carried_on(region, on)
+    except PolicyError:
+        return True
+    return policy.params.section("contribution").get("rule") != "none"
+
+
 def _version_start(person: Person, on: date) -> date:
     try:
         return policy_on(person.region_id, on).version.valid_from
@@ -126,18 +136,36 @@ class Verdict:
 def contribution_verdict(person: Person, on: date) -> Verdict:
     """The engine's verdict on enrolment and contributions. What an assessment decides (grade, six
     months of disability) is left out until the assessment app gives grades; the note says so."""
+    question = policy_person(person, on)
+    if question is None:
+        return Verdict(False, False, [], "无有效参保登记")
+    try:
+        result = scalar.eligibility(person.region_id, on, question.person, assessed=False)
+    except PolicyError as exc:
+        return Verdict(False, False, [], exc.message)
+    reasons = [*question.reasons, *(r.as_dict() for r in result.reasons)]
+    return Verdict(True, not reasons, reasons, "尚无失能等级评估结论：以上仅判定参保与缴费条件")
+
+
+@dataclass(frozen=True)
+class Question:
+    """A person as the policy engine sees them, with what the register already says against them."""
+
+    person: PolicyPerson
+    reasons: list[dict]
+
+
+def policy_person(person: Person, on: date, **extra) -> Question | None:
+    """The engine's view of a person on `on` (None without an active enrolment). Nothing paid yet
+    is a reason of its own, since the engine cannot date a waiting period from it."""
     f = facts(person, on)
     if f.scheme is None:
-        return Verdict(False, False, [], "无有效参保登记")
+        return None
     question = PolicyPerson(
         scheme=f.scheme, category=f.category, birth_date=f.birth_date, groups=f.groups,
         enrolled_on=f.enrolled_on or on, paid_through=f.paid_through or date.min,
-        contribution_months=f.contribution_months, receiving=False)
-    try:
-        result = scalar.eligibility(person.region_id, on, question, assessed=False)
-    except PolicyError as exc:
-        return Verdict(False, False, [], exc.message)
-    reasons = [r.as_dict() for r in result.reasons]
-    if f.enrolled_on is None:
-        reasons.insert(0, {"code": "unpaid", "message": "尚无缴清的缴费期间", "clause": ""})
-    return Verdict(True, not reasons, reasons, "尚无失能等级评估结论：以上仅判定参保与缴费条件")
+        contribution_months=f.contribution_months, receiving=False, **extra)
+    reasons = []
+    if f.enrolled_on is None and _collects_locally(person.region_id, on):
+        reasons.append({"code": "unpaid", "message": "尚无缴清的缴费期间", "clause": ""})
+    return Question(question, reasons)

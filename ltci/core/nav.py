@@ -11,13 +11,22 @@ from ltci.accounts import roles
 class NavItem:
     label: str
     url_name: str
-    permission: str | None  # None: every logged-in user
+    permission: str | tuple[str, ...] | None  # None: every logged-in user; a tuple: any of them
+
+    @property
+    def permissions(self) -> tuple[str, ...]:
+        """The permissions any one of which shows the entry (empty: shown to everyone)."""
+        if self.permission is None:
+            return ()
+        return self.permission if isinstance(self.permission, tuple) else (self.permission,)
 
 
 NAV = (
     NavItem("首页", "home", None),
     NavItem("参保人", "enrolment:person_list", roles.PERSON_VIEW),
     NavItem("缴费核定", "contributions:billing", roles.CONTRIBUTION_BILL),
+    NavItem("失能评估", "assessment:workbench", (roles.APPLICATION_VIEW, roles.APPLICATION_SUBMIT, roles.SITE_ASSESS,
+                                              roles.REVIEW_DECIDE)),
     NavItem("缴费记录", "contributions:payment_list", roles.CONTRIBUTION_VIEW),
     NavItem("欠费名单", "contributions:arrears", roles.CONTRIBUTION_VIEW),
     NavItem("定点机构", "providers:institution_list", roles.INSTITUTION_VIEW),
@@ -31,5 +40,5 @@ def items_for(user) -> list[dict]:
     return [
         {"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name}
         for item in NAV
-        if item.permission is None or user.can(item.permission)
+        if not item.permissions or any(user.can(p) for p in item.permissions)
     ]

@@ -14,18 +14,31 @@ from .errors import reasons
 ALLOWED = {".xlsx", ".csv"}
 
 
-def save_upload(upload) -> tuple[Path, str]:
-    """(where it was saved, its SHA-256); refuses a missing, empty, too large or unknown kind of file."""
+def save_upload(upload, *, field: str = "file", allowed: dict | set = ALLOWED, max_bytes: int | None = None,
+                subdir: str = "") -> tuple[Path, str]:
+    """(where it was saved, its SHA-256); refuses a missing, empty, too large or unknown kind of file.
+
+    `allowed` is a set of suffixes, or {suffix: the bytes such a file starts with}, so that a
+    renamed file of another kind is refused.
+    """
+    max_bytes = max_bytes or settings.MAX_IMPORT_BYTES
+    kinds = " 或 ".join(sorted(allowed))
     if upload is None:
-        raise ValidationError({"file": "请选择要导入的文件"})
+        raise ValidationError({field: "请选择文件"})
     suffix = Path(upload.name or "").suffix.lower()
-    if suffix not in ALLOWED:
-        raise ValidationError({"file": "只接受 .xlsx 或 .csv 文件"})
+    if suffix not in allowed:
+        raise ValidationError({field: f"只接受 {kinds} 文件"})
     if upload.size == 0:
-        raise ValidationError({"file": "文件为空"})
-    if upload.size > settings.MAX_IMPORT_BYTES:
-        raise ValidationError({"file": f"文件超过 {settings.MAX_IMPORT_BYTES // (1024 * 1024)} MB"})
-    folder = Path(settings.UPLOAD_DIR)
+        raise ValidationError({field: "文件为空"})
+    if upload.size > max_bytes:
+        raise ValidationError({field: f"文件超过 {max_bytes // (1024 * 1024)} MB"})
+    if isinstance(allowed, dict):
+        upload.seek(0)
+        head = upload.read(16)
+        upload.seek(0)
+        if not any(head.startswith(magic) for magic in allowed[suffix]):
+            raise ValidationError({field: f"文件内容与扩展名 {suffix} 不符"})
+    folder = Path(settings.UPLOAD_DIR) / subdir
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4().hex}{suffix}"
     digest = hashlib.sha256()

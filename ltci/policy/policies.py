@@ -57,6 +57,20 @@ def policy_on(code: str, on: date, params_dir: Path = PARAMS_DIR) -> Policy:
     return Policy(reg, version, _params(Path(params_dir) / reg.code / f"{version.code}.toml"))
 
 
+def policy_carried_on(code: str, on: date, params_dir: Path = PARAMS_DIR) -> tuple[Policy, bool]:
+    """The policy in force on `on`, or, after the region's last version ended, that version with
+    True: the process steps of an assessment carry on under it (docs/decisions/0004). Money is
+    never computed this way: benefits and contributions use `policy_on`."""
+    try:
+        return policy_on(code, on, params_dir), False
+    except PolicyError:
+        earlier = [v for v in region(code, params_dir).versions if v.valid_from <= on]
+        if not earlier:
+            raise
+        last = max(earlier, key=lambda v: v.valid_from)
+        return policy_on(code, last.valid_from, params_dir), True
+
+
 def clear_caches() -> None:
     """Forget loaded files (tests that write a region into a temporary directory)."""
     _regions.cache_clear()

@@ -24,6 +24,14 @@ class Scale:
     document: str
     data: dict
 
+    def form(self) -> list[dict]:
+        """The scale as a form asks it: indicators with their items and each option's score and text."""
+        return [{"id": ind, "label": spec["label"],
+                 "items": [{"id": item, "label": ispec["label"],
+                            "choices": list(zip(ispec["options"], ispec.get("texts", [""] * len(ispec["options"]))))}
+                           for item, ispec in spec["items"].items()]}
+                for ind, spec in ((i, self.data["indicators"][i]) for i in self.data["indicator_order"])]
+
     def levels(self) -> list[str]:
         return self.data["level_order"]
 
@@ -82,7 +90,9 @@ def _check(data: dict, where: str) -> None:
     order = data["level_order"]
     for ind, spec in data["indicators"].items():
         reachable = {0}
-        for item in spec["items"].values():
+        for name, item in spec["items"].items():
+            if "texts" in item and len(item["texts"]) != len(item["options"]):
+                raise ParamsDataError(f"{where}: indicators.{ind}.items.{name}: one text per option")
             reachable = {total + option for total in reachable for option in item["options"]}
         for score in sorted(reachable):
             hits = [lv for lv, (lo, hi) in spec["bands"].items() if lo <= score <= hi]

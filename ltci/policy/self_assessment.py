@@ -75,3 +75,8 @@ def rate(ratings: dict) -> SelfAssessment:
              clause=form["clause"]),
     )
     return SelfAssessment(letter, counts["a"], counts["b"], may_apply, lines)
+
+
+def activities() -> dict:
+    """The form's activities: {id: {label, class}}, in the form's order (for the page that asks them)."""
+    return _form()["activities"]

@@ -10,6 +10,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ltci.accounts.roles import (
+    APPLICATION_HANDLE, APPLICATION_SUBMIT, APPLICATION_VIEW, ASSESSMENT_REPORT, CERTIFICATE_VIEW, OBJECTION_FILE,
+    REVIEW_DECIDE, SITE_ASSESS,
     AUDIT_EXPORT, AUDIT_VIEW, CONTRIBUTION_BILL, CONTRIBUTION_EXPORT, CONTRIBUTION_VIEW, INSTITUTION_VIEW, JOB_VIEW,
     PAYMENT_RECORD, PERSON_CHANGE, PERSON_EXPORT, PERSON_IMPORT, PERSON_VIEW, PERSON_VIEW_ID, REGION_VIEW,
     ROLE_PERMISSIONS, ROLE_REACH, USER_VIEW, Reach, Role,
@@ -25,6 +27,10 @@ VISIBLE = {
     "institution": {Reach.REGION: {"own", "other"}, Reach.INSTITUTION: {"own"}, Reach.SELF: set()},
     "region": {Reach.REGION: {"own"}, Reach.INSTITUTION: {"own"}, Reach.SELF: {"own"}},
     "job": {Reach.REGION: {"own"}, Reach.INSTITUTION: set(), Reach.SELF: set()},
+    "application": {Reach.REGION: {"own", "other"}, Reach.INSTITUTION: set(), Reach.SELF: {"own"}},
+    "certificate": {Reach.REGION: {"own"}, Reach.INSTITUTION: set(), Reach.SELF: {"own"}},
+    # A task or review of someone else: never there for anyone (evaluators reach only their own).
+    "none": {Reach.REGION: set(), Reach.INSTITUTION: set(), Reach.SELF: set()},
 }
 
 
@@ -36,7 +42,25 @@ def target(world, kind: str, which: str):
         return (w.other_institution if which == "other" else w.institution).pk
     if kind == "job":
         return w.job.pk
+    if kind == "application":
+        return (w.other_application if which == "other" else w.application).pk
+    if kind == "certificate":
+        return w.certificate.pk
+    if kind == "none":
+        return 0
     return w.region.pk
+
+
+def pdf_file():
+    return SimpleUploadedFile("discharge.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+
+
+def png_file():
+    return SimpleUploadedFile("visit.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, "image/png")
+
+
+def lead_file():
+    return SimpleUploadedFile("leads.csv", "证件号码,姓名,名单日期\n".encode(), "text/csv")
 
 
 def roster_file():
@@ -80,8 +104,39 @@ API_ENDPOINTS = [
      {"group": "medical_aid", "evidence": "JZ-2024-001", "valid_from": "2024-01-01"}),
     ("post", "/api/persons/{person_id}/enrolments/end", PERSON_CHANGE, "person",
      {"end": "2024-06-30", "reason": "moved_out"}),
+    # The assessment flow. The world's people have paid nothing: an application fails its pre-check (422).
+    ("get", "/api/applications", APPLICATION_VIEW, None, None),
+    ("post", "/api/applications", APPLICATION_SUBMIT, None,
+     {"file": pdf_file, "discharge_summary": pdf_file, "applicant_name": "王小明", "applicant_relation": "child",
+      "applicant_phone": "13800000000", "disabled_since": "2025-01-01", "pledge_signed": "true",
+      "self_assessment": '{"eating": "dependent"}'}),
+    ("get", "/api/applications/{pk}", APPLICATION_VIEW, "application", None),
+    # Steps from the wrong state are refused (409) after the permission and scope checks.
+    ("post", "/api/applications/{pk}/accept", APPLICATION_HANDLE, "application", None),
+    ("post", "/api/applications/{pk}/refuse", APPLICATION_HANDLE, "application", {"note": "材料不全"}),
+    ("post", "/api/applications/{pk}/screen", APPLICATION_HANDLE, "application", {"passed": True}),
+    ("post", "/api/applications/{pk}/assign", APPLICATION_HANDLE, "application", None),
+    ("post", "/api/applications/{pk}/withdraw", APPLICATION_SUBMIT, "application", {"note": ""}),
+    ("post", "/api/applications/{pk}/objections", OBJECTION_FILE, "application", {"reason": "等级偏低"}),
+    ("post", "/api/applications/{pk}/certify", APPLICATION_HANDLE, "application", None),
+    ("get", "/api/assessment/tasks", SITE_ASSESS, None, None),
+    ("post", "/api/assessment/tasks/{pk}/visit", SITE_ASSESS, "none",
+     {"file": png_file, "photo": png_file, "guardian": "王小明", "latitude": "34.2", "longitude": "117.1"}),
+    ("get", "/api/assessment/reviews", REVIEW_DECIDE, None, None),
+    ("post", "/api/assessment/reviews/{pk}/decision", REVIEW_DECIDE, "none", {"grade": "severe_1"}),
+    ("get", "/api/assessment/publicity", CERTIFICATE_VIEW, None, None),
+    ("get", "/api/certificates/{pk}", CERTIFICATE_VIEW, "certificate", None),
+    ("get", "/api/certificates/{pk}/pdf", CERTIFICATE_VIEW, "certificate", None),
+    ("get", "/api/assessment/ranking?start=2025-01-01&end=2025-12-31", ASSESSMENT_REPORT, None, None),
+    ("get", "/api/assessment/leads", ASSESSMENT_REPORT, None, None),
+    # Xuzhou has no active discovery: a permitted clerk's import is refused (422).
+    ("post", "/api/assessment/leads/import", APPLICATION_HANDLE, None, {"file": lead_file, "source": "civil_affairs"}),
+    ("post", "/api/assessment/leads/{pk}", APPLICATION_HANDLE, "none", {"status": "contacted"}),
 ]
-ALLOWED_STATUS = {("post", "/api/contributions/payments"): {422}, ("post", "/api/persons/{person_id}/enrolments"): {422}}
+ALLOWED_STATUS = {("post", "/api/contributions/payments"): {422}, ("post", "/api/persons/{person_id}/enrolments"): {422},
+                  ("post", "/api/applications"): {422}, ("post", "/api/assessment/leads/import"): {422},
+                  **{("post", f"/api/applications/{{pk}}/{step}"): {409, 422}
+                     for step in ("accept", "refuse", "screen", "assign", "withdraw", "objections", "certify")}}
 
 
 def test_the_table_covers_every_api_endpoint():
@@ -124,7 +179,7 @@ def test_api_permissions_and_scope(world, client_for, role):
                 assert response.status_code in ok, (role, method, template, response.content)
             continue
         for which in ("own", "other", "away"):
-            if kind in ("region", "job") and which == "other":
+            if kind in ("region", "job", "certificate") and which == "other":
                 continue
             response = _call(client, method, _path(template, target(world, kind, which)), body)
             if not may:
@@ -134,7 +189,8 @@ def test_api_permissions_and_scope(world, client_for, role):
             else:
                 expected = {404}
             assert response.status_code in expected, (role, method, template, which, response.content)
-            assert response["Content-Type"].startswith("application/json")
+            if response.status_code >= 400 or not template.endswith("/pdf"):
+                assert response["Content-Type"].startswith("application/json")
             if expected == {404}:
                 assert response.json() == {"code": "not_found", "message": "对象不存在", "field": None}
 
@@ -196,6 +252,14 @@ PAGES = [
     ("post", "/persons/{}/enrol", PERSON_CHANGE, "person"),
     ("post", "/persons/{}/end-enrolment", PERSON_CHANGE, "person"),
     ("post", "/persons/{}/groups", PERSON_CHANGE, "person"),
+    ("get", "/assessment/", None, None),
+    ("get", "/assessment/apply/", APPLICATION_SUBMIT, None),
+    ("get", "/assessment/publicity/", CERTIFICATE_VIEW, None),
+    ("get", "/assessment/ranking/", ASSESSMENT_REPORT, None),
+    ("get", "/assessment/discovery/", ASSESSMENT_REPORT, None),
+    ("get", "/assessment/{}/", APPLICATION_VIEW, "application"),
+    ("post", "/assessment/{}/accept", APPLICATION_HANDLE, "application"),
+    ("get", "/assessment/certificates/{}.pdf", CERTIFICATE_VIEW, "certificate"),
 ]
 
 
@@ -207,7 +271,7 @@ def test_pages_permissions_and_scope(world, client_for, role):
     reach = ROLE_REACH[role]
     for method, template, permission, kind in PAGES:
         may = permission is None or permission in allowed
-        whiches = ("own", "away") if kind in ("region", "job") else ("own", "other", "away")
+        whiches = ("own", "away") if kind in ("region", "job", "certificate") else ("own", "other", "away")
         targets = [("own", None)] if kind is None else [(w, target(world, kind, w)) for w in whiches]
         for which, value in targets:
             url = template.format(value) if value is not None else template

@@ -108,7 +108,7 @@ def test_the_person_page_shows_bills_arrears_verdict_and_takes_a_payment(world, 
 def test_an_upload_of_the_wrong_kind_is_refused_on_the_page(clerk):
     response = clerk.post("/persons/import/", {"file": SimpleUploadedFile("roster.pdf", b"%PDF", "application/pdf")},
                           follow=True)
-    assert "只接受 .xlsx 或 .csv 文件" in response.content.decode() and not Job.objects.exclude(title="roster.csv").exists()
+    assert "只接受 .csv 或 .xlsx 文件" in response.content.decode() and not Job.objects.exclude(title="roster.csv").exists()
 
 
 def test_an_insured_account_without_a_person_sees_no_arrears_list(world, client_for):
