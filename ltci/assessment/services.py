@@ -49,6 +49,10 @@ PHOTOS = {k: v for k, v in DOCUMENTS.items() if k != ".pdf"}
 CONTENT_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 
 
+# Who reviews is drawn at random; `ltci demo` swaps in its seeded generator to stay reproducible.
+DRAW = secrets.SystemRandom()
+
+
 class NotAllowed(ValidationError):
     """An action the flow does not allow now; the message says why."""
 
@@ -278,12 +282,15 @@ def workload(evaluators) -> dict[int, int]:
 
 @transaction.atomic
 def assign(app: Application, user) -> SiteAssessment:
-    """Two evaluators, at least one an expert, those with the fewest open tasks first, none in conflict."""
+    """Two evaluators, at least one an expert, those with the fewest open tasks first (ties drawn at
+    random), none in conflict."""
     app = _locked(app)
     ensure(app, "assign", user)
-    pool = list(_pool(app, EvaluatorKind.ASSESSOR, EvaluatorKind.EXPERT))
+    # Committee members stay out of site visits: they settle disagreements and disputes.
+    pool = list(_pool(app, EvaluatorKind.ASSESSOR, EvaluatorKind.EXPERT).filter(committee=False))
     load = workload(pool)
-    by_load = sorted(pool, key=lambda e: (load[e.pk], e.pk))
+    ties = {e.pk: DRAW.random() for e in pool}  # equal loads: no one is always first
+    by_load = sorted(pool, key=lambda e: (load[e.pk], ties[e.pk]))
     expert = next((e for e in by_load if e.kind == EvaluatorKind.EXPERT), None)
     other = next((e for e in by_load if e is not expert), None)
     if expert is None or other is None:
@@ -370,7 +377,7 @@ def _draw(app: Application, round_: str, count: int) -> list[Review]:
     if len(pool) < count:
         who = "评估专家委员会成员" if committee else "评估专家"
         raise ValidationError({"experts": f"专家库中没有足够的无回避情形的{who}（需要{count}名，可抽取{len(pool)}名）"})
-    drawn = secrets.SystemRandom().sample(pool, count)
+    drawn = DRAW.sample(pool, count)
     return [Review.objects.create(application=app, expert=e, round=round_) for e in drawn]
 
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from django.db import transaction
 
 # Order matters: institutions before the users who work there, people before their accounts.
-DEMO_MODULES = ("ltci.providers.demo", "ltci.enrolment.demo", "ltci.accounts.demo", "ltci.contributions.demo")
+DEMO_MODULES = ("ltci.providers.demo", "ltci.enrolment.demo", "ltci.accounts.demo", "ltci.contributions.demo",
+                "ltci.assessment.demo")
 
 
 @dataclass(frozen=True)
