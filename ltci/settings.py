@@ -206,6 +206,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},  # one INFO line per layout step of every PDF
+        "fontTools": {"level": "WARNING"},
     },
 }
 

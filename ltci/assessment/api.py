@@ -216,6 +216,34 @@ def assign(request, pk: int):
     return _app(task.application, request.user)
 
 
+@router.post("/applications/{pk}/reassign", response=ApplicationOut)
+def reassign(request, pk: int, body: NoteIn):
+    """A new pair of evaluators for a visit not made yet; the old task is kept, marked replaced."""
+    require(request.user, APPLICATION_HANDLE)
+    task = services.reassign(_get_app(request, pk), request.user, reason=body.note)
+    return _app(task.application, request.user)
+
+
+class RedrawIn(Schema):
+    note: str
+    review_id: int | None = None
+
+
+@router.post("/applications/{pk}/redraw", response=ApplicationOut)
+def redraw(request, pk: int, body: RedrawIn):
+    """Draws the experts the pool could not give before, or replaces one who has not decided."""
+    require(request.user, APPLICATION_HANDLE)
+    app = _get_app(request, pk)
+    review = None
+    if body.review_id is not None:
+        review = app.reviews.filter(pk=body.review_id).first()
+        if review is None:
+            raise ValidationError({"review_id": "该申请没有这项评定"})
+    services.redraw(app, request.user, reason=body.note, review=review)
+    app.refresh_from_db()
+    return _app(app, request.user)
+
+
 @router.post("/applications/{pk}/withdraw", response=ApplicationOut)
 def withdraw(request, pk: int, body: NoteIn):
     require(request.user, APPLICATION_SUBMIT)
@@ -289,6 +317,15 @@ class ReviewOut(Schema):
     case: dict
 
 
+class DecidedOut(Schema):
+    """What an expert gets back: their own decision, nothing of the case's outcome (double-blind)."""
+
+    id: int
+    round: str
+    grade: str
+    decided_at: str
+
+
 class DecisionIn(Schema):
     grade: str
     reason: str = ""
@@ -297,20 +334,22 @@ class DecisionIn(Schema):
 @router.get("/assessment/reviews", response=list[ReviewOut])
 def my_reviews(request):
     require(request.user, REVIEW_DECIDE)
-    return [{"id": r.pk, "round": r.round, "application_number": r.application.number,
-             "case": blind.case(r)} for r in tasks.reviews_for(request.user)]
+    out = []
+    for review in tasks.reviews_for(request.user):
+        services.record_health_view(review.application)
+        out.append({"id": review.pk, "round": review.round, "application_number": review.application.number,
+                    "case": blind.case(review)})
+    return out
 
 
-@router.post("/assessment/reviews/{pk}/decision", response=ApplicationOut)
+@router.post("/assessment/reviews/{pk}/decision", response=DecidedOut)
 def decide(request, pk: int, body: DecisionIn):
     require(request.user, REVIEW_DECIDE)
     review = get_visible_or_404(tasks.reviews_for(request.user), request.user, pk=pk)
     if review.round in ("committee", "dispute"):
         require(request.user, COMMITTEE_DECIDE)
-    services.decide(review, request.user, grade=body.grade, reason=body.reason)
-    app = review.application
-    app.refresh_from_db()
-    return _app(app, request.user)
+    done = services.decide(review, request.user, grade=body.grade, reason=body.reason)
+    return {"id": done.pk, "round": done.round, "grade": done.grade, "decided_at": done.decided_at.isoformat()}
 
 
 # Publicity, certificates, reports ---------------------------------------------------------------
@@ -334,6 +373,7 @@ def publicity(request):
 def certificate(request, pk: int):
     require(request.user, CERTIFICATE_VIEW)
     cert = get_visible_or_404(tasks.certificates_for(request.user), request.user, pk=pk)
+    services.record_health_view(cert)
     return _cert(cert)
 
 
@@ -356,6 +396,18 @@ def ranking(request, start: date, end: date, limit: int = 20):
     return reports.reassessment_ranking(request.user.region_id, start, end, limit=min(max(limit, 1), 200))
 
 
+@router.get("/assessment/ranking/applications", response=list[ApplicationOut])
+def ranking_drilldown(request, start: date, end: date, person_id: int | None = None,
+                      institution_id: int | None = None):
+    """The re-assessment requests behind one line of the ranking."""
+    require(request.user, ASSESSMENT_REPORT)
+    if end < start:
+        raise ValidationError({"end": "结束日期不能早于开始日期"})
+    rows = reports.ranking_drilldown(request.user.region_id, start, end, person_id=person_id,
+                                     institution_id=institution_id)
+    return [_app(a, request.user) for a in rows[:500]]
+
+
 class LeadOut(Schema):
     id: int
     person_id: int
@@ -376,13 +428,16 @@ def _lead(lead: Lead) -> dict:
 @router.get("/assessment/leads", response=list[LeadOut])
 def leads(request):
     require(request.user, ASSESSMENT_REPORT)
-    return [_lead(lead) for lead in discovery.leads_for(request.user.region_id)[:500]]
+    rows = [_lead(lead) for lead in discovery.leads_for(request.user.region_id)[:500]]
+    services.record_lead_view(request.user.region_id, len(rows))
+    return rows
 
 
 @router.post("/assessment/leads/import")
 def import_leads(request, source: Form[str], file: File[UploadedFile]):
     require(request.user, APPLICATION_HANDLE)
-    return discovery.import_leads(request.user.region_id, source, file, request.user).as_dict()
+    report = discovery.import_leads(request.user.region_id, source, file, request.user)
+    return {**report.counts(), "skipped_rows": report.skipped, "rejected_rows": report.rejected}
 
 
 class LeadMarkIn(Schema):

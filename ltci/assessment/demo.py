@@ -69,9 +69,11 @@ def _pool(region: str, rng) -> dict | None:
                            region=demo[Role.ASSESSOR].region, full_name=NAMES[n % len(NAMES)])
         User.objects.filter(pk=user.pk).update(password=unusable)
         members.append((user, kind, committee))
+    name = demo[Role.ASSESSOR].region.name
     for user, kind, committee in members:
+        # The committee sits apart from the body that visits: a dispute is reviewed by another body.
         Evaluator.objects.create(region_id=region, user=user, kind=kind, committee=committee,
-                                 title=rng.choice(TITLES), body=f"{demo[Role.ASSESSOR].region.name}长护险评估中心")
+                                 title=rng.choice(TITLES), body=f"{name}{'评估专家委员会' if committee else '长护险评估中心'}")
     return demo
 
 

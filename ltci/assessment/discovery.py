@@ -25,7 +25,7 @@ from ltci.enrolment.idcard import (
     normalise,
     parse_identity,
 )
-from ltci.enrolment.models import Person
+from ltci.enrolment.models import EnrolmentStatus, Person
 
 from . import services
 from .flow import OPEN
@@ -103,6 +103,8 @@ def _person(region_code: str, values: dict, on: date) -> tuple[Person, date]:
 
 
 def _skip_reason(person: Person, source: str, listed_on: date, on: date) -> str:
+    if not person.enrolments.filter(status=EnrolmentStatus.ACTIVE).exists():
+        return "未在参保状态（无有效参保登记），不能享受长护险待遇"
     app = Application.objects.filter(person=person, state__in=OPEN).order_by("-id").first()
     if app is not None:
         return f"已有办理中的评估申请（{app.number}，{app.state_label}）"

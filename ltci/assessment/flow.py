@@ -37,7 +37,7 @@ class Step:
     action: str
     label: str
     sources: frozenset[str]
-    target: str
+    target: str | None  # None: the application stays in its state (a repair of who works on it)
     permission: str | None  # None: the system itself (after a decision or at the end of publicity)
 
 
@@ -54,8 +54,11 @@ STEPS: dict[str, Step] = dict([
     _step("assign", "派单给评估人员", [S.ACCEPTED], S.ASSIGNED, roles.APPLICATION_HANDLE),
     _step("record_visit", "提交现场评估", [S.ASSIGNED], S.IN_REVIEW, roles.SITE_ASSESS),
     _step("to_committee", "提交委员会评定", [S.IN_REVIEW], S.IN_COMMITTEE, None),
+    _step("reassign", "改派评估人员", [S.ASSIGNED], None, roles.APPLICATION_HANDLE),
+    _step("redraw", "重新抽取专家", [S.IN_REVIEW, S.IN_COMMITTEE, S.IN_DISPUTE], None, roles.APPLICATION_HANDLE),
     _step("conclude", "形成评估结论并公示", [S.IN_REVIEW, S.IN_COMMITTEE], S.IN_PUBLICITY, None),
-    _step("object", "提出异议", [S.IN_PUBLICITY], S.IN_DISPUTE, roles.OBJECTION_FILE),
+    _step("deliver", "形成评估结论并送达（未达待遇等级，不公示）", [S.IN_REVIEW, S.IN_COMMITTEE], S.CERTIFIED, None),
+    _step("object", "提出异议", [S.IN_PUBLICITY, S.CERTIFIED], S.IN_DISPUTE, roles.OBJECTION_FILE),
     _step("settle_dispute", "争议复核结论（终局）", [S.IN_DISPUTE], S.CERTIFIED, roles.COMMITTEE_DECIDE),
     _step("certify", "公示期满，出具结论", [S.IN_PUBLICITY], S.CERTIFIED, roles.APPLICATION_HANDLE),
     _step("withdraw", "撤回申请", [S.SUBMITTED, S.SCREENED, S.ACCEPTED, S.ASSIGNED], S.WITHDRAWN,

@@ -65,6 +65,12 @@ class Application(AuditedModel, models.Model):
     decided_grade = models.CharField("评定等级", max_length=16, blank=True)
     publicity_from = models.DateField("公示开始", null=True, blank=True)
     publicity_until = models.DateField("公示截止", null=True, blank=True)
+    dates_provisional = models.BooleanField(
+        "时限为推算", default=False,
+        help_text="节假日安排尚未收录的年份按周一至周五推算，节假日公布后须核对。")
+    experts_missing = models.PositiveSmallIntegerField(
+        "待补抽专家", default=0, help_text="专家库中可抽取的人数不足时，由经办人员补抽。")
+    missing_round = models.CharField("待补抽轮次", max_length=16, blank=True)
     note = models.CharField("说明", max_length=500, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name="提交人")
@@ -86,6 +92,11 @@ class Application(AuditedModel, models.Model):
     @property
     def state_label(self) -> str:
         return State(self.state).label
+
+    @property
+    def certificate(self):
+        """The application's latest certificate, if it has one."""
+        return self.certificates.order_by("-id").first()
 
 
 class MaterialKind(models.TextChoices):
@@ -214,6 +225,8 @@ class SiteAssessment(models.Model):
     longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                                     related_name="+")
+    replaced_at = models.DateTimeField("改派时间", null=True, blank=True)
+    replaced_reason = models.CharField("改派原因", max_length=200, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -240,6 +253,8 @@ class Review(models.Model):
     grade = models.CharField("评定等级", max_length=16, blank=True)
     reason = models.CharField("理由", max_length=500, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    replaced_at = models.DateTimeField("重新抽取时间", null=True, blank=True)
+    replaced_reason = models.CharField("重新抽取原因", max_length=200, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -273,7 +288,8 @@ class Certificate(AuditedModel, models.Model):
 
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="certificates")
     person = models.ForeignKey("enrolment.Person", on_delete=models.PROTECT, related_name="certificates")
-    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="certificate")
+    # Usually one per application; a dispute review after delivery adds the final one.
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="certificates")
     number = models.CharField("结论编号", max_length=32, unique=True)
     grade = models.CharField("等级", max_length=16)
     qualifies = models.BooleanField("达到待遇等级")

@@ -28,6 +28,7 @@ from .flow import OPEN, STEPS, State
 from .models import (
     Application,
     Certificate,
+    Channel,
     EndReason,
     Evaluator,
     EvaluatorKind,
@@ -35,6 +36,7 @@ from .models import (
     Material,
     MaterialKind,
     Objection,
+    Relation,
     Reminder,
     Review,
     Round,
@@ -86,11 +88,11 @@ def move(app: Application, action: str, user, note: str = "") -> Transition:
     ensure(app, action, user)
     step = STEPS[action]
     source = app.state
-    app.state = step.target
+    app.state = step.target or source
     app.save()
-    done = Transition.objects.create(application=app, action=action, source=source, target=step.target, by=user,
+    done = Transition.objects.create(application=app, action=action, source=source, target=app.state, by=user,
                                      note=note[:500])
-    record(Action.TRANSITION, app, user=user, detail={"action": action, "from": source, "to": step.target,
+    record(Action.TRANSITION, app, user=user, detail={"action": action, "from": source, "to": app.state,
                                                       "note": note[:200]})
     return done
 
@@ -137,22 +139,34 @@ def submit(*, user, person: Person, channel: str, applicant_name: str, applicant
     """Makes an application after the pre-check passes; a failing pre-check saves nothing and says
     why and from when it could pass."""
     on = on or today()
+    # The person's row is locked: two submissions at once cannot both find no open application.
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    rule = rules(person.region_id, on)
     errors = {}
     if not pledge_signed:
         errors["pledge_signed"] = "须签署诚信承诺书"
     if not (applicant_name or "").strip():
         errors["applicant_name"] = "请填写申请人姓名"
+    elif len(applicant_name.strip()) > 64:
+        errors["applicant_name"] = "申请人姓名不能超过64个字"
+    if applicant_relation not in Relation.values:
+        errors["applicant_relation"] = f"请选择与参保人的关系（{'、'.join(Relation.labels)}）"
+    if len((acceptance_point or "").strip()) > 100:
+        errors["acceptance_point"] = "受理机构名称不能超过100个字"
+    elif rule.screening and channel == Channel.COUNTER and not (acceptance_point or "").strip():
+        errors["acceptance_point"] = f"请填写受理的社区卫生服务中心（{rule.clauses['screening']}）"
     if not (applicant_phone or "").strip().isdigit() or not 7 <= len(applicant_phone.strip()) <= 15:
         errors["applicant_phone"] = "请填写7–15位数字的联系电话"
     if disabled_since > on:
         errors["disabled_since"] = "失能起始日期不能晚于今天"
+    elif disabled_since < person.birth_date:
+        errors["disabled_since"] = "失能起始日期不能早于出生日期"
     if not any(kind in MEDICAL_MATERIALS for kind, _ in materials):
         errors["materials"] = "请上传出院小结、门诊病历或残疾证之一"
     if serving_institution is not None and serving_institution.region_id != person.region_id:
         errors["serving_institution"] = "该机构不在参保人的统筹地区"
     current = _current_certificate(person, on)
     if trigger == Trigger.EXPIRY:
-        rule = rules(person.region_id, on)
         if current is None or on < rule.reminder_from(current.valid_until):
             errors["trigger"] = (f"有效期届满前{rule.expiry_reminder_days}日内方可申请到期重新评估"
                                  if current else "没有有效的评估结论，请申请首次评估")
@@ -165,18 +179,18 @@ def submit(*, user, person: Person, channel: str, applicant_name: str, applicant
     reasons = precheck(person, on, disabled_since=disabled_since, self_assessment=self_assessment, trigger=trigger)
     if reasons:
         raise PrecheckFailed(reasons)
-    rule = rules(person.region_id, on)
     has_certificate = Certificate.objects.filter(person=person).exists()
+    intake = rule.intake_due(on)
     app = Application.objects.create(
         region_id=person.region_id, person=person, number=f"tmp-{secrets.token_hex(8)}",
         kind=Kind.REASSESSMENT if has_certificate else Kind.INITIAL,
         trigger=(trigger or Trigger.REQUEST) if has_certificate else "", channel=channel,
-        acceptance_point=acceptance_point, applicant_name=applicant_name.strip(),
+        acceptance_point=(acceptance_point or "").strip(), applicant_name=applicant_name.strip(),
         applicant_relation=applicant_relation, applicant_phone=applicant_phone.strip(),
         disabled_since=disabled_since, self_assessment=self_assessment,
         self_assessment_letter=_letter(self_assessment), pledge_signed=True,
-        serving_institution=serving_institution, submitted_on=on, intake_due=rule.intake_due(on).day,
-        created_by=user)
+        serving_institution=serving_institution, submitted_on=on, intake_due=intake.day,
+        dates_provisional=intake.provisional, created_by=user)
     app.number = f"{person.region_id[:2].upper()}{on:%Y%m%d}{app.pk:06d}"
     app.save(update_fields=["number"])
     for kind, upload in materials:
@@ -231,8 +245,9 @@ def accept(app: Application, user, *, on: date | None = None) -> Application:
     rule = rules(app.region_id, on)
     if rule.screening and app.state == State.SUBMITTED:
         raise NotAllowed(f"{app.region.name}须先完成预评估，方可受理（{rule.clauses['screening']}）")
-    app.accepted_on = on
-    app.conclusion_due = rule.conclusion_due(on).day
+    due = rule.conclusion_due(on)
+    app.accepted_on, app.conclusion_due = on, due.day
+    app.dates_provisional |= due.provisional
     move(app, "accept", user)
     return app
 
@@ -270,9 +285,16 @@ def _pool(app: Application, *kinds: str):
             .exclude(pk__in=_conflicted(app)).select_related("user"))
 
 
+def _may_still_serve(app: Application, evaluator: Evaluator) -> None:
+    """An evaluator taken out of the pool, or with a conflict declared since being drawn, stops."""
+    if not evaluator.active or _conflicted(app).filter(pk=evaluator.pk).exists():
+        raise NotAllowed("您已不在评估人员库中或须回避本案，请联系经办机构改派")
+
+
 def workload(evaluators) -> dict[int, int]:
     """Open site tasks per evaluator."""
-    open_tasks = SiteAssessment.objects.filter(visited_at__isnull=True, application__state=State.ASSIGNED)
+    open_tasks = SiteAssessment.objects.filter(visited_at__isnull=True, replaced_at__isnull=True,
+                                               application__state=State.ASSIGNED)
     load = {e.pk: 0 for e in evaluators}
     for field in ("first_id", "second_id"):
         for row in open_tasks.filter(**{f"{field}__in": list(load)}).values(field).annotate(n=Count("id")):
@@ -280,14 +302,12 @@ def workload(evaluators) -> dict[int, int]:
     return load
 
 
-@transaction.atomic
-def assign(app: Application, user) -> SiteAssessment:
+def _pair(app: Application, *, exclude=()) -> tuple[Evaluator, Evaluator]:
     """Two evaluators, at least one an expert, those with the fewest open tasks first (ties drawn at
-    random), none in conflict."""
-    app = _locked(app)
-    ensure(app, "assign", user)
-    # Committee members stay out of site visits: they settle disagreements and disputes.
-    pool = list(_pool(app, EvaluatorKind.ASSESSOR, EvaluatorKind.EXPERT).filter(committee=False))
+    random), none in conflict. Committee members stay out of site visits: they settle
+    disagreements and disputes."""
+    pool = [e for e in _pool(app, EvaluatorKind.ASSESSOR, EvaluatorKind.EXPERT).filter(committee=False)
+            if e.pk not in exclude]
     load = workload(pool)
     ties = {e.pk: DRAW.random() for e in pool}  # equal loads: no one is always first
     by_load = sorted(pool, key=lambda e: (load[e.pk], ties[e.pk]))
@@ -295,12 +315,37 @@ def assign(app: Application, user) -> SiteAssessment:
     other = next((e for e in by_load if e is not expert), None)
     if expert is None or other is None:
         raise ValidationError({"evaluators": "评估人员库中没有足够的无回避情形人员（须两人，其中至少一名评估专家）"})
+    return expert, other
+
+
+@transaction.atomic
+def assign(app: Application, user) -> SiteAssessment:
+    app = _locked(app)
+    ensure(app, "assign", user)
+    expert, other = _pair(app)
     move(app, "assign", user, f"{expert}、{other}")
     return SiteAssessment.objects.create(application=app, first=expert, second=other)
 
 
+@transaction.atomic
+def reassign(app: Application, user, *, reason: str) -> SiteAssessment:
+    """A new pair for a visit not made yet (someone fell ill, left the pool, declared a conflict);
+    the old task is kept, marked replaced, and its two evaluators are not drawn again."""
+    app = _locked(app)
+    ensure(app, "reassign", user)
+    if not reason.strip():
+        raise ValidationError({"note": "请写明改派原因"})
+    old = open_site_assessment(app)
+    expert, other = _pair(app, exclude={old.first_id, old.second_id} if old else ())
+    if old:
+        old.replaced_at, old.replaced_reason = timezone.now(), reason.strip()[:200]
+        old.save()
+    move(app, "reassign", user, f"{reason.strip()}：改派{expert}、{other}")
+    return SiteAssessment.objects.create(application=app, first=expert, second=other)
+
+
 def open_site_assessment(app: Application) -> SiteAssessment | None:
-    return app.site_assessments.filter(visited_at__isnull=True).order_by("-id").first()
+    return app.site_assessments.filter(visited_at__isnull=True, replaced_at__isnull=True).order_by("-id").first()
 
 
 def _coordinate(value, low, high, field) -> Decimal:
@@ -323,10 +368,13 @@ def record_visit(app: Application, user, *, scores: dict | None = None, level: s
     task = open_site_assessment(app)
     if task is None or user.pk not in (task.first.user_id, task.second.user_id):
         raise PermissionDenied("not assigned")
+    _may_still_serve(app, task.first if task.first.user_id == user.pk else task.second)
     rule = rules(app.region_id, app.accepted_on or app.submitted_on)
     errors = {}
     if not (guardian or "").strip():
         errors["guardian"] = "须记录在场的监护人或代理人"
+    elif len(guardian.strip()) > 64:
+        errors["guardian"] = "不能超过64个字"
     visited_at = visited_at or timezone.now()
     if visited_at > timezone.now() + timedelta(minutes=5):
         errors["visited_at"] = "评估时间不能晚于现在"
@@ -345,16 +393,16 @@ def record_visit(app: Application, user, *, scores: dict | None = None, level: s
     else:
         if level not in rule.grades:
             raise ValidationError({"level": f"请选择市级统一需求评估的等级（{'、'.join(map(grade_label, rule.grades))}）"})
-        if not external_reference.strip():
-            raise ValidationError({"external_reference": "请填写市级评估结果编号"})
+        if not external_reference.strip() or len(external_reference.strip()) > 64:
+            raise ValidationError({"external_reference": "请填写市级评估结果编号（不超过64个字符）"})
         task.proposed_grade = level
-        task.external_reference = external_reference.strip()[:64]
+        task.external_reference = external_reference.strip()
         task.explanation = [{"what": f"登记市级老年照护统一需求评估结果：{grade_label(level)}",
                              "clause": rule.clauses["grades"]}]
     path, _ = save_upload(photo, field="photo", allowed=PHOTOS, max_bytes=settings.MATERIAL_MAX_BYTES,
                           subdir="assessment")
     task.photo = str(path.relative_to(settings.UPLOAD_DIR))
-    task.latitude, task.longitude, task.guardian = lat, lon, guardian.strip()[:64]
+    task.latitude, task.longitude, task.guardian = lat, lon, guardian.strip()
     task.visited_at, task.recorded_by = visited_at, user
     task.save()
     move(app, "record_visit", user, f"系统初评：{grade_label(task.proposed_grade)}")
@@ -366,35 +414,85 @@ def record_visit(app: Application, user, *, scores: dict | None = None, level: s
 
 def _draw(app: Application, round_: str, count: int) -> list[Review]:
     """Experts drawn at random among those without a conflict who have not taken part in this
-    application yet (neither on site nor in an earlier review)."""
-    involved = set(app.reviews.values_list("expert_id", flat=True))
-    for task in app.site_assessments.all():
-        involved |= {task.first_id, task.second_id}
+    application yet (on site, or in a review, replaced ones included). A dispute review also
+    leaves out the assessment body that visited. A pool too small does not undo what the caller
+    did: the application notes how many are missing, for a clerk to draw when the pool allows."""
     committee = round_ in (Round.COMMITTEE, Round.DISPUTE)
-    pool = [e for e in _pool(app, EvaluatorKind.EXPERT).filter(committee=committee) if e.pk not in involved]
+    pool = _drawable(app, round_, count)
+    drawn = DRAW.sample(pool, min(count, len(pool)))
+    app.experts_missing = count - len(drawn)
+    app.missing_round = round_ if app.experts_missing else ""
+    app.save(update_fields=["experts_missing", "missing_round"])
+    if app.experts_missing:
+        who = "评估专家委员会成员" if committee else "评估专家"
+        record(Action.TRANSITION, app, detail={"action": "draw_short", "round": round_, "missing": app.experts_missing})
+        Transition.objects.create(application=app, action="draw_short", source=app.state, target=app.state,
+                                  note=f"专家库中无回避情形的{who}不足，待补抽{app.experts_missing}名")
+    return [Review.objects.create(application=app, expert=e, round=round_) for e in drawn]
+
+
+def _drawable(app: Application, round_: str, count: int) -> list[Evaluator]:
+    involved = set(app.reviews.values_list("expert_id", flat=True))
+    bodies = set()
+    for task in app.site_assessments.select_related("first", "second"):
+        involved |= {task.first_id, task.second_id}
+        bodies |= {task.first.body, task.second.body} - {""}
+    committee = round_ in (Round.COMMITTEE, Round.DISPUTE)
+    candidates = _pool(app, EvaluatorKind.EXPERT).filter(committee=committee)
+    if round_ == Round.DISPUTE:
+        candidates = candidates.exclude(body__in=bodies)
+    pool = [e for e in candidates if e.pk not in involved]
     if committee is False and len(pool) < count:  # a small pool lends committee members to reviews
         pool += [e for e in _pool(app, EvaluatorKind.EXPERT).filter(committee=True) if e.pk not in involved]
-    if len(pool) < count:
-        who = "评估专家委员会成员" if committee else "评估专家"
-        raise ValidationError({"experts": f"专家库中没有足够的无回避情形的{who}（需要{count}名，可抽取{len(pool)}名）"})
-    drawn = DRAW.sample(pool, count)
-    return [Review.objects.create(application=app, expert=e, round=round_) for e in drawn]
+    return pool
+
+
+def open_reviews(app: Application):
+    return app.reviews.filter(decided_at__isnull=True, replaced_at__isnull=True)
+
+
+@transaction.atomic
+def redraw(app: Application, user, *, reason: str, review: Review | None = None) -> list[Review]:
+    """Draws the experts still missing, or replaces one who has not decided (kept, marked replaced)."""
+    app = _locked(app)
+    ensure(app, "redraw", user)
+    if not reason.strip():
+        raise ValidationError({"note": "请写明重新抽取的原因"})
+    if review is not None:
+        review = open_reviews(app).filter(pk=review.pk).first()
+        if review is None:
+            raise NotAllowed("该评定已提交或已被替换，不能重新抽取")
+        review.replaced_at, review.replaced_reason = timezone.now(), reason.strip()[:200]
+        review.save()
+        round_, count = review.round, 1 + (app.experts_missing if app.missing_round == review.round else 0)
+    elif app.experts_missing:
+        round_, count = app.missing_round, app.experts_missing
+    else:
+        raise NotAllowed("没有待补抽的专家，也没有指定要替换的评定")
+    if not _drawable(app, round_, count):
+        raise ValidationError({"experts": "专家库中仍没有可抽取的无回避情形专家，请先补充专家库"})
+    move(app, "redraw", user, reason)
+    return _draw(app, round_, count)
 
 
 @transaction.atomic
 def decide(review: Review, user, *, grade: str, reason: str = "", on: date | None = None) -> Review:
     """One expert's grade; when a round is complete the flow goes on: agreement concludes,
     disagreement draws a third expert, then the committee."""
-    review = Review.objects.select_related("expert", "application").get(pk=review.pk)
-    app = _locked(review.application)
+    app = _locked(Review.objects.select_related("application").get(pk=review.pk).application)
+    # Locked after the application: a double submit waits here and then finds the decision made.
+    review = Review.objects.select_for_update().select_related("expert").get(pk=review.pk)
     if review.expert.user_id != user.pk:
         raise PermissionDenied("not this expert's review")
     if review.decided_at:
         raise NotAllowed("该评定已提交，不能修改")
+    if review.replaced_at:
+        raise NotAllowed("该评定任务已改由其他专家承担")
     expected = {Round.FIRST: State.IN_REVIEW, Round.THIRD: State.IN_REVIEW, Round.COMMITTEE: State.IN_COMMITTEE,
                 Round.DISPUTE: State.IN_DISPUTE}[review.round]
     if app.state != expected:
         raise NotAllowed(f"申请当前为「{app.state_label}」，不能提交{review.get_round_display()}")
+    _may_still_serve(app, review.expert)
     rule = rules(app.region_id, on or today())
     if grade not in rule.grades:
         raise ValidationError({"grade": f"请选择等级：{'、'.join(map(grade_label, rule.grades))}"})
@@ -408,21 +506,21 @@ def decide(review: Review, user, *, grade: str, reason: str = "", on: date | Non
 
 
 def _after_decision(app: Application, review: Review, user, on: date) -> None:
-    reviews = list(app.reviews.exclude(round=Round.DISPUTE))
     if review.round == Round.DISPUTE:
         _finish(app, review.grade, user, on + timedelta(days=1), action="settle_dispute",
                 note=f"争议复核结论：{grade_label(review.grade)}")
         return
     if review.round == Round.COMMITTEE:
-        _conclude(app, review.grade, user, on, "委员会评定")
+        _conclude(app, review.grade, on, "委员会评定")
         return
+    reviews = list(app.reviews.filter(round__in=[Round.FIRST, Round.THIRD], replaced_at__isnull=True))
     decided = [r for r in reviews if r.decided_at]
-    if len(decided) < len(reviews):
-        return  # waiting for the other expert
+    if len(decided) < len(reviews) or app.experts_missing:
+        return  # waiting for another expert
     grades = [r.grade for r in decided]
     majority = next((g for g in grades if grades.count(g) >= 2), None)
     if majority:
-        _conclude(app, majority, user, on, "专家评定一致" if len(decided) == 2 else "三名专家多数意见")
+        _conclude(app, majority, on, "专家评定一致" if len(decided) == 2 else "三名专家多数意见")
     elif len(decided) == 2:
         _draw(app, Round.THIRD, 1)
     else:
@@ -430,15 +528,37 @@ def _after_decision(app: Application, review: Review, user, on: date) -> None:
         _draw(app, Round.COMMITTEE, 1)
 
 
-def _conclude(app: Application, grade: str, user, on: date, why: str) -> None:
+def _conclude(app: Application, grade: str, on: date, why: str) -> None:
+    """A grade that reaches a benefit is published for the region's working days; one that does not
+    is delivered at once (管理办法 2023: only benefit conclusions are published), and may still be
+    objected to after delivery."""
     rule = rules(app.region_id, on)
     app.decided_grade = grade
-    app.publicity_from = on
-    app.publicity_until = rule.publicity_ends(on).day
+    if grade not in rule.benefit_grades:
+        _finish(app, grade, None, on + timedelta(days=1), action="deliver",
+                note=f"{why}：{grade_label(grade)}，未达待遇等级，不公示，直接送达")
+        return
+    ends = rule.publicity_ends(on)
+    app.publicity_from, app.publicity_until = on, ends.day
+    app.dates_provisional |= ends.provisional
     move(app, "conclude", None, f"{why}：{grade_label(grade)}，公示至{app.publicity_until:%Y-%m-%d}")
 
 
 # Publicity, objections and the certificate ------------------------------------------------------
+
+def _objection_refused(app: Application, on: date) -> str | None:
+    """Why an objection cannot be made now, if it cannot: after publicity ended it goes against the
+    delivered certificate, while that is in force and was not settled by a dispute review already."""
+    if app.state == State.IN_PUBLICITY:
+        return f"公示期已于{app.publicity_until:%Y-%m-%d}结束，不能再提出异议" if on > app.publicity_until else None
+    if app.state == State.CERTIFIED:
+        if app.reviews.filter(round=Round.DISPUTE).exists():
+            return "争议复核结论为终局结论，不能再提出异议"
+        cert = app.certificate
+        if cert is None or cert.last_day < on:
+            return "该评估结论已不在有效期内"
+    return None
+
 
 @transaction.atomic
 def object_to(app: Application, user, *, reason: str, on: date | None = None) -> Objection:
@@ -447,11 +567,15 @@ def object_to(app: Application, user, *, reason: str, on: date | None = None) ->
     ensure(app, "object", user)
     if not reason.strip():
         raise ValidationError({"reason": "请写明异议理由"})
-    if on > app.publicity_until:
-        raise NotAllowed(f"公示期已于{app.publicity_until:%Y-%m-%d}结束，不能再提出异议")
+    if len(reason.strip()) > 500:
+        raise ValidationError({"reason": "异议理由不能超过500个字"})
+    refused = _objection_refused(app, on)
+    if refused:
+        raise NotAllowed(refused)
+    objection = Objection.objects.create(application=app, reason=reason.strip(), filed_by=user)
     move(app, "object", user, reason)
     _draw(app, Round.DISPUTE, 1)
-    return Objection.objects.create(application=app, reason=reason.strip()[:500], filed_by=user)
+    return objection
 
 
 @transaction.atomic
@@ -471,8 +595,9 @@ def _finish(app: Application, grade: str, user, valid_from: date, *, action: str
 
 
 def issue_certificate(app: Application, grade: str, valid_from: date) -> Certificate:
-    """The certificate; a current one of the person ends the day before it takes effect, so a lower
-    grade ends the benefits it no longer supports on that date."""
+    """The certificate; a current one of the person (an earlier one of the same application too,
+    after a dispute review) ends the day before it takes effect, so a lower grade ends the benefits
+    it no longer supports on that date."""
     rule = rules(app.region_id, valid_from)
     task = app.site_assessments.exclude(visited_at__isnull=True).order_by("-id").first()
     for old in Certificate.objects.filter(person=app.person, valid_from__lt=valid_from, ended_on__isnull=True,
@@ -529,7 +654,9 @@ def actions_for(app: Application, user, on: date | None = None) -> list[str]:
             continue
         if step.action == "certify" and on <= app.publicity_until:
             continue
-        if step.action == "object" and on > app.publicity_until:
+        if step.action == "object" and _objection_refused(app, on):
+            continue
+        if step.action == "redraw" and not (app.experts_missing or open_reviews(app).exists()):
             continue
         if step.action in ("record_visit", "settle_dispute"):
             continue  # taken on the evaluator's own task page
@@ -542,6 +669,11 @@ def record_health_view(obj) -> None:
     from ltci.audit.recorder import record_view
 
     record_view("health", obj)
+
+
+def record_lead_view(region: str, rows: int) -> None:
+    """Discovery leads name diagnoses and hardship: a listing of them is a view of health data."""
+    record(Action.VIEW_HEALTH, object_type_="assessment.lead", region=region, detail={"rows": rows})
 
 
 def publicity_list(region: str) -> list[dict]:

@@ -35,12 +35,13 @@ def _mine(user) -> Q:
 def site_tasks_for(user, *, done: bool = False) -> QuerySet[SiteAssessment]:
     """Site assessments assigned to the user: open ones (the application waits for the visit), or done."""
     qs = (SiteAssessment.objects.select_related("application__person", "first__user", "second__user")
-          .filter(_mine(user), Q(first__user=user) | Q(second__user=user)))
+          .filter(_mine(user), Q(first__user=user) | Q(second__user=user), replaced_at__isnull=True))
     if done:
         return qs.filter(visited_at__isnull=False).order_by("-visited_at")
     return qs.filter(visited_at__isnull=True, application__state=State.ASSIGNED).order_by("assigned_at")
 
 
 def reviews_for(user, *, done: bool = False) -> QuerySet[Review]:
-    qs = Review.objects.select_related("application__person").filter(_mine(user), expert__user=user)
+    qs = Review.objects.select_related("application__person").filter(_mine(user), expert__user=user,
+                                                                      replaced_at__isnull=True)
     return qs.filter(decided_at__isnull=not done).order_by("-decided_at" if done else "drawn_at")

@@ -41,6 +41,10 @@ from .flow import STEPS, State
 from .models import Channel, LeadSource, LeadStatus, Material, MaterialKind, Relation, Trigger
 from .pdf import certificate_pdf
 
+# The steps that take a note on the page: (its label, whether it is required).
+NOTES = {"refuse": ("不予受理原因", True), "screen_pass": ("说明", False), "screen_stop": ("终止原因", True),
+         "object": ("异议理由", True), "withdraw": ("说明", False), "reassign": ("改派原因", True)}
+
 UPLOAD_KINDS = [MaterialKind.DISCHARGE_SUMMARY, MaterialKind.OUTPATIENT_RECORD, MaterialKind.DISABILITY_CERTIFICATE,
                 MaterialKind.PLEDGE, MaterialKind.SELF_ASSESSMENT]
 
@@ -97,6 +101,8 @@ def apply(request):
             person = _person_for(request)
             materials = [(k.value, f) for k in UPLOAD_KINDS for f in request.FILES.getlist(f"file_{k.value}")]
             institution_id = request.POST.get("serving_institution") or None
+            if institution_id is not None and not institution_id.isdigit():
+                raise ValidationError({"serving_institution": "请从列表中选择机构"})
             app = services.submit(
                 user=user, person=person, channel=Channel.ONLINE if user.person_id else Channel.COUNTER,
                 applicant_name=request.POST.get("applicant_name", ""),
@@ -146,8 +152,12 @@ def detail(request, pk: int):
     services.record_health_view(app)
     site = app.site_assessments.select_related("first__user", "second__user").order_by("-id")
     return render(request, "assessment/detail.html", {
-        "app": app, "actions": [STEPS[a] for a in services.actions_for(app, user)], "site": site,
+        "app": app, "site": site,
+        "actions": [{"action": a, "label": STEPS[a].label, "note_label": NOTES.get(a, ("", False))[0],
+                     "note_required": NOTES.get(a, ("", False))[1]} for a in services.actions_for(app, user)],
+        "action_names": services.actions_for(app, user),
         "reviews": app.reviews.select_related("expert__user") if user.can(APPLICATION_HANDLE) else [],
+        "open_reviews": services.open_reviews(app) if user.can(APPLICATION_HANDLE) else [],
         "objections": app.objections.all(), "certificate": getattr(app, "certificate", None),
         "grade_label": services.grade_label(app.decided_grade) if app.decided_grade else "",
         "may_handle": user.can(APPLICATION_HANDLE), "today": services.today(),
@@ -171,6 +181,8 @@ def act(request, pk: int, action: str):
         "screen_pass": lambda: services.screen(app, user, passed=True, note=note),
         "screen_stop": lambda: services.screen(app, user, passed=False, note=note),
         "assign": lambda: services.assign(app, user),
+        "reassign": lambda: services.reassign(app, user, reason=note),
+        "redraw": lambda: services.redraw(app, user, reason=note, review=_review_of(app, request.POST.get("review"))),
         "withdraw": lambda: services.withdraw(app, user, reason=note),
         "object": lambda: services.object_to(app, user, reason=note),
         "certify": lambda: services.certify(app, user),
@@ -184,6 +196,13 @@ def act(request, pk: int, action: str):
     else:
         messages.success(request, f"已办理：{STEPS[action].label}")
     return redirect("assessment:detail", app.pk)
+
+
+def _review_of(app, value):
+    """The review a clerk asks to replace, if one is named (any other value names none)."""
+    if not (value or "").isdigit():
+        return None
+    return app.reviews.filter(pk=int(value)).first()
 
 
 @login_required
@@ -295,15 +314,21 @@ def ranking(request):
     except BadValue as exc:
         errors["period"] = str(exc)
         start, end = today - timedelta(days=365), today
+    if end < start:
+        errors["period"] = "结束日期不能早于开始日期"
+        start, end = end, start
     region = request.user.region_id
     context = {"start": start, "end": end, "errors": errors,
                "ranking": reports.reassessment_ranking(region, start, end)}
-    person_id, institution_id = request.GET.get("person"), request.GET.get("institution")
+    person_id, institution_id = (_id(request.GET.get(k)) for k in ("person", "institution"))
     if person_id or institution_id:
-        context["drill"] = reports.ranking_drilldown(region, start, end,
-                                                     person_id=int(person_id) if person_id else None,
-                                                     institution_id=int(institution_id) if institution_id else None)
-    return render(request, "assessment/ranking.html", context)
+        context["drill"] = reports.ranking_drilldown(region, start, end, person_id=person_id,
+                                                     institution_id=institution_id)
+    return render(request, "assessment/ranking.html", context, status=422 if errors else 200)
+
+
+def _id(value) -> int | None:
+    return int(value) if (value or "").isdigit() else None
 
 
 @login_required
@@ -322,6 +347,7 @@ def leads(request):
         except ValidationError as exc:
             context["errors"] = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     context["page"] = Paginator(discovery.leads_for(user.region_id), 50).get_page(request.GET.get("page"))
+    services.record_lead_view(user.region_id, len(context["page"].object_list))
     return render(request, "assessment/leads.html", context, status=422 if context.get("errors") else 200)
 
 

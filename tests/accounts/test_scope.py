@@ -116,6 +116,8 @@ API_ENDPOINTS = [
     ("post", "/api/applications/{pk}/refuse", APPLICATION_HANDLE, "application", {"note": "材料不全"}),
     ("post", "/api/applications/{pk}/screen", APPLICATION_HANDLE, "application", {"passed": True}),
     ("post", "/api/applications/{pk}/assign", APPLICATION_HANDLE, "application", None),
+    ("post", "/api/applications/{pk}/reassign", APPLICATION_HANDLE, "application", {"note": "评估员病假"}),
+    ("post", "/api/applications/{pk}/redraw", APPLICATION_HANDLE, "application", {"note": "专家出差"}),
     ("post", "/api/applications/{pk}/withdraw", APPLICATION_SUBMIT, "application", {"note": ""}),
     ("post", "/api/applications/{pk}/objections", OBJECTION_FILE, "application", {"reason": "等级偏低"}),
     ("post", "/api/applications/{pk}/certify", APPLICATION_HANDLE, "application", None),
@@ -128,6 +130,7 @@ API_ENDPOINTS = [
     ("get", "/api/certificates/{pk}", CERTIFICATE_VIEW, "certificate", None),
     ("get", "/api/certificates/{pk}/pdf", CERTIFICATE_VIEW, "certificate", None),
     ("get", "/api/assessment/ranking?start=2025-01-01&end=2025-12-31", ASSESSMENT_REPORT, None, None),
+    ("get", "/api/assessment/ranking/applications?start=2025-01-01&end=2025-12-31", ASSESSMENT_REPORT, None, None),
     ("get", "/api/assessment/leads", ASSESSMENT_REPORT, None, None),
     # Xuzhou has no active discovery: a permitted clerk's import is refused (422).
     ("post", "/api/assessment/leads/import", APPLICATION_HANDLE, None, {"file": lead_file, "source": "civil_affairs"}),
@@ -136,7 +139,8 @@ API_ENDPOINTS = [
 ALLOWED_STATUS = {("post", "/api/contributions/payments"): {422}, ("post", "/api/persons/{person_id}/enrolments"): {422},
                   ("post", "/api/applications"): {422}, ("post", "/api/assessment/leads/import"): {422},
                   **{("post", f"/api/applications/{{pk}}/{step}"): {409, 422}
-                     for step in ("accept", "refuse", "screen", "assign", "withdraw", "objections", "certify")}}
+                     for step in ("accept", "refuse", "screen", "assign", "reassign", "redraw", "withdraw",
+                                  "objections", "certify")}}
 
 
 def test_the_table_covers_every_api_endpoint():

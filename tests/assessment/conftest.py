@@ -113,7 +113,7 @@ def visit(app, evaluator_user, **overrides):
 
 def decide_all(app, grade, reason="同意"):
     """Every open review decided with the same grade, in drawing order."""
-    for review in app.reviews.filter(decided_at__isnull=True).select_related("expert__user"):
+    for review in services.open_reviews(app).select_related("expert__user"):
         services.decide(review, review.expert.user, grade=grade, reason=reason)
     app.refresh_from_db()
 

@@ -185,3 +185,11 @@ def test_a_clerk_marks_a_lead_and_open_leads_come_first(jx, tmp_path):
     assert [x.person_id for x in discovery.leads_for("jiaxing")] == [jx.other_person.pk, jx.person.pk]
     assert AuditEvent.objects.filter(action="update", object_type="assessment.lead", object_id=str(lead.pk)).exists()
     assert not discovery.leads_for("xuzhou").exists()
+
+
+def test_a_person_without_an_active_enrolment_is_skipped(jx, tmp_path):
+    from ltci.enrolment.models import Enrolment
+
+    Enrolment.objects.filter(person=jx.other_person).update(status="ended")
+    report = run(jx, write_csv(tmp_path, [row(jx.other_person)]))
+    assert report.accepted == 0 and "未在参保状态" in report.skipped[0]["reason"]

@@ -92,7 +92,7 @@ def test_actions_outside_the_flow_are_refused_with_the_reason(world, pool, appli
 
 def test_every_step_names_a_known_state():
     for step in STEPS.values():
-        assert step.target in State.values and step.sources <= set(State.values)
+        assert (step.target is None or step.target in State.values) and step.sources <= set(State.values)
 
 
 def test_two_evaluators_with_at_least_one_expert_the_least_loaded_first_none_in_conflict(world, applicant):
@@ -231,8 +231,11 @@ def test_a_lower_grade_on_reassessment_ends_the_old_certificate_the_day_before(w
     visit(app, task.first.user, scores=mild)
     decide_all(app, "normal")
     app.refresh_from_db()
-    services.certify(app, clerk, on=app.publicity_until + timedelta(days=1))
+    # Below the benefit grades: delivered at once, not published.
+    assert app.state == State.CERTIFIED and app.publicity_from is None
+    assert "normal" not in [r["grade_label"] for r in services.publicity_list(app.region_id)]
     new = Certificate.objects.get(application=app)
+    assert new.valid_from == date.today() + timedelta(days=1) or new.valid_from == services.today() + timedelta(days=1)
     old.refresh_from_db()
     assert not new.qualifies
     assert old.ended_on == new.valid_from - timedelta(days=1) and old.end_reason == "superseded"

@@ -12,7 +12,7 @@ from ltci.assessment.flow import State
 from ltci.assessment.models import Application, Review
 from ltci.audit.models import AuditEvent
 
-from .conftest import ALL_DEPENDENT, SEVERE_1, PDF, PNG, pdf, png, walk
+from .conftest import ALL_DEPENDENT, SEVERE_1, make_pool, pdf, png, walk
 
 
 def apply_form(**overrides):
@@ -122,8 +122,7 @@ def test_materials_are_downloaded_only_by_those_who_may_see_the_case(world, pool
     review = app.reviews.select_related("expert__user").first()
     assert client_for(review.expert.user).get(f"/assessment/materials/{material.pk}").status_code == 200
     assert client_for(world["home"].users[Role.CLERK]).get(f"/assessment/materials/{material.pk}").status_code == 200
-    idle = next(e for e in pool.experts if not app.reviews.filter(expert=e).exists()
-                and e.pk not in (app.site_assessments.get().first_id, app.site_assessments.get().second_id))
+    idle = make_pool(world["home"].region, assessors=0, experts=1, committee=0, prefix="idle").experts[0]
     assert client_for(idle.user).get(f"/assessment/materials/{material.pk}").status_code == 404
     assert client_for(world["home"].users[Role.CARER]).get(f"/assessment/materials/{material.pk}").status_code == 404
 

@@ -83,6 +83,7 @@ def test_an_application_from_the_request_to_the_certificate(browser, live_server
     clerk.get_by_role("button", name="受理", exact=True).click()
     expect(clerk.locator(".messages")).to_contain_text("已办理：受理")
     clerk.get_by_role("button", name="派单给评估人员").click()
+    expect(clerk.locator(".messages")).to_contain_text("已办理：派单给评估人员")
     expect(clerk.locator("h1")).to_contain_text("待现场评估")
 
     # One of the two assessors records the scale on a phone, with the location of the visit.
