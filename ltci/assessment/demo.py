@@ -32,7 +32,8 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n" \
       b"trailer<</Root 1 0 R>>\n%%EOF\n"
 NAMES = ("陈志强", "林秀兰", "黄建华", "周玉珍", "吴德福", "郑桂英")
-TITLES = ("主任医师", "副主任医师", "主管护师", "副主任护师")
+TITLES = {"主任医师": "senior", "副主任医师": "associate_senior", "主管护师": "intermediate",
+          "副主任护师": "associate_senior"}
 
 
 def build(options, rng) -> dict[str, int]:
@@ -72,8 +73,9 @@ def _pool(region: str, rng) -> dict | None:
     name = demo[Role.ASSESSOR].region.name
     for user, kind, committee in members:
         # The committee sits apart from the body that visits: a dispute is reviewed by another body.
+        title = rng.choice(sorted(TITLES))
         Evaluator.objects.create(region_id=region, user=user, kind=kind, committee=committee,
-                                 title=rng.choice(TITLES), body=f"{name}{'评估专家委员会' if committee else '长护险评估中心'}")
+                                 title=title, title_rank=TITLES[title], body=f"{name}{'评估专家委员会' if committee else '长护险评估中心'}")
     return demo
 
 

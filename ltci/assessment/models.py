@@ -166,6 +166,15 @@ class EvaluatorKind(models.TextChoices):
     EXPERT = "expert", "评估专家"
 
 
+class TitleRank(models.TextChoices):
+    """专业技术职称级别, lowest first (Jiaxing's expert pool: intermediate and above)."""
+
+    JUNIOR = "junior", "初级"
+    INTERMEDIATE = "intermediate", "中级"
+    ASSOCIATE_SENIOR = "associate_senior", "副高级"
+    SENIOR = "senior", "正高级"
+
+
 class Evaluator(AuditedModel, models.Model):
     """A member of the region's pool (评估人员库 / 专家库)."""
 
@@ -173,6 +182,7 @@ class Evaluator(AuditedModel, models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evaluator")
     kind = models.CharField("类别", max_length=16, choices=EvaluatorKind.choices)
     title = models.CharField("职称", max_length=32, blank=True)
+    title_rank = models.CharField("职称级别", max_length=16, choices=TitleRank.choices, blank=True)
     body = models.CharField("所属评估机构", max_length=100, blank=True)
     institution = models.ForeignKey(
         "providers.Institution", on_delete=models.PROTECT, null=True, blank=True, related_name="+",

@@ -41,6 +41,7 @@ from .models import (
     Review,
     Round,
     SiteAssessment,
+    TitleRank,
     Transition,
     Trigger,
 )
@@ -281,8 +282,15 @@ def _conflicted(app: Application):
 
 
 def _pool(app: Application, *kinds: str):
-    return (Evaluator.objects.filter(region_id=app.region_id, active=True, kind__in=kinds)
-            .exclude(pk__in=_conflicted(app)).select_related("user"))
+    """The region's active evaluators of these kinds with no conflict; experts below the region's
+    lowest title rank (Jiaxing: intermediate) are not drawn."""
+    qs = (Evaluator.objects.filter(region_id=app.region_id, active=True, kind__in=kinds)
+          .exclude(pk__in=_conflicted(app)).select_related("user"))
+    lowest = rules(app.region_id, today()).expert_min_title
+    if lowest:
+        ranks = TitleRank.values[TitleRank.values.index(lowest):]
+        qs = qs.filter(Q(kind=EvaluatorKind.ASSESSOR) | Q(title_rank__in=ranks))
+    return qs
 
 
 def _may_still_serve(app: Application, evaluator: Evaluator) -> None:

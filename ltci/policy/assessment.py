@@ -34,6 +34,7 @@ class ProcessRules:
     benefit_grades: tuple[str, ...]  # those that reach a benefit
     screening: bool = False  # pre-assessment screening (预评估) before intake
     active_discovery: bool = False  # finding likely-eligible people from other departments' lists
+    expert_min_title: str | None = None  # the lowest title rank an expert of the pool may hold
     version: str = ""
     carried_over: bool = False  # the version ended before the date; its process rules carry on
 
@@ -73,6 +74,9 @@ def process_rules(region: str, on: date, params_dir: Path = PARAMS_DIR, *, carry
             value, clause = section.flag(name)
             values[name] = value is True
             clauses[name] = policy.cite(clause)
+    if "expert_min_title" in section:
+        values["expert_min_title"], clause = section.flag("expert_min_title")
+        clauses["expert_min_title"] = policy.cite(clause)
     benefit, clause = qualifying_grades(policy.params.section("eligibility"))
     clauses["grades"] = policy.cite(clause)
     if section.get("levels") == "shanghai":

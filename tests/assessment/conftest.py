@@ -71,7 +71,7 @@ def make_pool(region, *, assessors=2, experts=4, committee=2, prefix="") -> Pool
             user = create_user(username=f"{prefix}{region.code}-ev{n}", password=None, role=role, region=region,
                                full_name=f"评估{n}")
             members.append(Evaluator.objects.create(region=region, user=user, kind=kind, title="副主任医师",
-                                                    committee=role == Role.COMMITTEE))
+                                                    title_rank="associate_senior", committee=role == Role.COMMITTEE))
     return pool
 
 

@@ -182,3 +182,23 @@ def test_a_bad_institution_on_the_apply_page_is_a_field_error(world, pool, appli
     response = client_for(world["home"].users[Role.INSURED]).post("/assessment/apply/",
                                                                   apply_form(serving_institution="abc"))
     assert response.status_code == 422 and "请从列表中选择机构" in response.content.decode()
+
+
+def test_jiaxing_draws_only_experts_of_intermediate_title_or_above(db):
+    from tests.conftest import build_region_world
+
+    from .conftest import paid_up
+
+    jx = build_region_world("jiaxing")
+    Certificate.objects.filter(region=jx.region).delete()
+    Application.objects.filter(region=jx.region).delete()
+    pool = make_pool(jx.region, assessors=1, experts=4, committee=0)
+    junior = pool.experts[0]
+    junior.title, junior.title_rank = "护师", "junior"
+    junior.save()
+    paid_up(jx.person)
+    world = {"home": jx}
+    app = walk(world, pool, jx.person, to="in_review")
+    task = app.site_assessments.get()
+    involved = {task.first_id, task.second_id} | set(app.reviews.values_list("expert_id", flat=True))
+    assert junior.pk not in involved
