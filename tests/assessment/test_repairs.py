@@ -36,25 +36,25 @@ def test_a_clerk_reassigns_a_visit_to_a_new_pair_and_the_old_one_loses_the_task(
     assert Application.objects.get(pk=app.pk).state == State.IN_REVIEW
 
 
-def test_a_small_pool_keeps_the_visit_and_the_clerk_draws_the_missing_expert_later(world, applicant):
+def test_a_small_pool_keeps_the_visit_and_the_clerk_draws_the_missing_experts_later(world, applicant):
     region = world["home"].region
-    pool = make_pool(region, assessors=1, experts=2, committee=0)  # one expert on site, one left to review
+    pool = make_pool(region, assessors=1, experts=1, committee=0)  # both go on site: no expert left
     app = walk(world, pool, applicant, to="in_review")
-    assert app.experts_missing == 1 and app.reviews.count() == 1
-    only = app.reviews.select_related("expert__user").get()
-    services.decide(only, only.expert.user, grade="severe_1")
-    app.refresh_from_db()
-    assert app.state == State.IN_REVIEW  # waits for the second expert
+    assert app.experts_missing == 2 and not app.reviews.exists()
     with pytest.raises(ValidationError):
         services.redraw(app, clerk_of(world), reason="补抽")  # the pool is still too small: nothing changes
     app.refresh_from_db()
-    assert app.experts_missing == 1
+    assert app.experts_missing == 2 and app.state == State.IN_REVIEW
     make_pool(region, assessors=0, experts=1, committee=0, prefix="more")
-    services.redraw(app, clerk_of(world), reason="专家库已补充")
+    services.redraw(app, clerk_of(world), reason="专家库已补充一名")
     app.refresh_from_db()
-    assert app.experts_missing == 0
+    assert app.experts_missing == 1
     decide_all(app, "severe_1")
-    assert app.state == State.IN_PUBLICITY
+    assert app.state == State.IN_REVIEW  # waits for the second expert
+    make_pool(region, assessors=0, experts=1, committee=0, prefix="again")
+    services.redraw(app, clerk_of(world), reason="专家库又补充一名")
+    decide_all(app, "severe_1")
+    assert app.state == State.IN_PUBLICITY and app.experts_missing == 0
 
 
 def test_an_undecided_expert_is_replaced_and_can_no_longer_decide(world, pool, applicant):
