@@ -16,6 +16,8 @@ from ninja.security import django_auth
 from ltci.accounts.api import router as accounts_router
 from ltci.assessment.api import router as assessment_router
 from ltci.assessment.services import NotAllowed, PrecheckFailed
+from ltci.care.api import router as care_router
+from ltci.care.visits import Refused
 from ltci.audit.api import router as audit_router
 from ltci.contributions.api import router as contributions_router
 from ltci.core.api import router as jobs_router
@@ -63,6 +65,11 @@ def _not_allowed(request, exc):
     return error(request, 409, "not_allowed", exc.messages[0])
 
 
+@api.exception_handler(Refused)
+def _refused(request, exc):
+    return error(request, 409, "refused", exc.messages[0])
+
+
 @api.exception_handler(ValidationError)
 def _invalid_data(request, exc):
     if hasattr(exc, "error_dict"):
@@ -108,3 +115,4 @@ api.add_router("/", audit_router)
 api.add_router("/", contributions_router)
 api.add_router("/", jobs_router)
 api.add_router("/", assessment_router)
+api.add_router("/", care_router)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "ltci.enrolment",
     "ltci.contributions",
     "ltci.assessment",
+    "ltci.care",
     "ltci.fund",
     "django.contrib.admin",
     "django.contrib.auth",

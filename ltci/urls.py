@@ -22,6 +22,7 @@ urlpatterns = [
     path("audit/", include("ltci.audit.urls")),
     path("contributions/", include("ltci.contributions.urls")),
     path("assessment/", include("ltci.assessment.urls")),
+    path("care/", include("ltci.care.urls")),
     path("jobs/<int:pk>/", job_views.job_detail, name="job_detail"),
     path("jobs/<int:pk>/progress", job_views.job_progress, name="job_progress"),
     path("jobs/<int:pk>/report.xlsx", job_views.job_report, name="job_report"),

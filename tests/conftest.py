@@ -78,6 +78,10 @@ def build_region_world(code: str) -> RegionWorld:
         world.users[role] = create_user(username=f"{code}-{role}", password=None, role=role, region=region,
                                         full_name="测试用户", **extra)
     _add_applications(world)
+    from ltci.providers.models import Carer
+
+    Carer.objects.create(region=region, institution=world.institution, kind="certified", user=world.users[Role.CARER],
+                         name="刘芳", id_number=make_id_number(_place(region), date(1975, 5, 5), 90, "F"))
     return world
 
 

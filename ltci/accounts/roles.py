@@ -53,6 +53,9 @@ COMMITTEE_DECIDE = "assessment.committee"  # decide disagreements and disputes
 OBJECTION_FILE = "assessment.object"  # object to a grade during publicity
 CERTIFICATE_VIEW = "certificate.view"
 ASSESSMENT_REPORT = "assessment.report"  # re-assessment ranking, active discovery
+VISIT_RECORD = "visit.record"  # a carer's own check-in and check-out
+CARE_VIEW = "care.view"  # modes, stays and visits of the scope
+CARE_CHANGE = "care.change"  # record a mode, an admission or a discharge
 
 PERMISSION_LABELS = {
     REGION_VIEW: "查看统筹地区与政策版本",
@@ -79,6 +82,9 @@ PERMISSION_LABELS = {
     OBJECTION_FILE: "对公示结论提出异议",
     CERTIFICATE_VIEW: "查看评估结论",
     ASSESSMENT_REPORT: "重复评估排名与主动发现",
+    VISIT_RECORD: "上门服务签到签退（本人）",
+    CARE_VIEW: "查看护理方式、入住与上门服务记录",
+    CARE_CHANGE: "登记护理方式、入住与离开",
 }
 
 # The flow of an application, for each role that takes part in it.
@@ -87,30 +93,31 @@ _ASSESSMENT_READ = {APPLICATION_VIEW, CERTIFICATE_VIEW}
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.BUREAU_ADMIN: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_EXPORT, USER_VIEW,
                                   CONTRIBUTION_VIEW, CONTRIBUTION_EXPORT, JOB_VIEW, ASSESSMENT_REPORT,
-                                  *_ASSESSMENT_READ}),
+                                  CARE_VIEW, *_ASSESSMENT_READ}),
     # Clerks register people and check identities at the counter: they need full numbers. They run
     # the imports and billing and record payments.
     Role.CLERK: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, PERSON_CHANGE, PERSON_EXPORT,
                            PERSON_IMPORT, CONTRIBUTION_VIEW, CONTRIBUTION_BILL, PAYMENT_RECORD, CONTRIBUTION_EXPORT,
                            JOB_VIEW, APPLICATION_SUBMIT, APPLICATION_HANDLE, OBJECTION_FILE, ASSESSMENT_REPORT,
-                           *_ASSESSMENT_READ}),
+                           CARE_VIEW, CARE_CHANGE, *_ASSESSMENT_READ}),
     # Assessors, experts and the committee reach people only through the tasks assigned to them
     # (ltci.assessment.tasks); experts also assess on site.
     Role.ASSESSOR: frozenset({REGION_VIEW, SITE_ASSESS}),
     Role.EXPERT: frozenset({REGION_VIEW, SITE_ASSESS, REVIEW_DECIDE}),
     Role.COMMITTEE: frozenset({REGION_VIEW, REVIEW_DECIDE, COMMITTEE_DECIDE}),
-    Role.INSTITUTION_ADMIN: frozenset({REGION_VIEW, INSTITUTION_VIEW}),
-    Role.CARER: frozenset({REGION_VIEW, INSTITUTION_VIEW}),
+    # Institutions see their own clients' care and record their own admissions and discharges.
+    Role.INSTITUTION_ADMIN: frozenset({REGION_VIEW, INSTITUTION_VIEW, CARE_VIEW, CARE_CHANGE}),
+    Role.CARER: frozenset({REGION_VIEW, INSTITUTION_VIEW, VISIT_RECORD}),
     # The insured and family see their own record, their own number included.
     Role.INSURED: frozenset({REGION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, CONTRIBUTION_VIEW, APPLICATION_SUBMIT,
                              OBJECTION_FILE, *_ASSESSMENT_READ}),
     # Auditors investigate: identities and the trail.
     Role.AUDITOR: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, PERSON_EXPORT, AUDIT_VIEW,
                              AUDIT_EXPORT, CONTRIBUTION_VIEW, CONTRIBUTION_EXPORT, JOB_VIEW, ASSESSMENT_REPORT,
-                             *_ASSESSMENT_READ}),
+                             CARE_VIEW, *_ASSESSMENT_READ}),
     # 财政/审计 read everything of the region, masked, and change nothing.
     Role.SUPERVISOR: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_EXPORT, CONTRIBUTION_VIEW,
-                                CONTRIBUTION_EXPORT, JOB_VIEW, *_ASSESSMENT_READ}),
+                                CONTRIBUTION_EXPORT, JOB_VIEW, CARE_VIEW, *_ASSESSMENT_READ}),
 }
 
 ROLE_REACH: dict[str, str] = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +14,7 @@ from django.utils import timezone
 
 from ltci.audit.models import Action
 from ltci.audit.recorder import record
+from ltci.care.geo import point
 from ltci.contributions.standing import policy_person
 from ltci.core.uploads import save_upload
 from ltci.enrolment.models import Person
@@ -356,16 +356,6 @@ def open_site_assessment(app: Application) -> SiteAssessment | None:
     return app.site_assessments.filter(visited_at__isnull=True, replaced_at__isnull=True).order_by("-id").first()
 
 
-def _coordinate(value, low, high, field) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise ValidationError({field: "请填写数字坐标（WGS-84）"}) from None
-    if not number.is_finite() or not low <= number <= high:
-        raise ValidationError({field: f"坐标超出范围（{low}～{high}）"})
-    return number.quantize(Decimal("0.000001"))
-
-
 @transaction.atomic
 def record_visit(app: Application, user, *, scores: dict | None = None, level: str = "", external_reference: str = "",
                  guardian: str, photo, latitude, longitude, visited_at: datetime | None = None) -> SiteAssessment:
@@ -388,8 +378,7 @@ def record_visit(app: Application, user, *, scores: dict | None = None, level: s
         errors["visited_at"] = "评估时间不能晚于现在"
     if errors:
         raise ValidationError(errors)
-    lat = _coordinate(latitude, -90, 90, "latitude")
-    lon = _coordinate(longitude, -180, 180, "longitude")
+    lat, lon = point(latitude, longitude)
     if rule.scale:
         try:
             graded = load_scale(rule.scale).grade(scores or {})

@@ -29,6 +29,7 @@ NAV = (
                                               roles.REVIEW_DECIDE)),
     NavItem("缴费记录", "contributions:payment_list", roles.CONTRIBUTION_VIEW),
     NavItem("欠费名单", "contributions:arrears", roles.CONTRIBUTION_VIEW),
+    NavItem("今日上门服务", "care:today", roles.VISIT_RECORD),
     NavItem("定点机构", "providers:institution_list", roles.INSTITUTION_VIEW),
     NavItem("统筹地区与政策", "regions:region_list", roles.REGION_VIEW),
     NavItem("账号", "accounts:user_list", roles.USER_VIEW),

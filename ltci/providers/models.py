@@ -33,6 +33,10 @@ class Institution(AuditedModel, models.Model):
     address = models.CharField("地址", max_length=200, blank=True)
     status = models.CharField("状态", max_length=16, choices=InstitutionStatus.choices,
                               default=InstitutionStatus.ACTIVE)
+    suspended_until = models.DateField("暂停接收新参保人至", null=True, blank=True)
+    latitude = models.DecimalField("纬度（WGS-84）", max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField("经度（WGS-84）", max_digits=9, decimal_places=6, null=True, blank=True)
+    filed_beds = models.PositiveIntegerField("备案床位数", default=0, help_text="机构护理的备案床位；居家护理机构为0。")
 
     class Meta:
         verbose_name = "定点机构"
@@ -52,3 +56,69 @@ class Institution(AuditedModel, models.Model):
             self.credit_code = parse_credit_code(self.credit_code).number
         except InvalidCreditCode as exc:
             raise ValidationError({"credit_code": str(exc)}) from exc
+
+
+class CarerKind(models.TextChoices):
+    CERTIFIED = "certified", "机构护理员"
+    FAMILY = "family", "亲情照护人员"
+
+
+class Carer(AuditedModel, models.Model):
+    """A carer: a certified worker of an institution (who logs in on a phone), or a family carer
+    registered to one beneficiary."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="carers")
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="carers", verbose_name="所属机构")
+    kind = models.CharField("类别", max_length=16, choices=CarerKind.choices)
+    user = models.OneToOneField("accounts.User", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="carer", verbose_name="登录账号")
+    name = models.CharField("姓名", max_length=64)
+    id_number = models.CharField("身份证号码", max_length=18)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    certificate_number = models.CharField("职业资格证书编号", max_length=64, blank=True)
+    level = models.CharField("等级", max_length=32, blank=True)
+    certificate_expiry = models.DateField("证书有效期至", null=True, blank=True)
+    trained = models.BooleanField("已参加照护培训", default=False)
+    beneficiary = models.ForeignKey("enrolment.Person", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="family_carers", verbose_name="照护对象（亲情照护）")
+    active = models.BooleanField("在岗", default=True)
+
+    audit_masked_fields = ("id_number",)
+
+    class Meta:
+        verbose_name = "护理员"
+        verbose_name_plural = "护理员"
+        ordering = ["region", "institution", "name"]
+        constraints = [models.UniqueConstraint(fields=["region", "id_number", "kind"], name="carer_unique_person")]
+
+    class Scope:
+        region = "region"
+        institution = "institution"
+
+    def __str__(self):
+        return f"{self.name}（{self.get_kind_display()}）"
+
+    @property
+    def masked_id(self) -> str:
+        from ltci.audit.masking import mask_id
+
+        return mask_id(self.id_number)
+
+
+class CarerSuspension(models.Model):
+    """A period in which a carer's care is not settled (a sanction, e.g. Changning 二(二)2)."""
+
+    carer = models.ForeignKey(Carer, on_delete=models.PROTECT, related_name="suspensions")
+    start = models.DateField("开始日期")
+    end = models.DateField("结束日期")
+    reason = models.CharField("原因", max_length=200)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start"]
+
+    class Scope:
+        region = "carer__region"
+        institution = "carer__institution"

@@ -1,0 +1,174 @@
+"""Care over JSON: the carer's device checks in and out (idempotent by the client's request id); the
+agency and institutions record modes, admissions and discharges."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from ninja import Router, Schema, Status
+
+from ltci.accounts.roles import CARE_CHANGE, CARE_VIEW, VISIT_RECORD
+from ltci.accounts.scope import get_visible_or_404, require, visible
+from ltci.enrolment.models import Person
+from ltci.providers.models import Institution
+
+from . import choices, stays, visits
+from .models import CareChoice, Stay, Visit
+
+router = Router(tags=["护理服务"])
+
+
+class VisitOut(Schema):
+    id: int
+    person_id: int
+    person_name: str
+    carer_id: int
+    request_id: str
+    checkin_at: datetime
+    checkin_distance_m: int | None
+    checkout_at: datetime | None
+    checkout_distance_m: int | None
+    face_check: str
+    items: list[str]
+    notes: str
+
+
+def _visit(v: Visit) -> dict:
+    return {"id": v.pk, "person_id": v.person_id, "person_name": v.person.name, "carer_id": v.carer_id,
+            "request_id": v.request_id, "checkin_at": v.checkin_at, "checkin_distance_m": v.checkin_distance_m,
+            "checkout_at": v.checkout_at, "checkout_distance_m": v.checkout_distance_m, "face_check": v.face_check,
+            "items": v.items, "notes": v.notes}
+
+
+class CheckInIn(Schema):
+    request_id: str
+    person_id: int
+    latitude: str
+    longitude: str
+    at: datetime | None = None
+
+
+class CheckOutIn(Schema):
+    request_id: str
+    latitude: str
+    longitude: str
+    items: list[str]
+    face_check: str = "not_done"
+    notes: str = ""
+    at: datetime | None = None
+
+
+@router.post("/visits/checkin", response={201: VisitOut, 200: VisitOut})
+def check_in(request, body: CheckInIn):
+    """A retry with the same `request_id` answers 200 with the visit made the first time."""
+    require(request.user, VISIT_RECORD)
+    carer = visits.carer_of(request.user)
+    known = Visit.objects.filter(carer=carer, request_id=body.request_id.strip()).exists()
+    person = Person.objects.filter(pk=body.person_id, region_id=request.user.region_id).first()
+    if person is None:
+        raise ValidationError({"person_id": "本地区没有该参保人"})
+    visit = visits.check_in(request.user, person=person, request_id=body.request_id, latitude=body.latitude,
+                            longitude=body.longitude, at=body.at)
+    return Status(200 if known else 201, _visit(visit))
+
+
+@router.post("/visits/{pk}/checkout", response=VisitOut)
+def check_out(request, pk: int, body: CheckOutIn):
+    require(request.user, VISIT_RECORD)
+    carer = visits.carer_of(request.user)
+    visit = Visit.objects.filter(pk=pk, carer=carer).select_related("person").first()
+    if visit is None:
+        get_visible_or_404(Visit.objects.all(), request.user, pk=pk)  # records the attempt, answers 404
+        raise ValidationError({"pk": "不是本人的服务记录"})
+    done = visits.check_out(request.user, visit, request_id=body.request_id, latitude=body.latitude,
+                            longitude=body.longitude, items=body.items, face_check=body.face_check,
+                            notes=body.notes, at=body.at)
+    return _visit(done)
+
+
+@router.get("/visits/today", response=list[VisitOut])
+def my_visits_today(request):
+    require(request.user, VISIT_RECORD)
+    return [_visit(v) for v in visits.today_for(request.user)]
+
+
+@router.get("/visits", response=list[VisitOut])
+def list_visits(request, person_id: int | None = None, day: date | None = None, limit: int = 200):
+    require(request.user, CARE_VIEW)
+    qs = visible(Visit.objects.select_related("person"), request.user).filter(superseded_by__isnull=True)
+    if person_id:
+        qs = qs.filter(person_id=person_id)
+    if day:
+        qs = qs.filter(checkin_at__date=day)
+    return [_visit(v) for v in qs[:min(max(limit, 1), 1000)]]
+
+
+class ChoiceIn(Schema):
+    mode: str
+    effective_from: date
+    institution_id: int | None = None
+    home_latitude: str | None = None
+    home_longitude: str | None = None
+
+
+class ChoiceOut(Schema):
+    id: int
+    mode: str
+    institution_id: int | None
+    effective_from: date
+
+
+@router.post("/persons/{person_id}/care-choices", response={201: ChoiceOut})
+def choose(request, person_id: int, body: ChoiceIn):
+    require(request.user, CARE_CHANGE)
+    person = get_visible_or_404(Person.objects.all(), request.user, pk=person_id)
+    institution = (get_visible_or_404(Institution.objects.all(), request.user, pk=body.institution_id)
+                   if body.institution_id else None)
+    c: CareChoice = choices.choose(person, request.user, mode=body.mode, effective_from=body.effective_from,
+                                   institution=institution, home_latitude=body.home_latitude,
+                                   home_longitude=body.home_longitude)
+    return Status(201, {"id": c.pk, "mode": c.mode, "institution_id": c.institution_id,
+                        "effective_from": c.effective_from})
+
+
+class StayIn(Schema):
+    person_id: int
+    institution_id: int
+    bed: str
+    admitted_on: date
+
+
+class StayOut(Schema):
+    id: int
+    person_id: int
+    institution_id: int
+    bed: str
+    admitted_on: date
+    discharged_on: date | None
+
+
+class DischargeIn(Schema):
+    discharged_on: date
+
+
+def _stay(s: Stay) -> dict:
+    return {"id": s.pk, "person_id": s.person_id, "institution_id": s.institution_id, "bed": s.bed,
+            "admitted_on": s.admitted_on, "discharged_on": s.discharged_on}
+
+
+@router.post("/stays", response={201: StayOut})
+def admit(request, body: StayIn):
+    require(request.user, CARE_CHANGE)
+    institution = get_visible_or_404(Institution.objects.all(), request.user, pk=body.institution_id)
+    person = Person.objects.filter(pk=body.person_id, region_id=institution.region_id).first()
+    if person is None:
+        raise ValidationError({"person_id": "本地区没有该参保人"})
+    return Status(201, _stay(stays.admit(person, institution, request.user, bed=body.bed, on=body.admitted_on)))
+
+
+@router.post("/stays/{pk}/discharge", response=StayOut)
+def discharge(request, pk: int, body: DischargeIn):
+    require(request.user, CARE_CHANGE)
+    stay = get_visible_or_404(Stay.objects.all(), request.user, pk=pk)
+    return _stay(stays.discharge(stay, request.user, on=body.discharged_on))

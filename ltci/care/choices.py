@@ -1,0 +1,92 @@
+"""A beneficiary's choice of care mode, from a date: the region's modes only; an institution of the
+right kind that takes new clients, with a free filed bed for a stay; the home's location for visits."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+
+from ltci.enrolment.models import Person
+from ltci.policy.policies import policy_carried_on
+from ltci.providers.models import Institution, InstitutionKind, InstitutionStatus
+
+from .geo import point
+from .models import STAY_MODES, VISITED_MODES, CareChoice, Mode, Stay
+
+# Which kinds of institution serve which modes.
+KINDS = {Mode.INSTITUTION_CARE: {InstitutionKind.ELDERLY_CARE},
+         Mode.INSTITUTION_MEDICAL: {InstitutionKind.MEDICAL},
+         **{m: {InstitutionKind.HOME_CARE, InstitutionKind.MEDICAL, InstitutionKind.ELDERLY_CARE} for m in VISITED_MODES}}
+
+
+def region_modes(region: str, on: date) -> dict[str, str]:
+    """The modes the region's policy offers on a date, with their labels."""
+    policy, _ = policy_carried_on(region, on)
+    modes = policy.params.section("benefit").sections("modes")
+    return {code: Mode(code).label if code in Mode.values else code for code in modes}
+
+
+def mode_on(person: Person, day: date) -> CareChoice | None:
+    return CareChoice.objects.filter(person=person, effective_from__lte=day).order_by("-effective_from", "-id").first()
+
+
+def occupied_beds(institution: Institution, day: date) -> int:
+    return Stay.objects.filter(Q(discharged_on__isnull=True) | Q(discharged_on__gte=day), institution=institution,
+                               admitted_on__lte=day).count()
+
+
+def free_beds(institution: Institution, day: date) -> int:
+    return max(0, institution.filed_beds - occupied_beds(institution, day))
+
+
+def takes_new_clients(institution: Institution, day: date) -> str | None:
+    """Why the institution takes no new client on the day, if it does not."""
+    if institution.status == InstitutionStatus.TERMINATED:
+        return "该机构已终止服务协议"
+    if institution.status == InstitutionStatus.SUSPENDED and (institution.suspended_until is None
+                                                             or day <= institution.suspended_until):
+        until = f"至{institution.suspended_until:%Y-%m-%d}" if institution.suspended_until else ""
+        return f"该机构暂停接收新参保人{until}"
+    return None
+
+
+@transaction.atomic
+def choose(person: Person, user, *, mode: str, effective_from: date, institution: Institution | None = None,
+           home_latitude=None, home_longitude=None) -> CareChoice:
+    errors = {}
+    offered = region_modes(person.region_id, effective_from)
+    if mode not in offered:
+        raise ValidationError({"mode": f"本地区的护理方式为：{'、'.join(offered.values())}"})
+    lat = lon = None
+    if mode in KINDS:
+        if institution is None:
+            errors["institution"] = "请选择服务机构"
+        elif institution.region_id != person.region_id:
+            errors["institution"] = "该机构不在参保人的统筹地区"
+        elif institution.kind not in KINDS[mode]:
+            errors["institution"] = f"{institution.get_kind_display()}不提供{Mode(mode).label}"
+        else:
+            current = mode_on(person, effective_from)
+            if current is None or current.institution_id != institution.pk:
+                refused = takes_new_clients(institution, effective_from)
+                if refused:
+                    errors["institution"] = refused
+                elif mode in STAY_MODES and free_beds(institution, effective_from) == 0:
+                    errors["institution"] = f"该机构{effective_from:%Y-%m-%d}无空余备案床位"
+    elif institution is not None:
+        errors["institution"] = f"{Mode(mode).label}不选择服务机构"
+    if mode in VISITED_MODES:
+        if home_latitude in (None, "") or home_longitude in (None, ""):
+            errors["home_latitude"] = "上门护理须登记居所位置（用于签到距离核验）"
+        else:
+            lat, lon = point(home_latitude, home_longitude, "home_")
+    if errors:
+        raise ValidationError(errors)
+    if CareChoice.objects.filter(person=person, effective_from=effective_from).exists():
+        raise ValidationError({"effective_from": "该日已有护理方式记录；更改请选择新的生效日期"})
+    return CareChoice.objects.create(region_id=person.region_id, person=person, mode=mode, institution=institution,
+                                     effective_from=effective_from, home_latitude=lat, home_longitude=lon,
+                                     created_by=user)

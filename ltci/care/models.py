@@ -1,0 +1,113 @@
+"""The care a beneficiary chose and received: the mode (from a date), institutional stays, and home
+visits checked in and out. Records are kept with who entered them; a correction is a new version."""
+
+from django.conf import settings
+from django.db import models
+
+from ltci.audit.signals import AuditedModel
+
+
+class Mode(models.TextChoices):
+    """Every region's modes (glossary); a region offers those its policy version names."""
+
+    INSTITUTION_CARE = "institution_care", "入住养老/护理机构"
+    INSTITUTION_MEDICAL = "institution_medical", "入住医疗机构"
+    HOME_VISIT = "home_visit", "上门护理"
+    HOME_CARE = "home_care", "居家护理"
+    FAMILY_CARE = "family_care", "居家自主（亲情）护理"
+    HOME_COMBINED = "home_combined", "上门照护+亲情照护"
+    REMOTE_CASH = "remote_cash", "异地居住现金补贴"
+
+
+# Modes in which carers of an institution visit the home.
+VISITED_MODES = frozenset({Mode.HOME_VISIT, Mode.HOME_CARE, Mode.HOME_COMBINED})
+# Modes of a stay in an institution's bed.
+STAY_MODES = frozenset({Mode.INSTITUTION_CARE, Mode.INSTITUTION_MEDICAL})
+
+
+class CareChoice(AuditedModel, models.Model):
+    """The mode a beneficiary chose, from a date; the latest one begun by a day is the mode that day."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("enrolment.Person", on_delete=models.PROTECT, related_name="care_choices")
+    mode = models.CharField("护理方式", max_length=24, choices=Mode.choices)
+    institution = models.ForeignKey("providers.Institution", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="care_choices", verbose_name="服务机构")
+    effective_from = models.DateField("生效日期")
+    home_latitude = models.DecimalField("居所纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    home_longitude = models.DecimalField("居所经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-effective_from", "-id"]
+        constraints = [models.UniqueConstraint(fields=["person", "effective_from"], name="care_choice_one_per_day")]
+
+    class Scope:
+        region = "region"
+        institution = "institution"
+        person = "person"
+
+
+class Stay(AuditedModel, models.Model):
+    """An institutional stay in a filed bed: admission, and discharge when it ends."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("enrolment.Person", on_delete=models.PROTECT, related_name="stays")
+    institution = models.ForeignKey("providers.Institution", on_delete=models.PROTECT, related_name="stays")
+    bed = models.CharField("床位号", max_length=32)
+    admitted_on = models.DateField("入住日期")
+    discharged_on = models.DateField("离开日期", null=True, blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-admitted_on"]
+
+    class Scope:
+        region = "region"
+        institution = "institution"
+        person = "person"
+
+
+class FaceCheck(models.TextChoices):
+    PASSED = "passed", "通过"
+    FAILED = "failed", "未通过"
+    NOT_DONE = "not_done", "未核验"
+
+
+class Visit(models.Model):
+    """One home visit. Check-in and check-out keep time, place and the distance to the home; the
+    face check is filled by an external verifier. A correction is a new row that supersedes this one."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("enrolment.Person", on_delete=models.PROTECT, related_name="visits")
+    institution = models.ForeignKey("providers.Institution", on_delete=models.PROTECT, related_name="visits")
+    carer = models.ForeignKey("providers.Carer", on_delete=models.PROTECT, related_name="visits")
+    request_id = models.CharField("客户端请求号", max_length=64)
+    checkin_at = models.DateTimeField("签到时间")
+    checkin_latitude = models.DecimalField(max_digits=9, decimal_places=6)
+    checkin_longitude = models.DecimalField(max_digits=9, decimal_places=6)
+    checkin_distance_m = models.PositiveIntegerField("签到距居所（米）", null=True)
+    checkout_at = models.DateTimeField("签退时间", null=True, blank=True)
+    checkout_request_id = models.CharField(max_length=64, blank=True)
+    checkout_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    checkout_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    checkout_distance_m = models.PositiveIntegerField("签退距居所（米）", null=True, blank=True)
+    face_check = models.CharField("人脸核验", max_length=16, choices=FaceCheck.choices, default=FaceCheck.NOT_DONE)
+    items = models.JSONField("服务项目", default=list)
+    notes = models.CharField("备注", max_length=500, blank=True)
+    supersedes = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="superseded_by")
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-checkin_at"]
+        constraints = [models.UniqueConstraint(fields=["carer", "request_id"], name="visit_unique_request")]
+        indexes = [models.Index(fields=["carer", "checkin_at"]), models.Index(fields=["person", "checkin_at"])]
+
+    class Scope:
+        region = "region"
+        institution = "institution"
+        person = "person"

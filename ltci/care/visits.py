@@ -1,0 +1,170 @@
+"""Home visits as the carer's phone records them: check-in and check-out with time and place, the face
+check's result, the items done. Both are idempotent by the client's request id: a retry after a lost
+answer returns the same visit, never a second one."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ltci.audit.models import Action
+from ltci.audit.recorder import record
+from ltci.enrolment.models import Person
+from ltci.providers.models import Carer, CarerKind
+
+from .choices import mode_on
+from .geo import distance_m, point
+from .models import VISITED_MODES, FaceCheck, Visit
+
+CLOCK_SKEW = timedelta(minutes=2)  # a phone's clock may run a little ahead of the server's
+MAX_ITEMS = 50
+
+
+class Refused(ValidationError):
+    """A visit the rules do not allow; the message says why."""
+
+
+def carer_of(user) -> Carer:
+    carer = Carer.objects.select_related("institution").filter(user=user, kind=CarerKind.CERTIFIED).first()
+    if carer is None or carer.institution_id is None:
+        raise PermissionDenied("not a carer of an institution")
+    return carer
+
+
+def _when(at: datetime | None, field: str) -> datetime:
+    now = timezone.now()
+    at = at or now
+    if timezone.is_naive(at):
+        raise ValidationError({field: "时间须带时区"})
+    if at > now + CLOCK_SKEW:
+        raise ValidationError({field: "时间不能晚于现在"})
+    return at
+
+
+def _request_id(value: str, field: str) -> str:
+    value = (value or "").strip()
+    if not value or len(value) > 64:
+        raise ValidationError({field: "请提供客户端请求号（1–64个字符），重试时保持不变"})
+    return value
+
+
+def _may_serve(carer: Carer, person: Person, day) -> None:
+    if not carer.active:
+        raise Refused("该护理员已不在岗")
+    suspension = carer.suspensions.filter(start__lte=day, end__gte=day).first()
+    if suspension:
+        raise Refused(f"该护理员{suspension.start:%Y-%m-%d}至{suspension.end:%Y-%m-%d}暂停结算：{suspension.reason}")
+    choice = mode_on(person, day)
+    if choice is None or choice.mode not in VISITED_MODES:
+        raise Refused(f"{person.name}{day:%Y-%m-%d}不在上门护理方式中")
+    if choice.institution_id != carer.institution_id:
+        raise Refused(f"{person.name}的上门护理由其他机构提供")
+
+
+def _overlap(carer: Carer, start: datetime, end: datetime | None, exclude: int | None = None):
+    """The carer's visits that share time with [start, end] (end None: the visit is still open)."""
+    qs = Visit.objects.filter(carer=carer, superseded_by__isnull=True)
+    if exclude:
+        qs = qs.exclude(pk=exclude)
+    qs = qs.filter(Q(checkout_at__isnull=True) | Q(checkout_at__gt=start))
+    return qs.filter(checkin_at__lt=end) if end else qs
+
+
+@transaction.atomic
+def check_in(user, *, person: Person, request_id: str, latitude, longitude, at: datetime | None = None) -> Visit:
+    carer = carer_of(user)
+    request_id = _request_id(request_id, "request_id")
+    done = Visit.objects.filter(carer=carer, request_id=request_id).first()
+    if done:
+        return done  # a retry
+    at = _when(at, "at")
+    lat, lon = point(latitude, longitude)
+    if person.region_id != carer.region_id:
+        raise PermissionDenied("another region")
+    day = timezone.localtime(at).date()
+    _may_serve(carer, person, day)
+    open_visit = _overlap(carer, at, None).first()
+    if open_visit:
+        raise Refused(f"尚有未签退或时间重叠的服务（{timezone.localtime(open_visit.checkin_at):%H:%M} "
+                      f"{open_visit.person.name}），请先签退")
+    choice = mode_on(person, day)
+    distance = (distance_m(lat, lon, choice.home_latitude, choice.home_longitude)
+                if choice.home_latitude is not None else None)
+    try:
+        with transaction.atomic():
+            visit = Visit.objects.create(
+                region_id=person.region_id, person=person, institution=carer.institution, carer=carer,
+                request_id=request_id, checkin_at=at, checkin_latitude=lat, checkin_longitude=lon,
+                checkin_distance_m=distance, entered_by=user)
+    except IntegrityError:  # the same request arrived twice at once: the first one won
+        return Visit.objects.get(carer=carer, request_id=request_id)
+    record(Action.CREATE, visit, user=user, detail={"checkin": at.isoformat(), "distance_m": distance})
+    return visit
+
+
+def _items(items) -> list[str]:
+    if not isinstance(items, list) or not items:
+        raise ValidationError({"items": "请选择本次完成的服务项目"})
+    if len(items) > MAX_ITEMS or not all(isinstance(i, str) and 0 < len(i.strip()) <= 40 for i in items):
+        raise ValidationError({"items": f"服务项目须为不超过{MAX_ITEMS}项的项目编码或名称"})
+    return [i.strip() for i in items]
+
+
+@transaction.atomic
+def check_out(user, visit: Visit, *, request_id: str, latitude, longitude, items, face_check: str = FaceCheck.NOT_DONE,
+              notes: str = "", at: datetime | None = None) -> Visit:
+    carer = carer_of(user)
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    if visit.carer_id != carer.pk:
+        raise PermissionDenied("another carer's visit")
+    request_id = _request_id(request_id, "request_id")
+    if visit.checkout_at:
+        if visit.checkout_request_id == request_id:
+            return visit  # a retry
+        raise Refused(f"该服务已于{timezone.localtime(visit.checkout_at):%H:%M}签退")
+    at = _when(at, "at")
+    if at <= visit.checkin_at:
+        raise ValidationError({"at": "签退时间须晚于签到时间"})
+    lat, lon = point(latitude, longitude)
+    if face_check not in FaceCheck.values:
+        raise ValidationError({"face_check": f"人脸核验结果须为：{'、'.join(FaceCheck.labels)}"})
+    if len(notes or "") > 500:
+        raise ValidationError({"notes": "备注不能超过500个字"})
+    if _overlap(carer, visit.checkin_at, at, exclude=visit.pk).exists():
+        raise Refused("签退时间与该护理员的另一次服务重叠")
+    choice = mode_on(visit.person, timezone.localtime(visit.checkin_at).date())
+    visit.checkout_at, visit.checkout_request_id = at, request_id
+    visit.checkout_latitude, visit.checkout_longitude = lat, lon
+    visit.checkout_distance_m = (distance_m(lat, lon, choice.home_latitude, choice.home_longitude)
+                                 if choice and choice.home_latitude is not None else None)
+    visit.items, visit.face_check, visit.notes = _items(items), face_check, (notes or "").strip()
+    visit.save()
+    record(Action.UPDATE, visit, user=user, detail={"checkout": at.isoformat(), "items": len(visit.items),
+                                                    "face_check": face_check})
+    return visit
+
+
+def today_for(user):
+    """The carer's visits of today (local), open ones first."""
+    carer = carer_of(user)
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return (Visit.objects.filter(carer=carer, checkin_at__gte=start, superseded_by__isnull=True)
+            .select_related("person").order_by("checkout_at", "-checkin_at"))
+
+
+def beneficiaries_for(user, day):
+    """The people the carer's institution visits on that day (their latest mode is a visited one)."""
+    from .models import CareChoice
+
+    carer = carer_of(user)
+    ever = CareChoice.objects.filter(institution_id=carer.institution_id).values("person_id")
+    latest = {}
+    for choice in (CareChoice.objects.filter(person_id__in=ever, effective_from__lte=day)
+                   .select_related("person").order_by("person_id", "effective_from", "id")):
+        latest[choice.person_id] = choice
+    return [c.person for c in latest.values()
+            if c.mode in VISITED_MODES and c.institution_id == carer.institution_id]

@@ -1,0 +1,64 @@
+"""A carer's visit on a phone: check in at the home with the phone's location, check out with the
+items done and the face check's result."""
+
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+
+from ltci.accounts.roles import Role
+from ltci.accounts.services import create_user
+from ltci.care import choices
+from ltci.care.models import Visit
+from ltci.providers.models import Carer, InstitutionKind
+from tests.conftest import PASSWORD, make_institution, make_person
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+HOME = {"latitude": 34.2610, "longitude": 117.1880}
+
+
+@pytest.fixture
+def carer(transactional_db):
+    from ltci.regions.models import Region
+
+    region = Region.objects.get(pk="xuzhou")
+    institution = make_institution(region, 7)
+    institution.kind = InstitutionKind.HOME_CARE
+    institution.save()
+    clerk = create_user(username="xz-clerk", password=PASSWORD, role=Role.CLERK, region=region, full_name="张伟")
+    person = make_person(region, 41, name="周秀英")
+    choices.choose(person, clerk, mode="home_visit", effective_from=date(2025, 1, 1), institution=institution,
+                   home_latitude=str(HOME["latitude"]), home_longitude=str(HOME["longitude"]))
+    user = create_user(username="xz-carer", password=PASSWORD, role=Role.CARER, region=region,
+                       institution=institution, full_name="刘芳")
+    Carer.objects.create(region=region, institution=institution, kind="certified", user=user, name="刘芳",
+                         id_number="11010519491231002X")
+    return user
+
+
+def test_a_carer_checks_in_and_out_on_a_phone(browser, live_server, carer):
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport=PHONE,
+                                  geolocation={"latitude": 34.2619, "longitude": 117.1880},
+                                  permissions=["geolocation"])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("用户名").fill("xz-carer")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("navigation", name="导航").get_by_role("link", name="今日上门服务").click()
+    page.get_by_label("服务对象").select_option(label="周秀英 · ")
+    page.get_by_role("button", name="签到").click()
+    expect(page.locator(".messages")).to_contain_text("已签到：周秀英")
+    expect(page.locator(".messages")).to_contain_text("距居所 100 米")
+    page.get_by_label("完成的服务项目（用逗号分隔）").fill("助浴，翻身叩背")
+    page.get_by_label("人脸核验结果").select_option("passed")
+    page.get_by_role("button", name="签退").click()
+    expect(page.locator(".messages")).to_contain_text("已签退：周秀英")
+    expect(page.locator(".visit")).to_contain_text("人脸核验：通过")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    visit = Visit.objects.get()
+    assert visit.checkin_distance_m == 100 and visit.items == ["助浴", "翻身叩背"] and visit.face_check == "passed"
+    context.close()
