@@ -65,13 +65,10 @@ def _may_serve(carer: Carer, person: Person, day) -> None:
         raise Refused(f"{person.name}的上门护理由其他机构提供")
 
 
-def _overlap(carer: Carer, start: datetime, end: datetime | None, exclude: int | None = None):
-    """The carer's visits that share time with [start, end] (end None: the visit is still open)."""
-    qs = Visit.objects.filter(carer=carer, superseded_by__isnull=True)
-    if exclude:
-        qs = qs.exclude(pk=exclude)
-    qs = qs.filter(Q(checkout_at__isnull=True) | Q(checkout_at__gt=start))
-    return qs.filter(checkin_at__lt=end) if end else qs
+def _overlap(carer: Carer, start: datetime, end: datetime, exclude: int):
+    """The carer's other visits that share time with [start, end)."""
+    return (Visit.objects.filter(carer=carer, superseded_by__isnull=True, checkin_at__lt=end).exclude(pk=exclude)
+            .filter(Q(checkout_at__isnull=True) | Q(checkout_at__gt=start)))
 
 
 @transaction.atomic
@@ -87,7 +84,10 @@ def check_in(user, *, person: Person, request_id: str, latitude, longitude, at: 
         raise PermissionDenied("another region")
     day = timezone.localtime(at).date()
     _may_serve(carer, person, day)
-    open_visit = _overlap(carer, at, None).first()
+    # Still open somewhere, or a finished visit that was going on at `at`; one that starts later is
+    # checked when this visit checks out and its end is known.
+    open_visit = (Visit.objects.filter(carer=carer, superseded_by__isnull=True)
+                  .filter(Q(checkout_at__isnull=True) | Q(checkin_at__lte=at, checkout_at__gt=at)).first())
     if open_visit:
         raise Refused(f"尚有未签退或时间重叠的服务（{timezone.localtime(open_visit.checkin_at):%H:%M} "
                       f"{open_visit.person.name}），请先签退")

@@ -112,3 +112,13 @@ def test_a_change_of_mode_ends_visits_from_its_date(scene):
 def test_distance_is_the_great_circle():
     assert distance_m(0, 0, 0, 1) == 111195  # one degree of longitude on the equator
     assert distance_m(*HOME, *HOME) == 0
+
+
+def test_a_visit_entered_later_for_an_earlier_time_is_allowed_if_it_overlaps_nothing(scene):
+    now = timezone.now()
+    recent = checkin(scene, rid="recent", at=now - timedelta(hours=2))
+    checkout(scene, recent, rid="recent-out", at=now - timedelta(hours=1))
+    earlier = checkin(scene, rid="earlier", at=now - timedelta(hours=5))  # synced late from a phone offline
+    with pytest.raises(visits.Refused):
+        checkout(scene, earlier, rid="earlier-out", at=now - timedelta(minutes=90))  # would run into `recent`
+    checkout(scene, earlier, rid="earlier-out2", at=now - timedelta(hours=4))

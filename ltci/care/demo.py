@@ -1,0 +1,114 @@
+"""Demo: institutions with places and filed beds, carers (the demo carer login among them), the
+modes beneficiaries chose, stays in the homes, and two months of home visits checked in and out."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from ltci.accounts.models import User
+from ltci.accounts.roles import Role
+from ltci.assessment.models import Certificate
+from ltci.providers.models import Carer, CarerKind, Institution, InstitutionKind
+
+from . import choices, stays, visits
+from .models import STAY_MODES, VISITED_MODES, CareChoice, FaceCheck
+
+# A point in each region's centre (WGS-84); homes and institutions are placed around it.
+CENTRES = {"changning": (31.2200, 121.4240), "jiaxing": (30.7460, 120.7550), "nanning": (22.8170, 108.3660),
+           "nanzheng": (33.0000, 106.9400), "xuzhou": (34.2610, 117.1840)}
+BEDS = {InstitutionKind.ELDERLY_CARE: 60, InstitutionKind.MEDICAL: 30, InstitutionKind.HOME_CARE: 0}
+CARER_NAMES = ("刘芳", "陈静", "赵敏", "周婷", "孙浩")
+ITEMS = ("头面部清洁、梳理", "洗发", "协助进食/水", "协助更衣", "排泄护理", "协助翻身叩背排痰", "生命体征监测", "压疮预防护理")
+
+
+def _near(rng, region: str, spread: float = 0.03) -> tuple[Decimal, Decimal]:
+    lat, lon = CENTRES.get(region, (34.26, 117.18))
+    return (Decimal(f"{lat + rng.uniform(-spread, spread):.6f}"), Decimal(f"{lon + rng.uniform(-spread, spread):.6f}"))
+
+
+def build(options, rng) -> dict[str, int]:
+    region = options.region
+    if CareChoice.objects.filter(region_id=region).exists():
+        return {"care choices": 0}
+    demo_carer = User.objects.filter(region_id=region, is_demo=True, role=Role.CARER).first()
+    clerk = User.objects.filter(region_id=region, is_demo=True, role=Role.CLERK).first()
+    if demo_carer is None or clerk is None:
+        return {"care choices": 0}
+    for inst in Institution.objects.filter(region_id=region):
+        inst.latitude, inst.longitude = _near(rng, region)
+        inst.filed_beds = BEDS[inst.kind]
+        inst.save()
+    visiting = demo_carer.institution
+    carers = [Carer.objects.create(region_id=region, institution=visiting, kind=CarerKind.CERTIFIED, user=demo_carer,
+                                   name=demo_carer.get_full_name() or CARER_NAMES[0],
+                                   id_number=_carer_id(rng), certificate_number=f"ZG{rng.randint(10**7, 10**8 - 1)}",
+                                   level="四级/中级工", trained=True)]
+    for n, name in enumerate(CARER_NAMES[1:3]):
+        carers.append(Carer.objects.create(region_id=region, institution=visiting, kind=CarerKind.CERTIFIED,
+                                           name=name, id_number=_carer_id(rng), level="五级/初级工",
+                                           certificate_number=f"ZG{rng.randint(10**7, 10**8 - 1)}"))
+    offered = choices.region_modes(region, timezone.localdate())
+    visited_mode = next(m for m in offered if m in VISITED_MODES)
+    home = Institution.objects.filter(region_id=region, kind=InstitutionKind.ELDERLY_CARE).order_by("id").first()
+    today = timezone.localdate()
+    start = today - timedelta(days=62)
+    people = list({c.person_id: c.person for c in Certificate.objects.filter(
+        region_id=region, qualifies=True, ended_on__isnull=True, valid_from__lte=today, valid_until__gte=today)
+        .select_related("person").order_by("id")}.values())
+    made = {"care choices": 0, "stays": 0, "visits": 0, "carers": len(carers)}
+    slot = 0
+    for n, person in enumerate(people):
+        since = max(start, _certificate_start(person))
+        if n % 3 == 2 and home is not None:
+            choices.choose(person, clerk, mode=next(m for m in offered if m in STAY_MODES), effective_from=since,
+                           institution=home)
+            stays.admit(person, home, clerk, bed=f"{2 + n // 10}{n % 10:02d}", on=since)
+            made["stays"] += 1
+        else:
+            lat, lon = _near(rng, region)
+            choices.choose(person, clerk, mode=visited_mode, effective_from=since, institution=visiting,
+                           home_latitude=str(lat), home_longitude=str(lon))
+            made["visits"] += _visits(rng, demo_carer, person, lat, lon, since, today, slot=slot)
+            slot += 1
+        made["care choices"] += 1
+    return made
+
+
+def _certificate_start(person):
+    cert = Certificate.objects.filter(person=person).order_by("-valid_from").first()
+    return cert.valid_from
+
+
+def _carer_id(rng) -> str:
+    from datetime import date
+
+    from ltci.enrolment.idcard import make_id_number
+
+    return make_id_number("320311", date(rng.randint(1965, 1995), rng.randint(1, 12), rng.randint(1, 28)),
+                          rng.randint(1, 999), rng.choice("MF"))
+
+
+def _visits(rng, user, person, lat, lon, since, today, *, slot: int) -> int:
+    """Visits before today, in the carer's slot for this person: Monday, Wednesday and Friday or Tuesday
+    and Thursday, at an hour of its own, so that no two overlap."""
+    count = 0
+    day = since
+    weekdays = (0, 2, 4) if slot % 2 == 0 else (1, 3)
+    hour, half = divmod(8 * 60 + (slot // 2) * 90, 60)
+    while day < today:
+        if day.weekday() in weekdays:
+            begin = timezone.make_aware(datetime.combine(day, time(hour, half + rng.randint(0, 10))))
+            jitter = Decimal(f"{rng.uniform(-0.0008, 0.0008):.6f}")  # within about 90 m of the home
+            visit = visits.check_in(user, person=person, request_id=f"demo-{person.pk}-{day:%Y%m%d}",
+                                    latitude=str(lat + jitter), longitude=str(lon), at=begin)
+            visits.check_out(user, visit, request_id=f"demo-{person.pk}-{day:%Y%m%d}-out",
+                             latitude=str(lat), longitude=str(lon + jitter),
+                             items=rng.sample(ITEMS, rng.randint(2, 4)),
+                             face_check=FaceCheck.PASSED if rng.random() < 0.95 else FaceCheck.FAILED,
+                             at=begin + timedelta(minutes=rng.randint(45, 75)))
+            count += 1
+        day += timedelta(days=1)
+    return count
