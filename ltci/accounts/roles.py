@@ -56,6 +56,7 @@ ASSESSMENT_REPORT = "assessment.report"  # re-assessment ranking, active discove
 VISIT_RECORD = "visit.record"  # a carer's own check-in and check-out
 CARE_VIEW = "care.view"  # modes, stays and visits of the scope
 CARE_CHANGE = "care.change"  # record a mode, an admission or a discharge
+CATALOGUE_CHANGE = "catalogue.change"  # price the service catalogue (Excel in)
 
 PERMISSION_LABELS = {
     REGION_VIEW: "查看统筹地区与政策版本",
@@ -85,6 +86,7 @@ PERMISSION_LABELS = {
     VISIT_RECORD: "上门服务签到签退（本人）",
     CARE_VIEW: "查看护理方式、入住与上门服务记录",
     CARE_CHANGE: "登记护理方式、入住与离开",
+    CATALOGUE_CHANGE: "维护服务项目目录的价格与时长",
 }
 
 # The flow of an application, for each role that takes part in it.
@@ -99,7 +101,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CLERK: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, PERSON_CHANGE, PERSON_EXPORT,
                            PERSON_IMPORT, CONTRIBUTION_VIEW, CONTRIBUTION_BILL, PAYMENT_RECORD, CONTRIBUTION_EXPORT,
                            JOB_VIEW, APPLICATION_SUBMIT, APPLICATION_HANDLE, OBJECTION_FILE, ASSESSMENT_REPORT,
-                           CARE_VIEW, CARE_CHANGE, *_ASSESSMENT_READ}),
+                           CARE_VIEW, CARE_CHANGE, CATALOGUE_CHANGE, *_ASSESSMENT_READ}),
     # Assessors, experts and the committee reach people only through the tasks assigned to them
     # (ltci.assessment.tasks); experts also assess on site.
     Role.ASSESSOR: frozenset({REGION_VIEW, SITE_ASSESS}),

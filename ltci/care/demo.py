@@ -21,7 +21,8 @@ CENTRES = {"changning": (31.2200, 121.4240), "jiaxing": (30.7460, 120.7550), "na
            "nanzheng": (33.0000, 106.9400), "xuzhou": (34.2610, 117.1840)}
 BEDS = {InstitutionKind.ELDERLY_CARE: 60, InstitutionKind.MEDICAL: 30, InstitutionKind.HOME_CARE: 0}
 CARER_NAMES = ("刘芳", "陈静", "赵敏", "周婷", "孙浩")
-ITEMS = ("头面部清洁、梳理", "洗发", "协助进食/水", "协助更衣", "排泄护理", "协助翻身叩背排痰", "生命体征监测", "压疮预防护理")
+# Items a home visit typically has, by code of the default catalogue (catalogues/shanghai-42.toml).
+ITEMS = ("SC01", "SC02", "SC07", "SC09", "SC11", "SC19", "SC25", "YL05")
 
 
 def _near(rng, region: str, spread: float = 0.03) -> tuple[Decimal, Decimal]:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from ltci.accounts.roles import VISIT_RECORD
 from ltci.accounts.scope import require
 from ltci.enrolment.models import Person
+from ltci.providers.catalogue import items_of
 
 from . import visits
 from .models import FaceCheck, Visit
@@ -34,6 +35,7 @@ def today(request):
     return render(request, "care/today.html", {
         "visits": visits.today_for(request.user), "people": visits.beneficiaries_for(request.user, day),
         "request_id": uuid.uuid4().hex, "face_checks": FaceCheck.choices, "today": day,
+        "catalogue": items_of(request.user.region_id, day),
     })
 
 
@@ -65,7 +67,7 @@ def check_out(request, pk: int):
     if visit is None:
         messages.error(request, "不是本人的服务记录")
         return redirect("care:today")
-    items = [i.strip() for i in request.POST.get("items", "").replace("，", ",").split(",") if i.strip()]
+    items = request.POST.getlist("items")
     try:
         visits.check_out(request.user, visit, request_id=request.POST.get("request_id", ""),
                          latitude=request.POST.get("latitude", ""), longitude=request.POST.get("longitude", ""),

@@ -14,6 +14,7 @@ from django.utils import timezone
 from ltci.audit.models import Action
 from ltci.audit.recorder import record
 from ltci.enrolment.models import Person
+from ltci.providers.catalogue import items_of
 from ltci.providers.models import Carer, CarerKind
 
 from .choices import mode_on
@@ -106,12 +107,18 @@ def check_in(user, *, person: Person, request_id: str, latitude, longitude, at: 
     return visit
 
 
-def _items(items) -> list[str]:
+def _items(items, region: str, day) -> list[str]:
+    """The item codes done, each of the region's catalogue, each once."""
     if not isinstance(items, list) or not items:
         raise ValidationError({"items": "请选择本次完成的服务项目"})
-    if len(items) > MAX_ITEMS or not all(isinstance(i, str) and 0 < len(i.strip()) <= 40 for i in items):
-        raise ValidationError({"items": f"服务项目须为不超过{MAX_ITEMS}项的项目编码或名称"})
-    return [i.strip() for i in items]
+    if len(items) > MAX_ITEMS or not all(isinstance(i, str) and 0 < len(i.strip()) <= 16 for i in items):
+        raise ValidationError({"items": f"服务项目须为不超过{MAX_ITEMS}个项目编码"})
+    codes = list(dict.fromkeys(i.strip() for i in items))
+    known = set(items_of(region, day).filter(code__in=codes).values_list("code", flat=True))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise ValidationError({"items": f"不在本地区服务项目目录中：{'、'.join(unknown[:5])}"})
+    return codes
 
 
 @transaction.atomic
@@ -141,7 +148,8 @@ def check_out(user, visit: Visit, *, request_id: str, latitude, longitude, items
     visit.checkout_latitude, visit.checkout_longitude = lat, lon
     visit.checkout_distance_m = (distance_m(lat, lon, choice.home_latitude, choice.home_longitude)
                                  if choice and choice.home_latitude is not None else None)
-    visit.items, visit.face_check, visit.notes = _items(items), face_check, (notes or "").strip()
+    visit.items = _items(items, visit.region_id, timezone.localtime(visit.checkin_at).date())
+    visit.face_check, visit.notes = face_check, (notes or "").strip()
     visit.save()
     record(Action.UPDATE, visit, user=user, detail={"checkout": at.isoformat(), "items": len(visit.items),
                                                     "face_check": face_check})

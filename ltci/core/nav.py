@@ -31,6 +31,7 @@ NAV = (
     NavItem("欠费名单", "contributions:arrears", roles.CONTRIBUTION_VIEW),
     NavItem("今日上门服务", "care:today", roles.VISIT_RECORD),
     NavItem("定点机构", "providers:institution_list", roles.INSTITUTION_VIEW),
+    NavItem("服务项目目录", "providers:catalogue", roles.CATALOGUE_CHANGE),
     NavItem("统筹地区与政策", "regions:region_list", roles.REGION_VIEW),
     NavItem("账号", "accounts:user_list", roles.USER_VIEW),
     NavItem("审计日志", "audit:event_list", roles.AUDIT_VIEW),

@@ -122,3 +122,42 @@ class CarerSuspension(models.Model):
     class Scope:
         region = "carer__region"
         institution = "carer__institution"
+
+
+class ItemCategory(models.TextChoices):
+    LIVING_CARE = "living_care", "生活照料"
+    MEDICAL_CARE = "medical_care", "医疗护理"
+
+
+class Qualification(models.TextChoices):
+    CARER = "carer", "护理员"
+    NURSE = "nurse", "护士"
+
+
+class CatalogueItem(AuditedModel, models.Model):
+    """A service item of a region's catalogue (护理服务项目), loaded from the catalogue's data file;
+    prices and minutes may be set by the agency where the file has none."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="catalogue_items")
+    catalogue = models.CharField("目录", max_length=32)
+    code = models.CharField("项目编码", max_length=16)
+    name = models.CharField("项目名称", max_length=64)
+    category = models.CharField("类别", max_length=16, choices=ItemCategory.choices)
+    unit_price = models.DecimalField("单价（元）", max_digits=8, decimal_places=2, null=True, blank=True)
+    standard_minutes = models.PositiveSmallIntegerField("标准时长（分钟）", null=True, blank=True)
+    qualification = models.CharField("资质要求", max_length=16, choices=Qualification.choices)
+    national_code = models.CharField("国家目录编码", max_length=16, blank=True)
+    active = models.BooleanField("在用", default=True)
+
+    class Meta:
+        verbose_name = "服务项目"
+        verbose_name_plural = "服务项目目录"
+        ordering = ["region", "catalogue", "code"]
+        constraints = [models.UniqueConstraint(fields=["region", "catalogue", "code"], name="catalogue_item_unique")]
+
+    class Scope:
+        region = "region"
+        reference = True
+
+    def __str__(self):
+        return f"{self.code} {self.name}"

@@ -3,4 +3,8 @@ from django.urls import path
 from . import views
 
 app_name = "providers"
-urlpatterns = [path("", views.institution_list, name="institution_list")]
+urlpatterns = [
+    path("", views.institution_list, name="institution_list"),
+    path("catalogue/", views.catalogue_page, name="catalogue"),
+    path("catalogue/export.xlsx", views.catalogue_export, name="catalogue_export"),
+]

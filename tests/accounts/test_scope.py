@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ltci.accounts.roles import (
     APPLICATION_HANDLE, APPLICATION_SUBMIT, APPLICATION_VIEW, ASSESSMENT_REPORT, CERTIFICATE_VIEW, OBJECTION_FILE,
-    REVIEW_DECIDE, SITE_ASSESS, VISIT_RECORD, CARE_VIEW, CARE_CHANGE,
+    REVIEW_DECIDE, SITE_ASSESS, VISIT_RECORD, CARE_VIEW, CARE_CHANGE, CATALOGUE_CHANGE,
     AUDIT_EXPORT, AUDIT_VIEW, CONTRIBUTION_BILL, CONTRIBUTION_EXPORT, CONTRIBUTION_VIEW, INSTITUTION_VIEW, JOB_VIEW,
     PAYMENT_RECORD, PERSON_CHANGE, PERSON_EXPORT, PERSON_IMPORT, PERSON_VIEW, PERSON_VIEW_ID, REGION_VIEW,
     ROLE_PERMISSIONS, ROLE_REACH, USER_VIEW, Reach, Role,
@@ -140,7 +140,7 @@ API_ENDPOINTS = [
     ("post", "/api/visits/checkin", VISIT_RECORD, None,
      lambda w: {"request_id": "scope-1", "person_id": w.person.pk, "latitude": "34.26", "longitude": "117.18"}),
     ("post", "/api/visits/{pk}/checkout", VISIT_RECORD, "none",
-     {"request_id": "scope-2", "latitude": "34.26", "longitude": "117.18", "items": ["助浴"]}),
+     {"request_id": "scope-2", "latitude": "34.26", "longitude": "117.18", "items": ["SC06"]}),
     ("get", "/api/visits/today", VISIT_RECORD, None, None),
     ("get", "/api/visits", CARE_VIEW, None, None),
     ("post", "/api/persons/{person_id}/care-choices", CARE_CHANGE, "person",
@@ -148,11 +148,14 @@ API_ENDPOINTS = [
     ("post", "/api/stays", CARE_CHANGE, None,
      lambda w: {"person_id": w.person.pk, "institution_id": w.institution.pk, "bed": "1", "admitted_on": "2025-01-01"}),
     ("post", "/api/stays/{pk}/discharge", CARE_CHANGE, "none", {"discharged_on": "2025-02-01"}),
+    ("get", "/api/catalogue", REGION_VIEW, None, None),
+    # A file without the catalogue's columns is refused (422) after the permission check.
+    ("post", "/api/catalogue/import", CATALOGUE_CHANGE, None, {"file": roster_file}),
 ]
 ALLOWED_STATUS = {("post", "/api/contributions/payments"): {422}, ("post", "/api/persons/{person_id}/enrolments"): {422},
                   ("post", "/api/applications"): {422}, ("post", "/api/assessment/leads/import"): {422},
                   ("post", "/api/visits/checkin"): {409}, ("post", "/api/persons/{person_id}/care-choices"): {422},
-                  ("post", "/api/stays"): {422},
+                  ("post", "/api/stays"): {422}, ("post", "/api/catalogue/import"): {422},
                   **{("post", f"/api/applications/{{pk}}/{step}"): {409, 422}
                      for step in ("accept", "refuse", "screen", "assign", "reassign", "redraw", "withdraw",
                                   "objections", "certify")}}
@@ -280,6 +283,8 @@ PAGES = [
     ("post", "/assessment/{}/accept", APPLICATION_HANDLE, "application"),
     ("get", "/assessment/certificates/{}.pdf", CERTIFICATE_VIEW, "certificate"),
     ("get", "/care/visits/", VISIT_RECORD, None),
+    ("get", "/institutions/catalogue/", REGION_VIEW, None),
+    ("get", "/institutions/catalogue/export.xlsx", REGION_VIEW, None),
 ]
 
 

@@ -53,12 +53,13 @@ def test_a_carer_checks_in_and_out_on_a_phone(browser, live_server, carer):
     page.get_by_role("button", name="签到").click()
     expect(page.locator(".messages")).to_contain_text("已签到：周秀英")
     expect(page.locator(".messages")).to_contain_text("距居所 100 米")
-    page.get_by_label("完成的服务项目（用逗号分隔）").fill("助浴，翻身叩背")
+    page.get_by_label("沐浴").check()
+    page.get_by_label("协助翻身叩背排痰").check()
     page.get_by_label("人脸核验结果").select_option("passed")
     page.get_by_role("button", name="签退").click()
     expect(page.locator(".messages")).to_contain_text("已签退：周秀英")
     expect(page.locator(".visit")).to_contain_text("人脸核验：通过")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     visit = Visit.objects.get()
-    assert visit.checkin_distance_m == 100 and visit.items == ["助浴", "翻身叩背"] and visit.face_check == "passed"
+    assert visit.checkin_distance_m == 100 and visit.items == ["SC06", "SC19"] and visit.face_check == "passed"
     context.close()

@@ -21,7 +21,7 @@ def test_a_device_checks_in_and_out_and_a_retry_is_answered_with_the_same_visit(
     assert first.status_code == 201
     retry = device.post("/api/visits/checkin", body(person_id=scene["person"].pk), content_type="application/json")
     assert retry.status_code == 200 and retry.json()["id"] == first.json()["id"] and Visit.objects.count() == 1
-    out = {"request_id": "dev-2", "latitude": str(HOME[0]), "longitude": str(HOME[1]), "items": ["助浴"],
+    out = {"request_id": "dev-2", "latitude": str(HOME[0]), "longitude": str(HOME[1]), "items": ["SC06"],
            "face_check": "passed", "at": (timezone.now() + timedelta(seconds=1)).isoformat()}
     done = device.post(f"/api/visits/{first.json()['id']}/checkout", out, content_type="application/json")
     assert done.status_code == 200 and done.json()["checkout_distance_m"] == 0
@@ -63,7 +63,7 @@ def test_the_phone_page_checks_in_once_for_a_double_tap(scene, client_for):
     assert Visit.objects.count() == 1
     visit = Visit.objects.get()
     page.post(f"/care/visits/{visit.pk}/checkout", {"request_id": "page-1-out", "latitude": str(HOME[0]),
-                                                     "longitude": str(HOME[1]), "items": "助浴，翻身叩背",
+                                                     "longitude": str(HOME[1]), "items": ["SC06", "SC19"],
                                                      "face_check": "passed"})
     visit.refresh_from_db()
-    assert visit.items == ["助浴", "翻身叩背"] and visit.face_check == "passed"
+    assert visit.items == ["SC06", "SC19"] and visit.face_check == "passed"

@@ -20,7 +20,7 @@ def checkin(scene, user=None, rid="r1", at=None, lat=HOME[0], lon=HOME[1], perso
                            latitude=str(lat), longitude=str(lon), at=at)
 
 
-def checkout(scene, visit, user=None, rid="o1", at=None, items=("助浴", "翻身叩背"), face="passed"):
+def checkout(scene, visit, user=None, rid="o1", at=None, items=("SC06", "SC19"), face="passed"):
     return visits.check_out(user or scene["carer_user"], visit, request_id=rid, latitude=str(HOME[0]),
                             longitude=str(HOME[1]), items=list(items) if isinstance(items, tuple) else items,
                             face_check=face, at=at)
@@ -31,7 +31,7 @@ def test_a_visit_keeps_time_place_distance_face_check_and_items(scene):
     visit = checkin(scene, at=start, lat="34.262000")  # about 111 m north of the home
     assert 105 <= visit.checkin_distance_m <= 115
     done = checkout(scene, visit, at=start + timedelta(minutes=45))
-    assert done.checkout_distance_m == 0 and done.face_check == "passed" and done.items == ["助浴", "翻身叩背"]
+    assert done.checkout_distance_m == 0 and done.face_check == "passed" and done.items == ["SC06", "SC19"]
 
 
 def test_retries_return_the_same_visit(scene):
@@ -87,7 +87,7 @@ def test_a_suspended_carer_or_a_person_not_in_a_home_mode_is_refused(scene):
 
 def test_items_are_required_and_checked(scene):
     visit = checkin(scene, at=timezone.now() - timedelta(minutes=50))
-    for bad in ([], ["x" * 41], "助浴"):
+    for bad in ([], ["x" * 17], "SC06", ["ZZ99"]):
         with pytest.raises(ValidationError) as exc:
             checkout(scene, visit, items=bad)
         assert "items" in exc.value.message_dict
