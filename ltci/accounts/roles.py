@@ -112,7 +112,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CARER: frozenset({REGION_VIEW, INSTITUTION_VIEW, VISIT_RECORD}),
     # The insured and family see their own record, their own number included.
     Role.INSURED: frozenset({REGION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, CONTRIBUTION_VIEW, APPLICATION_SUBMIT,
-                             OBJECTION_FILE, *_ASSESSMENT_READ}),
+                             OBJECTION_FILE, CARE_VIEW, *_ASSESSMENT_READ}),
     # Auditors investigate: identities and the trail.
     Role.AUDITOR: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, PERSON_EXPORT, AUDIT_VIEW,
                              AUDIT_EXPORT, CONTRIBUTION_VIEW, CONTRIBUTION_EXPORT, JOB_VIEW, ASSESSMENT_REPORT,

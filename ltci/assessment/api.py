@@ -26,7 +26,7 @@ from ltci.enrolment.models import Person
 from ltci.providers.models import Institution
 
 from . import blind, discovery, reports, services, tasks
-from .models import Channel, Lead, MaterialKind
+from .models import Channel, Lead
 from .pdf import certificate_pdf
 
 router = Router(tags=["失能评估"])

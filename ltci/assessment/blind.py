@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from ltci.audit.masking import mask_name
 
-
 from .models import Review, Round
 from .services import grade_label, today
 

@@ -4,14 +4,13 @@ and the agency's reports. Views are thin: services decide."""
 
 from __future__ import annotations
 
-
 from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
@@ -29,6 +28,7 @@ from ltci.accounts.roles import (
     SITE_ASSESS,
 )
 from ltci.accounts.scope import get_visible_or_404, require, visible
+from ltci.core.errors import error_pairs
 from ltci.core.errors import reasons as reasons_of
 from ltci.core.values import BadValue, parse_date
 from ltci.enrolment.models import Person
@@ -38,7 +38,15 @@ from ltci.providers.models import Institution
 
 from . import blind, discovery, reports, services, tasks
 from .flow import STEPS, State
-from .models import Channel, LeadSource, LeadStatus, Material, MaterialKind, Relation, Trigger
+from .models import (
+    Channel,
+    LeadSource,
+    LeadStatus,
+    Material,
+    MaterialKind,
+    Relation,
+    Trigger,
+)
 from .pdf import certificate_pdf
 
 # The steps that take a note on the page: (its label, whether it is required).
@@ -117,7 +125,7 @@ def apply(request):
         except services.PrecheckFailed as exc:
             context["precheck"] = exc.reasons
         except ValidationError as exc:
-            context["errors"] = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            context["errors"] = error_pairs(exc)
         else:
             messages.success(request, f"申请 {app.number} 已提交，受理时限 {app.intake_due:%Y-%m-%d}。")
             return redirect("assessment:detail", app.pk)
@@ -192,7 +200,7 @@ def act(request, pk: int, action: str):
     try:
         handlers[action]()
     except ValidationError as exc:
-        messages.error(request, reasons_of(exc) if hasattr(exc, "error_dict") else "；".join(exc.messages))
+        messages.error(request, reasons_of(exc))
     else:
         messages.success(request, f"已办理：{STEPS[action].label}")
     return redirect("assessment:detail", app.pk)
@@ -230,7 +238,7 @@ def site_task(request, pk: int):
                 guardian=request.POST.get("guardian", ""), photo=request.FILES.get("photo"),
                 latitude=request.POST.get("latitude", ""), longitude=request.POST.get("longitude", ""))
         except ValidationError as exc:
-            context["errors"] = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            context["errors"] = error_pairs(exc)
             return render(request, "assessment/site_task.html", context, status=422)
         messages.success(request, f"现场评估已提交，系统初评：{services.grade_label(done.proposed_grade)}。")
         return redirect("assessment:workbench")
@@ -259,7 +267,7 @@ def review(request, pk: int):
         try:
             services.decide(item, user, grade=request.POST.get("grade", ""), reason=request.POST.get("reason", ""))
         except ValidationError as exc:
-            context["errors"] = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            context["errors"] = error_pairs(exc)
             return render(request, "assessment/review.html", context, status=422)
         messages.success(request, "评定已提交。")
         return redirect("assessment:workbench")
@@ -345,7 +353,7 @@ def leads(request):
             context["report"] = discovery.import_leads(user.region_id, request.POST.get("source", ""),
                                                        request.FILES.get("file"), user)
         except ValidationError as exc:
-            context["errors"] = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            context["errors"] = error_pairs(exc)
     context["page"] = Paginator(discovery.leads_for(user.region_id), 50).get_page(request.GET.get("page"))
     services.record_lead_view(user.region_id, len(context["page"].object_list))
     return render(request, "assessment/leads.html", context, status=422 if context.get("errors") else 200)
@@ -361,7 +369,7 @@ def mark_lead(request, pk: int):
     try:
         discovery.mark_lead(lead, request.user, request.POST.get("status", ""), request.POST.get("note", ""))
     except ValidationError as exc:
-        messages.error(request, reasons_of(exc) if hasattr(exc, "error_dict") else "；".join(exc.messages))
+        messages.error(request, reasons_of(exc))
     return redirect("assessment:leads")
 
 

@@ -13,8 +13,8 @@ from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.enrolment.models import Person
 from ltci.providers.models import Institution
 
-from . import choices, stays, visits
-from .models import CareChoice, Stay, Visit
+from . import choices, plans, stays, visits
+from .models import CareChoice, CarePlan, Stay, Visit
 
 router = Router(tags=["护理服务"])
 
@@ -172,3 +172,72 @@ def discharge(request, pk: int, body: DischargeIn):
     require(request.user, CARE_CHANGE)
     stay = get_visible_or_404(Stay.objects.all(), request.user, pk=pk)
     return _stay(stays.discharge(stay, request.user, on=body.discharged_on))
+
+
+class PlanItemIn(Schema):
+    code: str
+    per_month: int
+
+
+class PlanIn(Schema):
+    valid_from: date
+    items: list[PlanItemIn]
+    visits_per_week: int | None = None
+
+
+class PlanItemOut(Schema):
+    code: str
+    name: str
+    per_month: int
+    unit_price: str | None
+    amount: str
+
+
+class PlanOut(Schema):
+    id: int
+    person_id: int
+    institution_id: int
+    mode: str
+    grade: str
+    valid_from: date
+    status: str
+    total: str
+    limit_kind: str
+    limit_value: int | None
+    remaining: str | None
+    visits_per_week: int | None
+    items: list[PlanItemOut]
+
+
+def _plan(p: CarePlan) -> dict:
+    left = plans.remaining(p)
+    return {"id": p.pk, "person_id": p.person_id, "institution_id": p.institution_id, "mode": p.mode,
+            "grade": p.grade, "valid_from": p.valid_from, "status": p.status, "total": str(p.total),
+            "limit_kind": p.limit_kind, "limit_value": p.limit_value, "remaining": str(left) if left is not None else None,
+            "visits_per_week": p.visits_per_week,
+            "items": [{"code": i.item.code, "name": i.item.name, "per_month": i.per_month,
+                       "unit_price": str(i.unit_price) if i.unit_price is not None else None, "amount": str(i.amount)}
+                      for i in p.items.select_related("item")]}
+
+
+@router.post("/persons/{person_id}/care-plans", response={201: PlanOut})
+def draft_plan(request, person_id: int, body: PlanIn):
+    """Refused beyond the mode's monthly limit, naming the limit and how much is over."""
+    require(request.user, CARE_CHANGE)
+    person = plans.person_for_drafting(request.user, person_id)
+    plan = plans.draft(person, request.user, valid_from=body.valid_from,
+                       items=[(i.code, i.per_month) for i in body.items], visits_per_week=body.visits_per_week)
+    return Status(201, _plan(plan))
+
+
+@router.get("/care-plans/{pk}", response=PlanOut)
+def plan_detail(request, pk: int):
+    require(request.user, CARE_VIEW)
+    return _plan(get_visible_or_404(CarePlan.objects.all(), request.user, pk=pk))
+
+
+@router.post("/care-plans/{pk}/confirm", response=PlanOut)
+def confirm_plan(request, pk: int):
+    require(request.user, CARE_VIEW)
+    plan = get_visible_or_404(CarePlan.objects.all(), request.user, pk=pk)
+    return _plan(plans.confirm(plan, request.user))

@@ -11,9 +11,11 @@ from django.utils import timezone
 from ltci.accounts.models import User
 from ltci.accounts.roles import Role
 from ltci.assessment.models import Certificate
+from ltci.policy.plans import plan_limit
+from ltci.providers.catalogue import items_of
 from ltci.providers.models import Carer, CarerKind, Institution, InstitutionKind
 
-from . import choices, stays, visits
+from . import choices, plans, stays, visits
 from .models import STAY_MODES, VISITED_MODES, CareChoice, FaceCheck
 
 # A point in each region's centre (WGS-84); homes and institutions are placed around it.
@@ -51,6 +53,9 @@ def build(options, rng) -> dict[str, int]:
         carers.append(Carer.objects.create(region_id=region, institution=visiting, kind=CarerKind.CERTIFIED,
                                            name=name, id_number=_carer_id(rng), level="五级/初级工",
                                            certificate_number=f"ZG{rng.randint(10**7, 10**8 - 1)}"))
+    _price_catalogue(region, rng)
+    drafter = User.objects.filter(region_id=region, is_demo=True, role=Role.INSTITUTION_ADMIN).first() \
+        if plans.drafter_kind(region, timezone.localdate()) else clerk
     offered = choices.region_modes(region, timezone.localdate())
     visited_mode = next(m for m in offered if m in VISITED_MODES)
     home = Institution.objects.filter(region_id=region, kind=InstitutionKind.ELDERLY_CARE).order_by("id").first()
@@ -72,7 +77,8 @@ def build(options, rng) -> dict[str, int]:
             lat, lon = _near(rng, region)
             choices.choose(person, clerk, mode=visited_mode, effective_from=since, institution=visiting,
                            home_latitude=str(lat), home_longitude=str(lon))
-            made["visits"] += _visits(rng, demo_carer, person, lat, lon, since, today, slot=slot)
+            planned = _plan(region, person, drafter, clerk, visited_mode, since)
+            made["visits"] += _visits(rng, demo_carer, person, lat, lon, since, today, slot=slot, items=planned)
             slot += 1
         made["care choices"] += 1
     return made
@@ -92,7 +98,35 @@ def _carer_id(rng) -> str:
                           rng.randint(1, 999), rng.choice("MF"))
 
 
-def _visits(rng, user, person, lat, lon, since, today, *, slot: int) -> int:
+def _price_catalogue(region: str, rng) -> None:
+    """Demo prices for the catalogue (the default catalogue publishes none): living care 20–60 元,
+    clinical care 30–80 元, in whole yuan."""
+    for item in items_of(region, timezone.localdate()).filter(unit_price__isnull=True):
+        low, high = (20, 60) if item.category == "living_care" else (30, 80)
+        item.unit_price = Decimal(rng.randint(low, high))
+        item.standard_minutes = rng.choice((15, 20, 30, 45))
+        item.save()
+
+
+def _plan(region, person, drafter, confirmer, mode, since) -> list[str]:
+    """A confirmed plan of typical items, as many as the mode's limit allows; returns the item codes."""
+    cert = Certificate.objects.filter(person=person).order_by("-valid_from").first()
+    limit = plan_limit(region, since, mode, cert.grade)
+    catalogue = {i.code: i for i in items_of(region, since)}
+    picked, total = [], Decimal(0)
+    for code in ITEMS:
+        cost = catalogue[code].unit_price * 8
+        if limit and limit.kind == "amount" and (total + cost) * 100 > limit.value:
+            continue
+        picked.append((code, 8))
+        total += cost
+    plan = plans.draft(person, drafter, valid_from=since, items=picked,
+                       visits_per_week=limit.value if limit and limit.kind == "visits" else None)
+    plans.confirm(plan, confirmer)
+    return [code for code, _ in picked]
+
+
+def _visits(rng, user, person, lat, lon, since, today, *, slot: int, items: list[str]) -> int:
     """Visits before today, in the carer's slot for this person: Monday, Wednesday and Friday or Tuesday
     and Thursday, at an hour of its own, so that no two overlap."""
     count = 0
@@ -107,7 +141,7 @@ def _visits(rng, user, person, lat, lon, since, today, *, slot: int) -> int:
                                     latitude=str(lat + jitter), longitude=str(lon), at=begin)
             visits.check_out(user, visit, request_id=f"demo-{person.pk}-{day:%Y%m%d}-out",
                              latitude=str(lat), longitude=str(lon + jitter),
-                             items=rng.sample(ITEMS, rng.randint(2, 4)),
+                             items=rng.sample(items, min(len(items), rng.randint(2, 4))),
                              face_check=FaceCheck.PASSED if rng.random() < 0.95 else FaceCheck.FAILED,
                              at=begin + timedelta(minutes=rng.randint(45, 75)))
             count += 1

@@ -111,3 +111,57 @@ class Visit(models.Model):
         region = "region"
         institution = "institution"
         person = "person"
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", "待本人确认"
+    CONFIRMED = "confirmed", "已确认"
+    REPLACED = "replaced", "已被新计划取代"
+
+
+class CarePlan(AuditedModel, models.Model):
+    """A month's care plan (护理计划/服务包): catalogue items × times a month, priced, within the
+    mode's limit; drafted by the institution (in Changning by the community health centre's nurse)
+    and confirmed by the insured before any visit."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("enrolment.Person", on_delete=models.PROTECT, related_name="care_plans")
+    institution = models.ForeignKey("providers.Institution", on_delete=models.PROTECT, related_name="care_plans")
+    mode = models.CharField("护理方式", max_length=24, choices=Mode.choices)
+    grade = models.CharField("评估等级", max_length=16)
+    valid_from = models.DateField("执行日期")
+    status = models.CharField("状态", max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    limit_kind = models.CharField(max_length=8, blank=True)  # amount | visits | "" (no limit)
+    limit_value = models.PositiveIntegerField(null=True, blank=True)  # fen a month, or visits a week
+    visits_per_week = models.PositiveSmallIntegerField("每周上门次数", null=True, blank=True)
+    total = models.DecimalField("月度合计（元）", max_digits=10, decimal_places=2, default=0)
+    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    drafted_at = models.DateTimeField(auto_now_add=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-valid_from", "-id"]
+
+    class Scope:
+        region = "region"
+        institution = "institution"
+        person = "person"
+
+
+class PlanItem(models.Model):
+    plan = models.ForeignKey(CarePlan, on_delete=models.CASCADE, related_name="items")
+    item = models.ForeignKey("providers.CatalogueItem", on_delete=models.PROTECT, related_name="+")
+    per_month = models.PositiveSmallIntegerField("每月次数")
+    unit_price = models.DecimalField("单价（元）", max_digits=8, decimal_places=2, null=True)
+    amount = models.DecimalField("金额（元）", max_digits=10, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ["item__code"]
+        constraints = [models.UniqueConstraint(fields=["plan", "item"], name="plan_item_once")]
+
+    class Scope:
+        region = "plan__region"
+        institution = "plan__institution"
+        person = "plan__person"

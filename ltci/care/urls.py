@@ -7,4 +7,7 @@ urlpatterns = [
     path("visits/", views.today, name="today"),
     path("visits/checkin", views.check_in, name="check_in"),
     path("visits/<int:pk>/checkout", views.check_out, name="check_out"),
+    path("plans/", views.plan_list, name="plan_list"),
+    path("plans/new/<int:person_id>/", views.plan_new, name="plan_new"),
+    path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
 ]

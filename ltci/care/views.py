@@ -13,19 +13,18 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ltci.accounts.roles import VISIT_RECORD
-from ltci.accounts.scope import require
+from ltci.accounts.roles import CARE_CHANGE, CARE_VIEW, VISIT_RECORD
+from ltci.accounts.scope import get_visible_or_404, require, visible
+from ltci.assessment.services import grade_on
+from ltci.core.errors import error_pairs, reasons
 from ltci.enrolment.models import Person
+from ltci.policy.errors import PolicyError
+from ltci.policy.plans import plan_limit
 from ltci.providers.catalogue import items_of
 
-from . import visits
-from .models import FaceCheck, Visit
-
-
-def _error_text(exc: ValidationError) -> str:
-    if hasattr(exc, "error_dict"):
-        return "；".join(m for ms in exc.message_dict.values() for m in ms)
-    return "；".join(exc.messages)
+from . import plans, visits
+from .choices import mode_on
+from .models import VISITED_MODES, CarePlan, FaceCheck, PlanStatus, Visit
 
 
 @login_required
@@ -52,7 +51,7 @@ def check_in(request):
         visit = visits.check_in(request.user, person=person, request_id=request.POST.get("request_id", ""),
                                 latitude=request.POST.get("latitude", ""), longitude=request.POST.get("longitude", ""))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, reasons(exc))
     else:
         distance = f"，距居所 {visit.checkin_distance_m} 米" if visit.checkin_distance_m is not None else ""
         messages.success(request, f"已签到：{person.name} {timezone.localtime(visit.checkin_at):%H:%M}{distance}")
@@ -74,7 +73,75 @@ def check_out(request, pk: int):
                          items=items, face_check=request.POST.get("face_check", ""),
                          notes=request.POST.get("notes", ""))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, reasons(exc))
     else:
         messages.success(request, f"已签退：{visit.person.name}")
     return redirect("care:today")
+
+
+@login_required
+def plan_list(request):
+    """Plans the user may see: the agency's region, the institution's clients, the insured's own."""
+    require(request.user, CARE_VIEW)
+    rows = visible(CarePlan.objects.select_related("person", "institution"), request.user)[:200]
+    return render(request, "care/plan_list.html", {"plans": rows, "may_draft": request.user.can(CARE_CHANGE)})
+
+
+@login_required
+def plan_new(request, person_id: int):
+    """The plan editor: each catalogue item with its price and times a month; the limit and what is left."""
+    require(request.user, CARE_CHANGE)
+    person = plans.person_for_drafting(request.user, person_id)
+    day = timezone.localdate()
+    context = {"person": person, "catalogue": items_of(person.region_id, day), "today": day, "values": request.POST}
+    choice = mode_on(person, day)
+    cert = grade_on(person, day)
+    if choice and cert and choice.mode in VISITED_MODES:
+        try:
+            context["limit"] = plan_limit(person.region_id, day, choice.mode, cert.grade)
+        except PolicyError:
+            context["limit"] = None
+    if request.method == "POST":
+        picked = []
+        for item in context["catalogue"]:
+            raw = (request.POST.get(f"n_{item.code}") or "").strip()
+            if raw:
+                picked.append((item.code, int(raw) if raw.isdigit() else -1))
+        raw_visits = (request.POST.get("visits_per_week") or "").strip()
+        try:
+            plan = plans.draft(person, request.user, valid_from=_day(request.POST.get("valid_from")), items=picked,
+                               visits_per_week=int(raw_visits) if raw_visits.isdigit() else None)
+        except ValidationError as exc:
+            context["errors"] = error_pairs(exc)
+            return render(request, "care/plan_new.html", context, status=422)
+        messages.success(request, f"护理计划已保存，月度合计 {plan.total} 元，待本人确认。")
+        return redirect("care:plan_detail", plan.pk)
+    return render(request, "care/plan_new.html", context)
+
+
+def _day(value):
+    from ltci.core.values import BadValue, parse_date
+
+    try:
+        return parse_date(value)
+    except BadValue as exc:
+        raise ValidationError({"valid_from": str(exc)}) from None
+
+
+@login_required
+def plan_detail(request, pk: int):
+    require(request.user, CARE_VIEW)
+    plan = get_visible_or_404(CarePlan.objects.select_related("person", "institution"), request.user, pk=pk)
+    if request.method == "POST":
+        try:
+            plans.confirm(plan, request.user)
+        except ValidationError as exc:
+            messages.error(request, reasons(exc))
+        else:
+            messages.success(request, "护理计划已确认，机构可以按计划提供服务。")
+        return redirect("care:plan_detail", plan.pk)
+    may_confirm = plan.status == PlanStatus.DRAFT and (request.user.person_id == plan.person_id
+                                                       or (not request.user.person_id and request.user.can(CARE_CHANGE)))
+    return render(request, "care/plan_detail.html", {
+        "plan": plan, "items": plan.items.select_related("item"), "remaining": plans.remaining(plan),
+        "may_confirm": may_confirm})

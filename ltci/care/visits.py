@@ -20,6 +20,7 @@ from ltci.providers.models import Carer, CarerKind
 from .choices import mode_on
 from .geo import distance_m, point
 from .models import VISITED_MODES, FaceCheck, Visit
+from .plans import plan_on
 
 CLOCK_SKEW = timedelta(minutes=2)  # a phone's clock may run a little ahead of the server's
 MAX_ITEMS = 50
@@ -64,6 +65,9 @@ def _may_serve(carer: Carer, person: Person, day) -> None:
         raise Refused(f"{person.name}{day:%Y-%m-%d}不在上门护理方式中")
     if choice.institution_id != carer.institution_id:
         raise Refused(f"{person.name}的上门护理由其他机构提供")
+    plan = plan_on(person, day)
+    if plan is None or plan.institution_id != carer.institution_id:
+        raise Refused(f"{person.name}尚无经本人确认的护理计划，不能开始服务")
 
 
 def _overlap(carer: Carer, start: datetime, end: datetime, exclude: int):
@@ -121,6 +125,14 @@ def _items(items, region: str, day) -> list[str]:
     return codes
 
 
+def _planned(codes: list[str], person: Person, day) -> None:
+    plan = plan_on(person, day)
+    planned = set(plan.items.values_list("item__code", flat=True)) if plan else set()
+    outside = [c for c in codes if c not in planned]
+    if outside:
+        raise ValidationError({"items": f"不在本人确认的护理计划中：{'、'.join(outside[:5])}"})
+
+
 @transaction.atomic
 def check_out(user, visit: Visit, *, request_id: str, latitude, longitude, items, face_check: str = FaceCheck.NOT_DONE,
               notes: str = "", at: datetime | None = None) -> Visit:
@@ -148,7 +160,9 @@ def check_out(user, visit: Visit, *, request_id: str, latitude, longitude, items
     visit.checkout_latitude, visit.checkout_longitude = lat, lon
     visit.checkout_distance_m = (distance_m(lat, lon, choice.home_latitude, choice.home_longitude)
                                  if choice and choice.home_latitude is not None else None)
-    visit.items = _items(items, visit.region_id, timezone.localtime(visit.checkin_at).date())
+    day = timezone.localtime(visit.checkin_at).date()
+    visit.items = _items(items, visit.region_id, day)
+    _planned(visit.items, visit.person, day)
     visit.face_check, visit.notes = face_check, (notes or "").strip()
     visit.save()
     record(Action.UPDATE, visit, user=user, detail={"checkout": at.isoformat(), "items": len(visit.items),

@@ -36,4 +36,14 @@ def server_error(request):
 
 def reasons(exc) -> str:
     """A ValidationError's messages in one line, for a page message, a job or a command."""
+    if not hasattr(exc, "error_dict"):
+        return "；".join(exc.messages)
     return "；".join(m for ms in exc.message_dict.values() for m in ms)
+
+
+def error_pairs(exc) -> list[tuple[str, str]]:
+    """A ValidationError as (field, message) pairs for a page: a list, since a dict whose key is
+    'items' would be read as its `.items` method's value by the template language."""
+    if hasattr(exc, "error_dict"):
+        return [(field, m) for field, ms in exc.message_dict.items() for m in ms]
+    return [("__all__", m) for m in exc.messages]

@@ -13,8 +13,6 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ltci.audit.models import Action
-from ltci.audit.recorder import record
 from ltci.core.tabular import Column, read_table
 from ltci.policy.policies import policy_carried_on
 
@@ -62,10 +60,9 @@ def load(region: str, on: date) -> int:
                          qualification=i["qualification"], unit_price=_price(i.get("unit_price")),
                          standard_minutes=i.get("standard_minutes"), national_code=i.get("national_code", ""))
            for i in catalogue_data(code)["items"] if i["code"] not in have]
+    # Reference data shipped with the code, like the regions themselves: not an act of a user, so not
+    # on the trail; the agency's changes to prices are (`import_prices`).
     CatalogueItem.objects.bulk_create(new)
-    if new:
-        record(Action.IMPORT, object_type_="providers.catalogueitem", region=region,
-               detail={"catalogue": code, "items": len(new)})
     return len(new)
 
 

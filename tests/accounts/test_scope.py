@@ -149,6 +149,10 @@ API_ENDPOINTS = [
      lambda w: {"person_id": w.person.pk, "institution_id": w.institution.pk, "bed": "1", "admitted_on": "2025-01-01"}),
     ("post", "/api/stays/{pk}/discharge", CARE_CHANGE, "none", {"discharged_on": "2025-02-01"}),
     ("get", "/api/catalogue", REGION_VIEW, None, None),
+    ("post", "/api/persons/{person_id}/care-plans", CARE_CHANGE, "person",
+     {"valid_from": "2025-07-01", "items": [{"code": "SC06", "per_month": 2}]}),
+    ("get", "/api/care-plans/{pk}", CARE_VIEW, "none", None),
+    ("post", "/api/care-plans/{pk}/confirm", CARE_VIEW, "none", None),
     # A file without the catalogue's columns is refused (422) after the permission check.
     ("post", "/api/catalogue/import", CATALOGUE_CHANGE, None, {"file": roster_file}),
 ]
@@ -156,6 +160,7 @@ ALLOWED_STATUS = {("post", "/api/contributions/payments"): {422}, ("post", "/api
                   ("post", "/api/applications"): {422}, ("post", "/api/assessment/leads/import"): {422},
                   ("post", "/api/visits/checkin"): {409}, ("post", "/api/persons/{person_id}/care-choices"): {422},
                   ("post", "/api/stays"): {422}, ("post", "/api/catalogue/import"): {422},
+                  ("post", "/api/persons/{person_id}/care-plans"): {422},
                   **{("post", f"/api/applications/{{pk}}/{step}"): {409, 422}
                      for step in ("accept", "refuse", "screen", "assign", "reassign", "redraw", "withdraw",
                                   "objections", "certify")}}
@@ -285,6 +290,7 @@ PAGES = [
     ("get", "/care/visits/", VISIT_RECORD, None),
     ("get", "/institutions/catalogue/", REGION_VIEW, None),
     ("get", "/institutions/catalogue/export.xlsx", REGION_VIEW, None),
+    ("get", "/care/plans/", CARE_VIEW, None),
 ]
 
 

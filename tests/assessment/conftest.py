@@ -44,9 +44,9 @@ def paid_up(person, years=range(2021, 2027)):
     job = Job.objects.create(kind=JobKind.BILLING, region_id=person.region_id, title="test billing")
     for year in years:
         Bill.objects.create(region_id=person.region_id, person=person, period=str(year), due_date=date(year, 1, 31),
-                            individual=Decimal("30"), total=Decimal("30"), job=job)
+                            individual=Decimal(30), total=Decimal(30), job=job)
         Payment.objects.create(region_id=person.region_id, person=person, period=str(year), payer="individual",
-                               channel="bank", amount=Decimal("30"), reference=f"T{person.pk}-{year}",
+                               channel="bank", amount=Decimal(30), reference=f"T{person.pk}-{year}",
                                paid_on=date(year, 1, 10))
 
 

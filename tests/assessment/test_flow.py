@@ -11,7 +11,18 @@ from ltci.assessment.flow import STEPS, State
 from ltci.assessment.models import Application, Certificate, Review, Round, Transition
 from ltci.audit.models import AuditEvent
 
-from .conftest import ALL_INDEPENDENT, backdate, SEVERE_1, decide_all, make_pool, paid_up, pdf, png, submit, visit, walk
+from .conftest import (
+    ALL_INDEPENDENT,
+    SEVERE_1,
+    backdate,
+    decide_all,
+    make_pool,
+    pdf,
+    png,
+    submit,
+    visit,
+    walk,
+)
 
 
 def test_an_application_walks_to_a_certificate_and_every_step_is_kept(world, pool, applicant):

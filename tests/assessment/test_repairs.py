@@ -12,7 +12,15 @@ from ltci.assessment.flow import State
 from ltci.assessment.models import Application, Certificate, Evaluator, Recusal, Round
 from ltci.audit.models import AuditEvent
 
-from .conftest import ALL_DEPENDENT, backdate, decide_all, make_pool, pdf, submit, visit, walk
+from .conftest import (
+    ALL_DEPENDENT,
+    decide_all,
+    make_pool,
+    pdf,
+    submit,
+    visit,
+    walk,
+)
 
 
 def clerk_of(world):

@@ -8,9 +8,10 @@ from playwright.sync_api import expect
 
 from ltci.accounts.roles import Role
 from ltci.accounts.services import create_user
-from ltci.care import choices
+from ltci.care import choices, plans
 from ltci.care.models import Visit
 from ltci.providers.models import Carer, InstitutionKind
+from tests.care.conftest import certified, priced
 from tests.conftest import PASSWORD, make_institution, make_person
 
 pytestmark = pytest.mark.browser
@@ -31,6 +32,9 @@ def carer(transactional_db):
     person = make_person(region, 41, name="周秀英")
     choices.choose(person, clerk, mode="home_visit", effective_from=date(2025, 1, 1), institution=institution,
                    home_latitude=str(HOME["latitude"]), home_longitude=str(HOME["longitude"]))
+    certified(person, clerk)
+    priced("xuzhou", {"SC06": "45.00", "SC19": "20.00"})
+    plans.confirm(plans.draft(person, clerk, valid_from=date(2025, 2, 1), items=[("SC06", 8), ("SC19", 12)]), clerk)
     user = create_user(username="xz-carer", password=PASSWORD, role=Role.CARER, region=region,
                        institution=institution, full_name="刘芳")
     Carer.objects.create(region=region, institution=institution, kind="certified", user=user, name="刘芳",

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from ltci.care import choices, stays
 from ltci.care.models import Stay
 from ltci.providers.models import InstitutionKind
-
 from tests.conftest import make_person
 
 
