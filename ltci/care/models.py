@@ -165,3 +165,62 @@ class PlanItem(models.Model):
         region = "plan__region"
         institution = "plan__institution"
         person = "plan__person"
+
+
+class FamilyCareDay(models.Model):
+    """A day of care given at home by a registered family carer (亲情照护), for the allowance."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("enrolment.Person", on_delete=models.PROTECT, related_name="family_care_days")
+    carer = models.ForeignKey("providers.Carer", on_delete=models.PROTECT, related_name="family_care_days")
+    day = models.DateField("照护日期")
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["person", "day"], name="family_care_once_a_day")]
+
+    class Scope:
+        region = "region"
+        person = "person"
+
+
+class EventKind(models.TextChoices):
+    HOSPITAL_ADMISSION = "hospital_admission", "住院"
+    HOSPITAL_DISCHARGE = "hospital_discharge", "出院"
+    DEATH = "death", "死亡"
+    MOVED_AWAY = "moved_away", "迁出"
+
+
+class EventSource(models.TextChoices):
+    MANUAL = "manual", "人工登记"
+    INPATIENT_IMPORT = "inpatient_import", "医保住院结算数据"
+    CIVIL_AFFAIRS_IMPORT = "civil_affairs_import", "民政死亡数据"
+
+
+class CareEvent(models.Model):
+    """An event that changes benefits from its date: a hospital stay's start and end, death, moving
+    away. Kept as entered; a correction is a new event that names the one it corrects."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("enrolment.Person", on_delete=models.PROTECT, related_name="care_events")
+    kind = models.CharField("事件", max_length=24, choices=EventKind.choices)
+    on = models.DateField("日期")
+    source = models.CharField("来源", max_length=24, choices=EventSource.choices)
+    reference = models.CharField("来源记录号", max_length=64, blank=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+    corrects = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="corrected_by")
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-on", "-id"]
+        constraints = [models.UniqueConstraint(fields=["source", "reference", "kind"], condition=~models.Q(reference=""),
+                                               name="care_event_unique_reference")]
+        indexes = [models.Index(fields=["person", "on"])]
+
+    class Scope:
+        region = "region"
+        person = "person"
