@@ -161,3 +161,134 @@ class CatalogueItem(AuditedModel, models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+
+class DesignationStatus(models.TextChoices):
+    SUBMITTED = "submitted", "待审核"
+    APPROVED = "approved", "已批准"
+    REJECTED = "rejected", "不予批准"
+
+
+class Designation(AuditedModel, models.Model):
+    """An application to become a designated institution (定点申请): who it is, what it offers, its
+    licence and liability insurance; the agency approves (making the institution and its agreement)
+    or rejects it with the reason."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="designations")
+    name = models.CharField("机构名称", max_length=200)
+    credit_code = models.CharField("统一社会信用代码", max_length=18)
+    kind = models.CharField("机构类型", max_length=16, choices=InstitutionKind.choices)
+    district = models.CharField("所在区县/街道", max_length=64)
+    address = models.CharField("地址", max_length=200)
+    latitude = models.DecimalField("纬度（WGS-84）", max_digits=9, decimal_places=6)
+    longitude = models.DecimalField("经度（WGS-84）", max_digits=9, decimal_places=6)
+    filed_beds = models.PositiveIntegerField("备案床位数", default=0)
+    staff = models.PositiveIntegerField("护理人员数")
+    licence_number = models.CharField("执业/备案许可证号", max_length=64)
+    licence_expiry = models.DateField("许可证有效期至")
+    liability_insurer = models.CharField("责任保险承保公司", max_length=100)
+    liability_policy = models.CharField("责任保险保单号", max_length=64)
+    liability_expiry = models.DateField("责任保险有效期至")
+    status = models.CharField("状态", max_length=16, choices=DesignationStatus.choices,
+                              default=DesignationStatus.SUBMITTED)
+    decision_note = models.CharField("审核意见", max_length=300, blank=True)
+    institution = models.OneToOneField(Institution, on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="designation")
+    submitted_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "定点申请"
+        verbose_name_plural = "定点申请"
+        ordering = ["-submitted_at"]
+
+    class Scope:
+        region = "region"
+        institution = "institution"
+
+
+class Agreement(AuditedModel, models.Model):
+    """The service agreement (服务协议) with an institution: its term, the modes it may serve, the
+    prices agreed for catalogue items, and the penalties for breaches."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="agreements")
+    number = models.CharField("协议编号", max_length=32, unique=True)
+    start = models.DateField("起始日期")
+    end = models.DateField("终止日期")
+    modes = models.JSONField("服务范围（护理方式）", default=list)
+    penalties = models.TextField("违约责任", blank=True)
+    signed_on = models.DateField("签订日期")
+    terminated_on = models.DateField("提前终止日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "服务协议"
+        verbose_name_plural = "服务协议"
+        ordering = ["-start"]
+
+    class Scope:
+        region = "institution__region"
+        institution = "institution"
+
+
+class AgreedPrice(models.Model):
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="prices")
+    item = models.ForeignKey(CatalogueItem, on_delete=models.PROTECT, related_name="+")
+    price = models.DecimalField("协议价（元）", max_digits=8, decimal_places=2)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agreement", "item"], name="agreed_price_once")]
+
+
+class PublicityFiling(models.Model):
+    """Publicity material an institution files before use (宣传备案, Changning 二(一)4)."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="publicity_filings")
+    title = models.CharField("材料名称", max_length=200)
+    channel = models.CharField("发布渠道", max_length=100)
+    content = models.TextField("材料内容")
+    filed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-filed_at"]
+
+    class Scope:
+        region = "institution__region"
+        institution = "institution"
+
+
+class Inspection(models.Model):
+    """An inspection's score (0–100) and findings, one of the two inputs of the star rating."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="inspections")
+    on = models.DateField("检查日期")
+    score = models.PositiveSmallIntegerField("得分")
+    findings = models.TextField("发现问题", blank=True)
+    inspector = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-on"]
+
+    class Scope:
+        region = "institution__region"
+        institution = "institution"
+
+
+class InstitutionReview(models.Model):
+    """A beneficiary's rating of an institution (1–5), the other input of the star rating."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="reviews")
+    person = models.ForeignKey("enrolment.Person", on_delete=models.PROTECT, related_name="+")
+    score = models.PositiveSmallIntegerField("评分")
+    comment = models.CharField("评价", max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    class Scope:
+        region = "institution__region"
+        institution = "institution"
+        person = "person"
