@@ -57,6 +57,8 @@ VISIT_RECORD = "visit.record"  # a carer's own check-in and check-out
 CARE_VIEW = "care.view"  # modes, stays and visits of the scope
 CARE_CHANGE = "care.change"  # record a mode, an admission or a discharge
 CATALOGUE_CHANGE = "catalogue.change"  # price the service catalogue (Excel in)
+INSTITUTION_MANAGE = "institution.manage"  # designations, agreements, suspensions, inspections
+CARER_MANAGE = "carer.manage"  # register carers, suspend their settlement; file publicity material
 
 PERMISSION_LABELS = {
     REGION_VIEW: "查看统筹地区与政策版本",
@@ -87,6 +89,8 @@ PERMISSION_LABELS = {
     CARE_VIEW: "查看护理方式、入住与上门服务记录",
     CARE_CHANGE: "登记护理方式、入住与离开",
     CATALOGUE_CHANGE: "维护服务项目目录的价格与时长",
+    INSTITUTION_MANAGE: "定点申请审核、服务协议、暂停与终止、检查评分",
+    CARER_MANAGE: "登记护理员、暂停护理员结算、宣传材料备案",
 }
 
 # The flow of an application, for each role that takes part in it.
@@ -101,14 +105,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CLERK: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, PERSON_CHANGE, PERSON_EXPORT,
                            PERSON_IMPORT, CONTRIBUTION_VIEW, CONTRIBUTION_BILL, PAYMENT_RECORD, CONTRIBUTION_EXPORT,
                            JOB_VIEW, APPLICATION_SUBMIT, APPLICATION_HANDLE, OBJECTION_FILE, ASSESSMENT_REPORT,
-                           CARE_VIEW, CARE_CHANGE, CATALOGUE_CHANGE, *_ASSESSMENT_READ}),
+                           CARE_VIEW, CARE_CHANGE, CATALOGUE_CHANGE, INSTITUTION_MANAGE, CARER_MANAGE,
+                           *_ASSESSMENT_READ}),
     # Assessors, experts and the committee reach people only through the tasks assigned to them
     # (ltci.assessment.tasks); experts also assess on site.
     Role.ASSESSOR: frozenset({REGION_VIEW, SITE_ASSESS}),
     Role.EXPERT: frozenset({REGION_VIEW, SITE_ASSESS, REVIEW_DECIDE}),
     Role.COMMITTEE: frozenset({REGION_VIEW, REVIEW_DECIDE, COMMITTEE_DECIDE}),
     # Institutions see their own clients' care and record their own admissions and discharges.
-    Role.INSTITUTION_ADMIN: frozenset({REGION_VIEW, INSTITUTION_VIEW, CARE_VIEW, CARE_CHANGE}),
+    Role.INSTITUTION_ADMIN: frozenset({REGION_VIEW, INSTITUTION_VIEW, CARE_VIEW, CARE_CHANGE, CARER_MANAGE}),
     Role.CARER: frozenset({REGION_VIEW, INSTITUTION_VIEW, VISIT_RECORD}),
     # The insured and family see their own record, their own number included.
     Role.INSURED: frozenset({REGION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, CONTRIBUTION_VIEW, APPLICATION_SUBMIT,

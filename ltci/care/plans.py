@@ -17,7 +17,7 @@ from ltci.enrolment.models import Person
 from ltci.policy.errors import PolicyError
 from ltci.policy.plans import plan_limit
 from ltci.policy.policies import policy_carried_on
-from ltci.providers.catalogue import items_of
+from ltci.providers.catalogue import items_of, price_for
 
 from .choices import mode_on
 from .models import VISITED_MODES, CarePlan, PlanItem, PlanStatus
@@ -60,6 +60,8 @@ def draft(person: Person, user, *, valid_from: date, items: list[tuple[str, int]
     except PolicyError as exc:
         raise ValidationError({"valid_from": exc.message}) from exc
     catalogue = {i.code: i for i in items_of(person.region_id, valid_from)}
+    for item in catalogue.values():  # the serving institution's agreed price, where it has one
+        item.unit_price = price_for(choice.institution, item, valid_from)
     errors, lines, seen = [], [], set()
     if not items:
         errors.append("请至少选择一个服务项目")

@@ -140,3 +140,13 @@ def import_prices(region: str, on: date, path: Path, user) -> dict:
     for item in changed:
         item.save()  # audited field by field
     return {"rows": rows, "changed": len(changed)}
+
+
+def price_for(institution, item, on: date) -> Decimal | None:
+    """The price of an item at an institution: the one its agreement in force sets, else the catalogue's."""
+    from .models import AgreedPrice
+
+    agreed = (AgreedPrice.objects.filter(agreement__institution=institution, item=item, agreement__start__lte=on,
+                                         agreement__end__gte=on, agreement__terminated_on__isnull=True)
+              .order_by("-agreement__start").values_list("price", flat=True).first())
+    return agreed if agreed is not None else item.unit_price

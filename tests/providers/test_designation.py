@@ -1,0 +1,104 @@
+"""Designation, agreement and status: an application checked at the edge, approval making the
+institution and its agreement, agreed prices used by plans, suspension and termination."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from ltci.accounts.roles import Role
+from ltci.care import choices
+from ltci.providers import designation, quality
+from ltci.providers.catalogue import price_for
+from ltci.providers.demo import credit_code
+from ltci.providers.models import CatalogueItem, Designation, Institution, InstitutionStatus
+from ltci.providers.rating import star_rating
+
+FUTURE = date.today() + timedelta(days=365)
+
+
+def application(**overrides):
+    import random
+
+    fields = dict(name="泉山区安康居家护理服务有限公司", credit_code=credit_code("91", "320311", random.Random(7)),
+                  kind="home_care", district="泉山区", address="解放路1号", latitude="34.26", longitude="117.18",
+                  filed_beds=0, staff=12, licence_number="XK-2025-01", licence_expiry=FUTURE,
+                  liability_insurer="某财产保险公司", liability_policy="ZR-001", liability_expiry=FUTURE)
+    fields.update(overrides)
+    return fields
+
+
+@pytest.mark.parametrize("field,overrides", [
+    ("credit_code", {"credit_code": "91320311MA1X0000X0"}),
+    ("filed_beds", {"filed_beds": 20}),
+    ("filed_beds", {"kind": "elderly_care", "filed_beds": 0}),
+    ("liability_expiry", {"liability_expiry": date.today() - timedelta(days=1)}),
+    ("staff", {"staff": 0}),
+    ("name", {"name": ""}),
+    ("latitude", {"latitude": "95"}),
+])
+def test_an_application_is_checked_at_the_edge(world, field, overrides):
+    with pytest.raises(ValidationError) as exc:
+        designation.submit("xuzhou", world["home"].users[Role.CLERK], **application(**overrides))
+    assert field in exc.value.message_dict and not Designation.objects.exists()
+
+
+def test_approval_makes_the_institution_and_its_agreement_and_prices_override_the_catalogue(world):
+    clerk = world["home"].users[Role.CLERK]
+    made, warnings = designation.submit("xuzhou", clerk, **application())
+    with pytest.raises(ValidationError) as exc:
+        designation.approve(made, clerk, agreement_number="XZ-2026-01", start=date(2026, 1, 1), end=date(2027, 12, 31),
+                            modes=["institution_care"], penalties="")
+    assert "modes" in exc.value.message_dict  # a home-care provider does not run beds
+    agreement = designation.approve(made, clerk, agreement_number="XZ-2026-01", start=date(2026, 1, 1),
+                                    end=date(2027, 12, 31), modes=["home_visit"], penalties="违约追回并扣减保证金")
+    institution = agreement.institution
+    assert institution.kind == "home_care" and institution.latitude == Decimal("34.260000")
+    item = CatalogueItem.objects.get(region_id="xuzhou", code="SC06")
+    assert price_for(institution, item, date(2026, 6, 1)) is None
+    designation.set_prices(agreement, clerk, {"SC06": "48.00"})
+    assert price_for(institution, item, date(2026, 6, 1)) == Decimal("48.00")
+    with pytest.raises(ValidationError):
+        designation.set_prices(agreement, clerk, {"SC06": "50.00"})  # once agreed, changed by a new agreement
+    with pytest.raises(ValidationError):
+        designation.approve(made, clerk, agreement_number="XZ-2026-02", start=date(2026, 1, 1),
+                            end=date(2027, 12, 31), modes=["home_visit"], penalties="")
+
+
+def test_a_rejection_needs_a_reason(world):
+    clerk = world["home"].users[Role.CLERK]
+    made, _ = designation.submit("xuzhou", clerk, **application())
+    with pytest.raises(ValidationError):
+        designation.reject(made, clerk, note="")
+    assert designation.reject(made, clerk, note="责任保险不足").status == "rejected"
+
+
+def test_a_suspended_institution_takes_no_new_client_until_the_date_and_a_terminated_one_none(world):
+    clerk = world["home"].users[Role.CLERK]
+    inst = world["home"].institution
+    inst.kind = "home_care"
+    inst.save()
+    until = date.today() + timedelta(days=90)
+    designation.suspend(inst, clerk, until=until, reason="诱导重复评估（长宁 二(二)2）")
+    inst.refresh_from_db()
+    assert inst.status == InstitutionStatus.SUSPENDED and inst.suspended_until == until
+    assert "暂停接收新参保人" in choices.takes_new_clients(inst, date.today())
+    assert choices.takes_new_clients(inst, until + timedelta(days=1)) is None
+    designation.terminate(inst, clerk, on=date.today(), reason="严重违约")
+    assert "终止" in choices.takes_new_clients(Institution.objects.get(pk=inst.pk), until + timedelta(days=1))
+
+
+def test_the_star_rating_combines_inspections_and_reviews(world):
+    clerk = world["home"].users[Role.CLERK]
+    inst = world["home"].institution
+    assert star_rating(inst, date.today()).stars is None
+    quality.inspect(inst, clerk, on=date.today(), score=92)
+    assert star_rating(inst, date.today()).stars == 5
+    choices.choose(world["home"].person, clerk, mode="home_visit", effective_from=date(2025, 1, 1),
+                   institution=inst, home_latitude="34.26", home_longitude="117.18")
+    quality.review(inst, world["home"].person, score=2, comment="迟到")
+    rating = star_rating(inst, date.today())
+    assert rating.score == Decimal("71.2") and rating.stars == 3  # 0.6 × 92 + 0.4 × 40
+    with pytest.raises(ValidationError):
+        quality.review(inst, world["home"].other_person, score=5)  # never served by it
