@@ -1,16 +1,19 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from ltci.accounts.roles import CATALOGUE_CHANGE, INSTITUTION_VIEW, REGION_VIEW
-from ltci.accounts.scope import require, visible
+from ltci.accounts.roles import CARER_MANAGE, CATALOGUE_CHANGE, INSTITUTION_MANAGE, INSTITUTION_VIEW, REGION_VIEW
+from ltci.accounts.scope import get_visible_or_404, require, visible
+from ltci.core.errors import error_pairs
 from ltci.core.uploads import save_upload
+from ltci.core.values import BadValue, parse_date
 
-from . import catalogue
-from .models import Institution
+from . import carers, catalogue, designation, quality
+from .models import Designation, DesignationStatus, Institution
+from .rating import star_rating
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -19,7 +22,68 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def institution_list(request):
     require(request.user, INSTITUTION_VIEW)
     institutions = visible(Institution.objects.select_related("region"), request.user)
-    return render(request, "providers/institution_list.html", {"institutions": institutions})
+    return render(request, "providers/institution_list.html", {
+        "institutions": institutions, "may_manage": request.user.can(INSTITUTION_MANAGE)})
+
+
+def _date(value, field):
+    try:
+        return parse_date(value)
+    except BadValue as exc:
+        raise ValidationError({field: str(exc)}) from None
+
+
+def _int(value, field):
+    value = (value or "").strip()
+    if not value.lstrip("-").isdigit():
+        raise ValidationError({field: "请填写整数"})
+    return int(value)
+
+
+@login_required
+def institution_detail(request, pk: int):
+    """An institution's record: agreement, carers, filings, rating; the agency's supervision forms."""
+    require(request.user, INSTITUTION_VIEW)
+    institution = get_visible_or_404(Institution.objects.all(), request.user, pk=pk)
+    user, today = request.user, timezone.localdate()
+    post = request.POST
+    actions = {
+        "carer": (CARER_MANAGE, lambda: carers.register(
+            institution, user, name=post.get("name", ""), id_number=post.get("id_number", ""),
+            certificate_number=post.get("certificate_number", ""), level=post.get("level", ""))),
+        "filing": (CARER_MANAGE, lambda: quality.file_publicity(
+            institution, user, title=post.get("title", ""), channel=post.get("channel", ""),
+            content=post.get("content", ""))),
+        "inspection": (INSTITUTION_MANAGE, lambda: quality.inspect(
+            institution, user, on=_date(post.get("on"), "on"), score=_int(post.get("score"), "score"),
+            findings=post.get("findings", ""))),
+        "suspend": (INSTITUTION_MANAGE, lambda: designation.suspend(
+            institution, user, until=_date(post.get("until"), "until"), reason=post.get("reason", ""))),
+        "terminate": (INSTITUTION_MANAGE, lambda: designation.terminate(
+            institution, user, on=_date(post.get("on"), "on"), reason=post.get("reason", ""))),
+    }
+    errors = None
+    if request.method == "POST":
+        if post.get("do") not in actions:
+            raise Http404("unknown action")
+        permission, act = actions[post["do"]]
+        require(user, permission)
+        try:
+            act()
+        except ValidationError as exc:
+            errors = error_pairs(exc)
+        else:
+            messages.success(request, "已保存。")
+            return redirect("providers:institution_detail", institution.pk)
+        institution.refresh_from_db()
+    from ltci.care.choices import occupied_beds
+
+    return render(request, "providers/institution_detail.html", {
+        "institution": institution, "rating": star_rating(institution, today), "errors": errors,
+        "agreements": institution.agreements.all(), "carers": institution.carers.prefetch_related("suspensions"),
+        "filings": institution.publicity_filings.all()[:20], "occupied": occupied_beds(institution, today),
+        "may_manage": user.can(INSTITUTION_MANAGE), "may_carers": user.can(CARER_MANAGE),
+    }, status=422 if errors else 200)
 
 
 @login_required
@@ -50,3 +114,52 @@ def catalogue_export(request):
     response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="catalogue.xlsx"'
     return response
+
+
+DESIGNATION_FIELDS = ("name", "credit_code", "kind", "district", "address", "latitude", "longitude", "filed_beds",
+                      "staff", "licence_number", "licence_expiry", "liability_insurer", "liability_policy",
+                      "liability_expiry")
+
+
+@login_required
+def designation_list(request):
+    """Applications for designation: the form to record one, and the review of those waiting."""
+    require(request.user, INSTITUTION_MANAGE)
+    from .models import InstitutionKind
+
+    user, post = request.user, request.POST
+    context = {"applications": visible(Designation.objects.all(), user)[:200], "kinds": InstitutionKind.choices,
+               "values": post, "modes": _modes(user.region_id)}
+    if request.method == "POST":
+        try:
+            if post.get("do") == "submit":
+                made, warnings = designation.submit(
+                    user.region_id, user, **{f: post.get(f, "") for f in DESIGNATION_FIELDS
+                                             if f not in ("filed_beds", "staff", "licence_expiry", "liability_expiry")},
+                    filed_beds=_int(post.get("filed_beds") or "0", "filed_beds"), staff=_int(post.get("staff"), "staff"),
+                    licence_expiry=_date(post.get("licence_expiry"), "licence_expiry"),
+                    liability_expiry=_date(post.get("liability_expiry"), "liability_expiry"))
+                messages.success(request, "定点申请已登记。" + "".join(f"提示：{w}" for w in warnings))
+            else:
+                application = get_visible_or_404(Designation.objects.all(), user, pk=_int(post.get("pk"), "pk"))
+                if post.get("do") == "approve":
+                    designation.approve(application, user, agreement_number=post.get("agreement_number", ""),
+                                        start=_date(post.get("start"), "start"), end=_date(post.get("end"), "end"),
+                                        modes=post.getlist("modes"), penalties=post.get("penalties", ""))
+                    messages.success(request, "已批准，服务协议已签订。")
+                elif post.get("do") == "reject":
+                    designation.reject(application, user, note=post.get("note", ""))
+                    messages.success(request, "已不予批准。")
+                else:
+                    raise Http404("unknown action")
+        except ValidationError as exc:
+            context["errors"] = error_pairs(exc)
+            return render(request, "providers/designation_list.html", context, status=422)
+        return redirect("providers:designation_list")
+    return render(request, "providers/designation_list.html", context)
+
+
+def _modes(region):
+    from ltci.care.choices import region_modes
+
+    return list(region_modes(region, timezone.localdate()).items()) if region else []

@@ -102,3 +102,27 @@ def test_the_star_rating_combines_inspections_and_reviews(world):
     assert rating.score == Decimal("71.2") and rating.stars == 3  # 0.6 × 92 + 0.4 × 40
     with pytest.raises(ValidationError):
         quality.review(inst, world["home"].other_person, score=5)  # never served by it
+
+
+def test_the_pages_record_review_and_supervise(world, client_for):
+    clerk = client_for(world["home"].users[Role.CLERK])
+    form = {**application(), "do": "submit", "licence_expiry": FUTURE.isoformat(), "liability_expiry": FUTURE.isoformat()}
+    assert clerk.post("/institutions/designations/", form).status_code == 302
+    made = Designation.objects.get()
+    bad = clerk.post("/institutions/designations/", {"do": "approve", "pk": made.pk, "agreement_number": "A1",
+                                                       "start": "2026-01-01", "end": "2025-01-01", "modes": ["home_visit"]})
+    assert bad.status_code == 422 and "协议终止日期须晚于起始日期" in bad.content.decode()
+    clerk.post("/institutions/designations/", {"do": "approve", "pk": made.pk, "agreement_number": "A1",
+                                                 "start": "2026-01-01", "end": "2027-12-31", "modes": ["home_visit"]})
+    made.refresh_from_db()
+    assert made.status == "approved"
+    page = clerk.get(f"/institutions/{made.institution_id}/").content.decode()
+    assert "A1" in page and "暂无检查和评价" in page
+    response = clerk.post(f"/institutions/{made.institution_id}/", {"do": "inspection", "on": "2026-01-05",
+                                                                     "score": "abc"})
+    assert response.status_code == 422 and "请填写整数" in response.content.decode()
+    clerk.post(f"/institutions/{made.institution_id}/", {"do": "inspection", "on": date.today().isoformat(),
+                                                          "score": "95"})
+    assert "5 星" in clerk.get(f"/institutions/{made.institution_id}/").content.decode()
+    carer = client_for(world["home"].users[Role.CARER])
+    assert carer.post(f"/institutions/{world['home'].institution.pk}/", {"do": "suspend"}).status_code == 403
