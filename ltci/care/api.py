@@ -241,3 +241,134 @@ def confirm_plan(request, pk: int):
     require(request.user, CARE_VIEW)
     plan = get_visible_or_404(CarePlan.objects.all(), request.user, pk=pk)
     return _plan(plans.confirm(plan, request.user))
+
+
+# Events that change benefits, and family care ----------------------------------------------------
+
+from ninja import File  # noqa: E402
+from ninja.files import UploadedFile  # noqa: E402
+
+from ltci.core.uploads import save_upload  # noqa: E402
+from ltci.providers.models import Carer, CarerKind  # noqa: E402
+
+from . import events as care_events  # noqa: E402
+from . import family  # noqa: E402
+from .models import CareEvent  # noqa: E402
+
+
+class EventIn(Schema):
+    kind: str
+    on: date
+    note: str = ""
+    reference: str = ""
+    corrects_id: int | None = None
+
+
+class EventOut(Schema):
+    id: int
+    person_id: int
+    kind: str
+    kind_label: str
+    on: date
+    source: str
+    reference: str
+    note: str
+    corrects_id: int | None
+    corrected: bool
+    entered_by: str
+    entered_at: datetime
+
+
+def _event(e: CareEvent, corrected: bool = False) -> dict:
+    return {"id": e.pk, "person_id": e.person_id, "kind": e.kind, "kind_label": e.get_kind_display(), "on": e.on,
+            "source": e.source, "reference": e.reference, "note": e.note, "corrects_id": e.corrects_id,
+            "corrected": corrected, "entered_by": e.entered_by.get_username(), "entered_at": e.entered_at}
+
+
+@router.post("/persons/{person_id}/events", response={201: EventOut})
+def add_event(request, person_id: int, body: EventIn):
+    """Admission, discharge, death or moving away, by hand; `corrects_id` makes it a correction of an
+    earlier event of the person, which stays on record."""
+    require(request.user, CARE_CHANGE)
+    person = get_visible_or_404(Person.objects.all(), request.user, pk=person_id)
+    corrects = None
+    if body.corrects_id is not None:
+        corrects = CareEvent.objects.filter(pk=body.corrects_id, person=person).first()
+        if corrects is None:
+            raise ValidationError({"corrects_id": "要更正的事件不是该参保人的记录"})
+    event = care_events.record_event(person, request.user, kind=body.kind, on=body.on, reference=body.reference,
+                                     note=body.note, corrects=corrects)
+    return Status(201, _event(event))
+
+
+@router.get("/persons/{person_id}/events", response=list[EventOut])
+def list_events(request, person_id: int):
+    """Every event of the person as entered, corrections and the events they correct included."""
+    require(request.user, CARE_VIEW)
+    person = get_visible_or_404(Person.objects.all(), request.user, pk=person_id)
+    rows = list(CareEvent.objects.filter(person=person).select_related("entered_by"))
+    corrected = {e.corrects_id for e in rows if e.corrects_id}
+    return [_event(e, e.pk in corrected) for e in rows]
+
+
+@router.post("/events/import/inpatient", summary="导入医保住院数据（入院、出院）")
+def import_inpatient_events(request, file: File[UploadedFile]):
+    """Columns 证件号码, 姓名, 入院日期, 出院日期 (optional), 住院流水号; a report row by row."""
+    require(request.user, CARE_CHANGE)
+    path, _ = save_upload(file, subdir="care-events")
+    return care_events.import_inpatient(request.user.region_id, path, request.user)
+
+
+@router.post("/events/import/deaths", summary="导入民政死亡数据")
+def import_death_events(request, file: File[UploadedFile]):
+    """Columns 证件号码, 姓名, 死亡日期, 记录号; a report row by row."""
+    require(request.user, CARE_CHANGE)
+    path, _ = save_upload(file, subdir="care-events")
+    return care_events.import_deaths(request.user.region_id, path, request.user)
+
+
+class FamilyCarerIn(Schema):
+    name: str
+    id_number: str
+    phone: str = ""
+    trained: bool = False
+
+
+class FamilyCarerOut(Schema):
+    id: int
+    person_id: int
+    name: str
+    id_number_masked: str
+    phone: str
+    trained: bool
+    active: bool
+
+
+@router.post("/persons/{person_id}/family-carers", response={201: FamilyCarerOut})
+def register_family_carer(request, person_id: int, body: FamilyCarerIn):
+    require(request.user, CARE_CHANGE)
+    person = get_visible_or_404(Person.objects.all(), request.user, pk=person_id)
+    c = family.register_family_carer(person, request.user, name=body.name, id_number=body.id_number,
+                                     phone=body.phone, trained=body.trained)
+    return Status(201, {"id": c.pk, "person_id": person.pk, "name": c.name, "id_number_masked": c.masked_id,
+                        "phone": c.phone, "trained": c.trained, "active": c.active})
+
+
+class CareDaysIn(Schema):
+    carer_id: int
+    days: list[date]
+
+
+class CareDaysOut(Schema):
+    recorded: int
+
+
+@router.post("/persons/{person_id}/family-care-days", response={201: CareDaysOut})
+def record_family_care_days(request, person_id: int, body: CareDaysIn):
+    """All the days or none: a refusal lists each bad day with its reason."""
+    require(request.user, CARE_CHANGE)
+    person = get_visible_or_404(Person.objects.all(), request.user, pk=person_id)
+    carer = Carer.objects.filter(pk=body.carer_id, kind=CarerKind.FAMILY, beneficiary=person).first()
+    if carer is None:
+        raise ValidationError({"carer_id": f"该人员不是{person.name}的亲情照护人员"})
+    return Status(201, {"recorded": family.record_days(person, request.user, carer=carer, days=body.days)})

@@ -10,4 +10,5 @@ urlpatterns = [
     path("plans/", views.plan_list, name="plan_list"),
     path("plans/new/<int:person_id>/", views.plan_new, name="plan_new"),
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
+    path("events/", views.event_list, name="events"),
 ]

@@ -145,3 +145,37 @@ def plan_detail(request, pk: int):
     return render(request, "care/plan_detail.html", {
         "plan": plan, "items": plan.items.select_related("item"), "remaining": plans.remaining(plan),
         "may_confirm": may_confirm})
+
+
+@login_required
+def event_list(request):
+    """Events that change benefits in the user's scope, and the imports of the medical insurance
+    system's inpatient records and of civil affairs' deaths, each answered with its row-by-row report."""
+    from django.db.models import Exists, OuterRef
+
+    from ltci.core.uploads import save_upload
+
+    from . import events
+    from .models import CareEvent
+
+    require(request.user, CARE_VIEW)
+    imports = {"inpatient": ("住院数据", events.import_inpatient, events.INPATIENT_COLUMNS),
+               "deaths": ("死亡数据", events.import_deaths, events.DEATH_COLUMNS)}
+    context = {"may_import": request.user.can(CARE_CHANGE),
+               "imports": [(key, label, "、".join(c.header for c in columns)) for key, (label, _, columns) in imports.items()]}
+    if request.method == "POST":
+        require(request.user, CARE_CHANGE)
+        which = request.POST.get("which", "")
+        try:
+            if which not in imports:
+                raise ValidationError({"which": "请选择要导入的数据"})
+            label, run, _ = imports[which]
+            path, _ = save_upload(request.FILES.get("file"), subdir="care-events")
+            context["report"] = run(request.user.region_id, path, request.user)
+            context["report_label"] = label
+        except ValidationError as exc:
+            context["errors"] = error_pairs(exc)
+    newer = CareEvent.objects.filter(corrects=OuterRef("pk"))
+    context["events"] = (visible(CareEvent.objects.select_related("person", "entered_by"), request.user)
+                         .annotate(corrected=Exists(newer)).order_by("-entered_at", "-id")[:200])
+    return render(request, "care/events.html", context, status=422 if context.get("errors") else 200)
