@@ -95,7 +95,7 @@ def _pair(events) -> list[tuple[date, date | None]]:
         if discharged:
             raise _Fault(day, f"{day:%Y-%m-%d}出院之前没有未出院的入院记录")
         if admitted > 1:
-            raise _Fault(day, f"{day:%Y-%m-%d}已有入院记录")
+            raise _Fault(day, f"{day:%Y-%m-%d}入院后尚未出院，不能再次入院")
         if admitted:
             open_since = day
     if open_since is not None:
@@ -115,13 +115,19 @@ def in_hospital_on(stays: list[tuple[date, date | None]], day: date) -> bool:
     return any(start <= day and (end is None or end >= day) for start, end in stays)
 
 
+def suspended_on(stays: list[tuple[date, date | None]], day: date) -> bool:
+    """Whether a hospital stay suspends benefits that day: from the day after admission up to and
+    including the day of discharge (spec regions.md P3, as ltci.policy.days counts eligible days)."""
+    return any(start < day and (end is None or day <= end) for start, end in stays)
+
+
 def in_hospital(person: Person, day: date) -> bool:
     """In hospital that day: admitted on or before it and not discharged before it."""
     return in_hospital_on(hospital_stays(person), day)
 
 
 def ended_on(person: Person) -> date | None:
-    """The day the person's benefits end for good: death or moving away, the earlier."""
+    """The day of death or of moving away, the earlier: benefits end the day after (P3)."""
     first = effective(person).filter(kind__in=ENDING).order_by("on").first()
     return first.on if first else None
 

@@ -2,8 +2,11 @@
 and the days they cared for that beneficiary at home, for the allowance.
 
 A day counts only if the beneficiary's mode that day pays family care, the carer is active and not
-suspended, the beneficiary was not in hospital, had not died or moved away, and the day is not
-recorded already. Days come in batches and are recorded all or none: any bad day refuses the batch,
+suspended, no hospital stay suspends benefits that day, the beneficiary had not died or moved away
+before it, and the day is not recorded already. Hospital and death follow the platform rule P3 (spec
+regions.md, ltci.policy.days), so the days recorded are the days settlement can pay: the day of
+admission and the day of death are care days; the days after admission up to and including the day
+of discharge, and the days after death or moving away, are not. Days come in batches and are recorded all or none: any bad day refuses the batch,
 each bad day named with its reason.
 """
 
@@ -80,10 +83,10 @@ def _why_not(person: Person, carer: Carer, day: date, *, today: date, stays, end
         return "不能登记今天以后的日期"
     if day in recorded:
         return f"已登记（照护人员：{recorded[day]}）"
-    if ended is not None and day >= ended:
+    if ended is not None and day > ended:
         return f"参保人已于{ended:%Y-%m-%d}死亡或迁出"
-    if events.in_hospital_on(stays, day):
-        return "参保人当日住院"
+    if events.suspended_on(stays, day):
+        return "参保人住院期间（入院次日至出院当日）暂停待遇"
     suspension = carer.suspensions.filter(start__lte=day, end__gte=day).first()
     if suspension:
         return f"照护人员{suspension.start:%Y-%m-%d}至{suspension.end:%Y-%m-%d}暂停结算：{suspension.reason}"

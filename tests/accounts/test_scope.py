@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ltci.accounts.roles import (
     APPLICATION_HANDLE, APPLICATION_SUBMIT, APPLICATION_VIEW, ASSESSMENT_REPORT, CERTIFICATE_VIEW, OBJECTION_FILE,
-    REVIEW_DECIDE, SITE_ASSESS, VISIT_RECORD, CARE_VIEW, CARE_CHANGE, CATALOGUE_CHANGE,
+    REVIEW_DECIDE, SITE_ASSESS, VISIT_RECORD, CARE_VIEW, CARE_CHANGE, CATALOGUE_CHANGE, INSTITUTION_MANAGE,
+    CARER_MANAGE,
     AUDIT_EXPORT, AUDIT_VIEW, CONTRIBUTION_BILL, CONTRIBUTION_EXPORT, CONTRIBUTION_VIEW, INSTITUTION_VIEW, JOB_VIEW,
     PAYMENT_RECORD, PERSON_CHANGE, PERSON_EXPORT, PERSON_IMPORT, PERSON_VIEW, PERSON_VIEW_ID, REGION_VIEW,
     ROLE_PERMISSIONS, ROLE_REACH, USER_VIEW, Reach, Role,
@@ -149,18 +150,61 @@ API_ENDPOINTS = [
      lambda w: {"person_id": w.person.pk, "institution_id": w.institution.pk, "bed": "1", "admitted_on": "2025-01-01"}),
     ("post", "/api/stays/{pk}/discharge", CARE_CHANGE, "none", {"discharged_on": "2025-02-01"}),
     ("get", "/api/catalogue", REGION_VIEW, None, None),
+    # Institutions: a designation with an invalid credit code is refused (422) after the checks.
+    ("post", "/api/designations", INSTITUTION_MANAGE, None,
+     {"name": "某机构", "credit_code": "1", "kind": "home_care", "district": "城区", "address": "路1号",
+      "latitude": "34.2", "longitude": "117.1", "staff": 3, "licence_number": "X1", "licence_expiry": "2099-01-01",
+      "liability_insurer": "保险公司", "liability_policy": "P1", "liability_expiry": "2099-01-01"}),
+    ("get", "/api/designations", INSTITUTION_MANAGE, None, None),
+    ("post", "/api/designations/{pk}/approve", INSTITUTION_MANAGE, "none",
+     {"agreement_number": "A1", "start": "2026-01-01", "end": "2027-01-01", "modes": ["home_visit"]}),
+    ("post", "/api/designations/{pk}/reject", INSTITUTION_MANAGE, "none", {"note": "不符合"}),
+    ("post", "/api/institutions/{institution_id}/suspension", INSTITUTION_MANAGE, "institution",
+     {"until": "2099-01-01", "reason": "诱导重复评估"}),
+    # Termination is checked after suspension: both leave the world's institutions usable for later rows.
+    ("post", "/api/institutions/{institution_id}/termination", INSTITUTION_MANAGE, "institution",
+     {"on": "2026-01-01", "reason": ""}),
+    ("post", "/api/agreements/{pk}/prices", INSTITUTION_MANAGE, "none", {"prices": {"SC06": "40.00"}}),
+    ("get", "/api/institutions/{institution_id}/rating", INSTITUTION_VIEW, "institution", None),
+    ("post", "/api/institutions/{institution_id}/inspections", INSTITUTION_MANAGE, "institution",
+     {"on": "2026-01-01", "score": 80}),
+    ("post", "/api/institutions/{institution_id}/publicity-filings", CARER_MANAGE, "institution",
+     {"title": "告知书", "channel": "宣传栏", "content": "服务项目与投诉电话"}),
+    ("get", "/api/institutions/{institution_id}/carers", INSTITUTION_VIEW, "institution", None),
+    # The same ID number again in the region is refused (422) after the first registration.
+    ("post", "/api/institutions/{institution_id}/carers", CARER_MANAGE, "institution",
+     {"name": "赵敏", "id_number": "11010519491231002X", "certificate_number": "ZG-1"}),
+    ("post", "/api/carers/{pk}/suspensions", INSTITUTION_MANAGE, "none",
+     {"start": "2026-01-01", "end": "2026-03-31", "reason": "自查"}),
     ("post", "/api/persons/{person_id}/care-plans", CARE_CHANGE, "person",
      {"valid_from": "2025-07-01", "items": [{"code": "SC06", "per_month": 2}]}),
     ("get", "/api/care-plans/{pk}", CARE_VIEW, "none", None),
     ("post", "/api/care-plans/{pk}/confirm", CARE_VIEW, "none", None),
     # A file without the catalogue's columns is refused (422) after the permission check.
     ("post", "/api/catalogue/import", CATALOGUE_CHANGE, None, {"file": roster_file}),
+    # Events and family care: a file without the import's columns is refused (422); a family carer
+    # registered to the own person is refused for the other one (422); the world has no family
+    # carer, so days are refused (422).
+    ("post", "/api/persons/{person_id}/events", CARE_CHANGE, "person", {"kind": "moved_away", "on": "2025-01-01"}),
+    ("get", "/api/persons/{person_id}/events", CARE_VIEW, "person", None),
+    ("post", "/api/events/import/inpatient", CARE_CHANGE, None, {"file": roster_file}),
+    ("post", "/api/events/import/deaths", CARE_CHANGE, None, {"file": roster_file}),
+    ("post", "/api/persons/{person_id}/family-carers", CARE_CHANGE, "person",
+     {"name": "王小明", "id_number": "110105197206010154", "phone": "13800000000", "trained": True}),
+    ("post", "/api/persons/{person_id}/family-care-days", CARE_CHANGE, "person", {"carer_id": 0, "days": ["2025-03-01"]}),
 ]
-ALLOWED_STATUS = {("post", "/api/contributions/payments"): {422}, ("post", "/api/persons/{person_id}/enrolments"): {422},
+ALLOWED_STATUS = {("post", "/api/designations"): {422},
+                  ("post", "/api/institutions/{institution_id}/termination"): {422},
+                  ("post", "/api/institutions/{institution_id}/suspension"): {200, 422},
+                  ("post", "/api/institutions/{institution_id}/carers"): {422},
+                  ("post", "/api/contributions/payments"): {422}, ("post", "/api/persons/{person_id}/enrolments"): {422},
                   ("post", "/api/applications"): {422}, ("post", "/api/assessment/leads/import"): {422},
                   ("post", "/api/visits/checkin"): {409}, ("post", "/api/persons/{person_id}/care-choices"): {422},
                   ("post", "/api/stays"): {422}, ("post", "/api/catalogue/import"): {422},
                   ("post", "/api/persons/{person_id}/care-plans"): {422},
+                  ("post", "/api/events/import/inpatient"): {422}, ("post", "/api/events/import/deaths"): {422},
+                  ("post", "/api/persons/{person_id}/family-carers"): {422},
+                  ("post", "/api/persons/{person_id}/family-care-days"): {422},
                   **{("post", f"/api/applications/{{pk}}/{step}"): {409, 422}
                      for step in ("accept", "refuse", "screen", "assign", "reassign", "redraw", "withdraw",
                                   "objections", "certify")}}
@@ -291,6 +335,9 @@ PAGES = [
     ("get", "/institutions/catalogue/", REGION_VIEW, None),
     ("get", "/institutions/catalogue/export.xlsx", REGION_VIEW, None),
     ("get", "/care/plans/", CARE_VIEW, None),
+    ("get", "/institutions/{}/", INSTITUTION_VIEW, "institution"),
+    ("get", "/institutions/designations/", INSTITUTION_MANAGE, None),
+    ("get", "/care/events/", CARE_VIEW, None),
 ]
 
 
