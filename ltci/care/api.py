@@ -372,3 +372,19 @@ def record_family_care_days(request, person_id: int, body: CareDaysIn):
     if carer is None:
         raise ValidationError({"carer_id": f"该人员不是{person.name}的亲情照护人员"})
     return Status(201, {"recorded": family.record_days(person, request.user, carer=carer, days=body.days)})
+
+
+class CorrectionIn(Schema):
+    reason: str
+    checkin_at: datetime | None = None
+    checkout_at: datetime | None = None
+    items: list[str] | None = None
+    notes: str | None = None
+
+
+@router.post("/visits/{pk}/corrections", response={201: VisitOut})
+def correct_visit(request, pk: int, body: CorrectionIn):
+    """A new version of the visit; the recorded one stays, superseded."""
+    require(request.user, CARE_CHANGE)
+    visit = get_visible_or_404(Visit.objects.select_related("carer"), request.user, pk=pk)
+    return Status(201, _visit(visits.correct(visit, request.user, **body.dict())))

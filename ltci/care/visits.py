@@ -190,3 +190,40 @@ def beneficiaries_for(user, day):
         latest[choice.person_id] = choice
     return [c.person for c in latest.values()
             if c.mode in VISITED_MODES and c.institution_id == carer.institution_id]
+
+
+@transaction.atomic
+def correct(visit: Visit, user, *, reason: str, checkin_at: datetime | None = None,
+            checkout_at: datetime | None = None, items: list[str] | None = None, notes: str | None = None) -> Visit:
+    """A correction by the institution or the agency: a new row that supersedes the visit (the old one
+    stays as it was recorded), checked by the same rules, with the reason on the trail."""
+    from ltci.accounts.roles import CARE_CHANGE
+
+    if not user.can(CARE_CHANGE):
+        raise PermissionDenied(CARE_CHANGE)
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    if Visit.objects.filter(supersedes=visit).exists():
+        raise Refused("该记录已被更正，请更正最新的版本")
+    if not (reason or "").strip() or len(reason.strip()) > 200:
+        raise ValidationError({"reason": "请写明更正原因（不超过200个字）"})
+    start = _when(checkin_at, "checkin_at") if checkin_at else visit.checkin_at
+    end = _when(checkout_at, "checkout_at") if checkout_at else visit.checkout_at
+    if end is not None and end <= start:
+        raise ValidationError({"checkout_at": "签退时间须晚于签到时间"})
+    if end is not None and _overlap(visit.carer, start, end, exclude=visit.pk).exists():
+        raise Refused("更正后的时间与该护理员的另一次服务重叠")
+    day = timezone.localtime(start).date()
+    codes = visit.items
+    if items is not None:
+        codes = _items(items, visit.region_id, day)
+        _planned(codes, visit.person, day)
+    fixed = Visit.objects.create(
+        region_id=visit.region_id, person=visit.person, institution=visit.institution, carer=visit.carer,
+        request_id=f"{visit.request_id}#fix{visit.pk}"[:64], checkin_at=start,
+        checkin_latitude=visit.checkin_latitude, checkin_longitude=visit.checkin_longitude,
+        checkin_distance_m=visit.checkin_distance_m, checkout_at=end, checkout_request_id=visit.checkout_request_id,
+        checkout_latitude=visit.checkout_latitude, checkout_longitude=visit.checkout_longitude,
+        checkout_distance_m=visit.checkout_distance_m, face_check=visit.face_check, items=codes,
+        notes=(notes if notes is not None else visit.notes)[:500], supersedes=visit, entered_by=user)
+    record(Action.UPDATE, fixed, user=user, detail={"corrects": visit.pk, "reason": reason.strip()})
+    return fixed

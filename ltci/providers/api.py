@@ -295,3 +295,18 @@ def suspend_carer(request, pk: int, body: CarerSuspensionIn):
     carer = get_visible_or_404(Carer.objects.all(), request.user, pk=pk)
     s = carers.suspend(carer, request.user, **body.dict())
     return Status(201, {"id": s.pk, "start": s.start.isoformat(), "end": s.end.isoformat()})
+
+
+class TrainingIn(Schema):
+    course: str
+    on: date
+    hours: str
+    provider: str
+
+
+@router.post("/carers/{pk}/trainings", response={201: dict}, summary="护理员培训记录")
+def carer_training(request, pk: int, body: TrainingIn):
+    require(request.user, CARER_MANAGE)
+    carer = get_visible_or_404(Carer.objects.all(), request.user, pk=pk)
+    t = carers.record_training(carer, request.user, **body.dict())
+    return Status(201, {"id": t.pk, "course": t.course, "on": t.on.isoformat(), "hours": str(t.hours)})

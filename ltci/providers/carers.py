@@ -62,3 +62,35 @@ def suspend(carer: Carer, user, *, start: date, end: date, reason: str) -> Carer
     record(Action.CREATE, suspension, user=user, region=carer.region_id,
            detail={"carer": carer.pk, "start": start.isoformat(), "end": end.isoformat()})
     return suspension
+
+
+@transaction.atomic
+def record_training(carer: Carer, user, *, course: str, on: date, hours, provider: str) -> "CarerTraining":
+    """A training attended; a family carer who completes one counts as trained from then on
+    (Xuzhou 五(二)2 pays untrained family care at a lower share)."""
+    from decimal import Decimal, InvalidOperation
+
+    from django.utils import timezone
+
+    from .models import CarerTraining
+
+    errors = {}
+    for field, value, limit in (("course", course, 100), ("provider", provider, 100)):
+        if not (value or "").strip() or len(value.strip()) > limit:
+            errors[field] = f"必填，不超过{limit}个字"
+    if on > timezone.localdate():
+        errors["on"] = "培训日期不能晚于今天"
+    try:
+        hours = Decimal(str(hours)).quantize(Decimal("0.1"))
+        if not hours.is_finite() or not Decimal("0.5") <= hours <= Decimal("500"):
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors["hours"] = "学时须为 0.5～500"
+    if errors:
+        raise ValidationError(errors)
+    training = CarerTraining.objects.create(carer=carer, course=course.strip(), on=on, hours=hours,
+                                            provider=provider.strip(), entered_by=user)
+    if carer.kind == CarerKind.FAMILY and not carer.trained:
+        carer.trained = True
+        carer.save()  # audited
+    return training

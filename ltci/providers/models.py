@@ -292,3 +292,23 @@ class InstitutionReview(models.Model):
         region = "institution__region"
         institution = "institution"
         person = "person"
+
+
+class CarerTraining(models.Model):
+    """A training a carer attended: the course, the date and the hours (the record a family carer's
+    trained status and a certified carer's renewal rest on)."""
+
+    carer = models.ForeignKey(Carer, on_delete=models.PROTECT, related_name="trainings")
+    course = models.CharField("培训课程", max_length=100)
+    on = models.DateField("培训日期")
+    hours = models.DecimalField("学时", max_digits=5, decimal_places=1)
+    provider = models.CharField("培训机构", max_length=100)
+    entered_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-on"]
+
+    class Scope:
+        region = "carer__region"
+        institution = "carer__institution"

@@ -122,3 +122,24 @@ def test_a_visit_entered_later_for_an_earlier_time_is_allowed_if_it_overlaps_not
     with pytest.raises(visits.Refused):
         checkout(scene, earlier, rid="earlier-out", at=now - timedelta(minutes=90))  # would run into `recent`
     checkout(scene, earlier, rid="earlier-out2", at=now - timedelta(hours=4))
+
+
+def test_a_correction_is_a_new_version_and_the_recorded_one_stays(scene):
+    from ltci.audit.models import AuditEvent
+
+    start = timezone.now() - timedelta(hours=3)
+    visit = checkout(scene, checkin(scene, at=start), at=start + timedelta(minutes=50))
+    with pytest.raises(PermissionDenied):
+        visits.correct(visit, scene["carer_user"], reason="补录", items=["SC06"])
+    fixed = visits.correct(visit, scene["clerk"], reason="护理员漏选项目", items=["SC06", "SC19"],
+                           checkout_at=start + timedelta(minutes=70))
+    visit.refresh_from_db()
+    assert visit.checkout_at == start + timedelta(minutes=50)  # the recorded row is unchanged
+    assert fixed.supersedes == visit and fixed.checkout_at == start + timedelta(minutes=70)
+    assert AuditEvent.objects.filter(object_id=str(fixed.pk), detail__corrects=visit.pk).exists()
+    with pytest.raises(visits.Refused):
+        visits.correct(visit, scene["clerk"], reason="再次更正旧版本")
+    with pytest.raises(ValidationError):
+        visits.correct(fixed, scene["clerk"], reason="超出计划", items=["SC11"])
+    current = Visit.objects.filter(superseded_by__isnull=True)
+    assert fixed in current and visit not in current

@@ -47,3 +47,24 @@ def test_the_rating_and_the_inspection_through_the_api(world, client_for):
         f"/api/institutions/{home.institution.pk}/rating").json()["stars"] == 4
     assert client_for(world["away"].users[Role.CLERK]).get(
         f"/api/institutions/{home.institution.pk}/rating").status_code == 404
+
+
+def test_a_training_makes_a_family_carer_trained(world):
+    from datetime import date
+
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from ltci.care import family
+    from ltci.providers import carers
+
+    home = world["home"]
+    clerk = home.users[Role.CLERK]
+    carer = family.register_family_carer(home.person, clerk, name="王小明", id_number="110105194912310011")
+    assert not carer.trained
+    with pytest.raises(ValidationError) as exc:
+        carers.record_training(carer, clerk, course="", on=date(2026, 1, 5), hours="0", provider="")
+    assert {"course", "provider", "hours"} <= set(exc.value.message_dict)
+    carers.record_training(carer, clerk, course="失能老人照护基础", on=date(2026, 1, 5), hours="16", provider="市红十字会")
+    carer.refresh_from_db()
+    assert carer.trained and carer.trainings.count() == 1
