@@ -2,6 +2,9 @@
 
 Each run is a separate process, timed end to end (start-up, reading Parquet, validation, rules,
 writing Parquet), with its peak resident memory. The engine's output must equal DuckDB's.
+
+Then the roster import and billing on SQLite (bench/enrolment.py), and 1,500 carers checking in and
+out against `ltci serve` on loopback (bench/visits.py, issue 6): requests per second, latency, errors.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from bench import enrolment, generate
+from bench import enrolment, generate, visits
 
 ROOT = Path(__file__).resolve().parents[1]
 PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
@@ -45,7 +48,10 @@ def main(argv=None) -> int:
     p.add_argument("--contribution-rows", type=int, default=4_220_000)
     p.add_argument("--benefit-rows", type=int, default=1_000_000)
     p.add_argument("--roster-rows", type=int, default=4_220_000)
-    p.add_argument("--only", choices=["policy", "enrolment"], help="run one group of batches")
+    p.add_argument("--carers", type=int, default=1500, help="carers checking in and out (visits)")
+    p.add_argument("--window", type=float, default=60.0, help="seconds over which the carers arrive (visits)")
+    p.add_argument("--threads", type=int, default=8, help="the server's waitress threads (visits)")
+    p.add_argument("--only", choices=["policy", "enrolment", "visits"], help="run one group of batches")
     p.add_argument("--dir", type=Path, default=ROOT / "var" / "bench")
     args = p.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
@@ -56,6 +62,10 @@ def main(argv=None) -> int:
         print(f"\n{'SQLite, Jiaxing':<28}{'rows':>11}  {'time':>9}  {'rows/s':>12}  {'peak':>8}")
         for title, rows, seconds, peak, line in enrolment.run(args.roster_rows, args.dir, measure):
             print(f"{title:<28}{rows:>11,}  {seconds:>8.1f}s  {rows / seconds:>12,.0f}  {peak:>6.0f}MB   {line}")
+    if args.only in (None, "visits"):
+        result = visits.run(args.carers, args.window, args.dir, threads=args.threads)
+        print("\n" + "\n".join(visits.report(result)))
+        failed |= not result.ok
     return 1 if failed else 0
 
 

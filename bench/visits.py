@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import os
@@ -45,7 +46,6 @@ REGION = "jiaxing"
 PLACE = "330402"  # 嘉兴市南湖区
 CENTRE = (30.7460, 120.7550)
 CARERS_PER_INSTITUTION = 50
-ITEMS = ["头面部清洁、梳理", "协助更衣", "生命体征监测"]
 TARGET_P99_MS = 200.0
 
 
@@ -145,7 +145,32 @@ def setup(carers: int, out: Path, seed: int) -> None:
             session.create()
             phones.append({"session": session.session_key, "csrf": get_random_string(32), "person_id": person.pk,
                            "latitude": str(lat), "longitude": str(lon)})
-    out.write_text(json.dumps({"carers": phones}))
+        items = _plans(people, users, clerk, since)
+    out.write_text(json.dumps({"carers": phones, "items": items}))
+
+
+def _plans(people, users, clerk, since) -> list[str]:
+    """Confirmed care plans of three catalogue items a carer may do (a check-in needs a plan, a check-out
+    names planned catalogue codes); the codes."""
+    from django.utils import timezone
+
+    from ltci.care import models as care
+    from ltci.providers.catalogue import items_of
+
+    catalogue = list(items_of(REGION, since).filter(qualification="carer").order_by("code")[:3])
+    if not catalogue:
+        raise SystemExit(f"{REGION} has no catalogue items a carer may do on {since}")
+    if not hasattr(care, "CarePlan"):  # before care plans, a check-out names catalogue codes only
+        return [i.code for i in catalogue]
+    now = timezone.now()
+    plans = care.CarePlan.objects.bulk_create([
+        care.CarePlan(region_id=REGION, person=person, institution_id=user.institution_id, mode=care.Mode.HOME_CARE,
+                      grade="severe_1", valid_from=since, status=care.PlanStatus.CONFIRMED, drafted_by=clerk,
+                      confirmed_by=clerk, confirmed_at=now)
+        for person, user in zip(people, users)], batch_size=500)
+    care.PlanItem.objects.bulk_create([care.PlanItem(plan=plan, item=item, per_month=8, unit_price=item.unit_price)
+                                       for plan in plans for item in catalogue], batch_size=500)
+    return [i.code for i in catalogue]
 
 
 def verify(phases: list[str], carers: int) -> dict:
@@ -185,12 +210,10 @@ def _free_port() -> int:
 
 
 def _die_with_parent():  # Linux: the server gets SIGTERM if the bench dies without cleaning up
-    try:
-        import ctypes
+    import ctypes
 
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except Exception:  # noqa: BLE001 - best effort only
-        pass
 
 
 class Server:
@@ -199,11 +222,12 @@ class Server:
     def __init__(self, env: dict, threads: int, log: Path):
         self.port = _free_port()
         self.log = log
-        self._log = open(log, "w")
+        self._log = open(log, "w")  # noqa: SIM115 - the server's output until stop() closes it
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "ltci.cli", "serve", "--host", HOST, "--port", str(self.port),
              "--threads", str(threads)],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent)  # noqa: PLW1509 - started before the client's threads, if any
 
     def wait_ready(self, seconds: float = 90) -> None:
         deadline = time.monotonic() + seconds
@@ -227,6 +251,17 @@ class Server:
         except OSError:
             return None
         return None
+
+    def cpu_seconds(self) -> float:
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def limit_warnings(self) -> int:
+        self._log.flush()
+        return self.log.read_text(errors="replace").count("reached the connection limit")
 
     def tail(self, lines: int = 30) -> str:
         self._log.flush()
@@ -264,6 +299,8 @@ class Phase:
     seconds: float = 0.0
     lag_ms: float = 0.0  # the worst delay of a planned start (the client's own health)
     peak_rss_mb: float | None = None
+    cpu: dict = field(default_factory=dict)  # CPU seconds over the phase: server, client, machine (all processes)
+    limit_warnings: int = 0  # times waitress stopped accepting: its connection limit was reached
 
     @property
     def errors(self) -> list[Sample]:
@@ -285,9 +322,17 @@ class Phase:
                 "errors": sum(1 for s in mine if s.error)}
 
 
+def _message(data: bytes) -> str:
+    try:
+        body = json.loads(data)
+        return f"{body.get('code')}: {body.get('message')}" + (f" ({body['field']})" if body.get("field") else "")
+    except (ValueError, AttributeError):
+        return data[:200].decode(errors="replace")
+
+
 class Phones:
-    def __init__(self, port: int, carers: list[dict], timeout: float):
-        self.port, self.carers, self.timeout = port, carers, timeout
+    def __init__(self, port: int, carers: list[dict], items: list[str], timeout: float):
+        self.port, self.carers, self.items, self.timeout = port, carers, items, timeout
 
     async def _http(self, carer: dict, path: str, payload: dict) -> tuple[int, bytes]:
         body = json.dumps(payload).encode()
@@ -314,12 +359,12 @@ class Phones:
         started = loop.time()
         try:
             status, data = await asyncio.wait_for(self._http(carer, path, payload), self.timeout)
-        except (OSError, asyncio.IncompleteReadError, ValueError, IndexError, asyncio.TimeoutError) as exc:
+        except (OSError, asyncio.IncompleteReadError, ValueError, IndexError, TimeoutError) as exc:
             phase.samples.append(Sample(kind, started, loop.time() - started, None, type(exc).__name__))
             return None
         took = loop.time() - started
         if not 200 <= status < 300:
-            phase.samples.append(Sample(kind, started, took, status, f"{status} {data[:200].decode(errors='replace')}"))
+            phase.samples.append(Sample(kind, started, took, status, f"{status} {_message(data)}"))
             return None
         phase.samples.append(Sample(kind, started, took, status))
         return json.loads(data)
@@ -332,7 +377,7 @@ class Phones:
     def _checkout(self, phase: Phase, i: int) -> dict:
         c = self.carers[i]
         return {"request_id": f"{phase.name}-{i}-out", "latitude": c["latitude"], "longitude": c["longitude"],
-                "items": ITEMS, "face_check": "passed"}
+                "items": self.items, "face_check": "passed"}
 
     async def window(self, window: float, pause: tuple[float, float], rng: random.Random) -> Phase:
         phase = Phase("window")
@@ -377,11 +422,48 @@ class Result:
     phases: list[Phase]
     check: dict
     server_log: Path
-    limit_warnings: int  # times waitress stopped accepting: its connection limit was reached
+    port: int
+    server_exit: int | None  # the server's exit status once stopped (None: still running)
 
     @property
     def ok(self) -> bool:
         return self.check.get("ok", False) and not any(p.errors for p in self.phases)
+
+
+def _cpu(server: Server) -> dict:
+    """CPU seconds so far of the server, of this process (the client), and of the whole machine."""
+    import resource
+
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    try:
+        ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        machine = (sum(ticks[:8]) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+    except (OSError, IndexError, ValueError):
+        machine = float("nan")
+    return {"server": server.cpu_seconds(), "client": me.ru_utime + me.ru_stime, "machine": machine}
+
+
+def _run_coroutine(coroutine):
+    """asyncio.run, in a thread of its own when this thread already runs an event loop (the browser
+    tests' Playwright keeps one running for the whole test session)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def _measured(server: Server, run_phase) -> Phase:
+    before, warned = _cpu(server), server.limit_warnings()
+    phase = _run_coroutine(run_phase)
+    after = _cpu(server)
+    phase.cpu = {k: after[k] - before[k] for k in after}
+    phase.peak_rss_mb = server.peak_rss_mb()
+    phase.limit_warnings = server.limit_warnings() - warned
+    return phase
 
 
 def _raise_file_limit(needed: int) -> None:
@@ -393,7 +475,8 @@ def _raise_file_limit(needed: int) -> None:
 
 
 def _django_step(env: dict, *args: str) -> str:
-    r = subprocess.run([sys.executable, "-m", "bench.visits", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-m", "bench.visits", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                       check=False)
     if r.returncode != 0:
         raise RuntimeError(f"bench.visits {args[0]} failed:\n{r.stdout}\n{r.stderr}")
     return r.stdout
@@ -401,7 +484,7 @@ def _django_step(env: dict, *args: str) -> str:
 
 def run(carers: int = 1500, window: float = 60.0, folder: Path = ROOT / "var" / "bench", *, threads: int = 8,
         pause: tuple[float, float] = (1.0, 5.0), burst: bool = True, seed: int = 6, timeout: float = 60.0,
-        progress=None) -> Result:
+        server_env: dict | None = None, progress=None) -> Result:
     """Builds the database, starts the server, runs the phases, stops the server, checks the visits."""
     say = progress or (lambda text: print(text, file=sys.stderr))
     folder.mkdir(parents=True, exist_ok=True)
@@ -411,38 +494,35 @@ def run(carers: int = 1500, window: float = 60.0, folder: Path = ROOT / "var" / 
     phones_file = folder / "visits-phones.json"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ltci.settings", "DATABASE_URL": f"sqlite:///{db.resolve()}",
            "LTCI_DEMO": "0", "LTCI_ENV": "development", "LTCI_DEBUG": "0", "LTCI_LOG_LEVEL": "WARNING",
-           "LTCI_SECRET_KEY": secrets.token_urlsafe(48)}
+           "LTCI_SECRET_KEY": secrets.token_urlsafe(48), **(server_env or {})}
     say(f"visits: building {carers:,} carers, sessions and beneficiaries in {db} ...")
     started = time.perf_counter()
     _django_step(env, "setup", "--carers", str(carers), "--out", str(phones_file), "--seed", str(seed))
     say(f"visits: data ready in {time.perf_counter() - started:.1f} s; starting the server ({threads} threads) ...")
-    phones = json.loads(phones_file.read_text())["carers"]
+    made = json.loads(phones_file.read_text())
+    phones = made["carers"]
     _raise_file_limit(2 * carers + 256)
     server = Server(env, threads, folder / "visits-server.log")
     phases = []
     try:
         server.wait_ready()
-        client = Phones(server.port, phones, timeout)
+        client = Phones(server.port, phones, made["items"], timeout)
         rng = random.Random(seed)
         say(f"visits: window phase, {carers:,} carers over {window:g} s ...")
-        phases.append(asyncio.run(client.window(window, pause, rng)))
-        phases[-1].peak_rss_mb = server.peak_rss_mb()
+        phases.append(_measured(server, client.window(window, pause, rng)))
         if burst:
             say(f"visits: burst phase, {carers:,} check-ins at once, then {carers:,} check-outs ...")
-            phases.append(asyncio.run(client.burst()))
-            phases[-1].peak_rss_mb = server.peak_rss_mb()
+            phases.append(_measured(server, client.burst()))
     finally:
         server.stop()
-    log = server.log.read_text(errors="replace")
     check = json.loads(_django_step(env, "verify", "--carers", str(carers), "--phases", ",".join(p.name for p in phases)))
-    return Result(carers, window, threads, phases, check, server.log,
-                  log.count("reached the connection limit"))
+    return Result(carers, window, threads, phases, check, server.log, server.port, server.proc.poll())
 
 
 def report(result: Result) -> list[str]:
     """A header line and rows in `bench.run`'s style; then the database check."""
-    lines = [f"{f'SQLite WAL, {result.carers:,} carers, {result.threads} threads':<40}{'requests':>9}  {'time':>8}  "
-             f"{'req/s':>7}  {'p50':>7}  {'p90':>7}  {'p99':>7}  {'max':>7}  {'errors':>6}  {'server':>7}"]
+    lines = [(f"{f'SQLite WAL, {result.carers:,} carers, {result.threads} threads':<40}{'requests':>9}  {'time':>8}  "
+              f"{'req/s':>7}  {'p50':>7}  {'p90':>7}  {'p99':>7}  {'max':>7}  {'errors':>6}  {'server':>7}")]
     for phase in result.phases:
         title = f"window {result.window:g} s" if phase.name == "window" else "burst (all at once)"
         for kind, label in ((None, title), ("checkin", "  check-in"), ("checkout", "  check-out")):
@@ -459,12 +539,18 @@ def report(result: Result) -> list[str]:
                          f"first: {phase.errors[0].error[:160]}")
         if phase.name == "window" and phase.lag_ms > 50:
             lines.append(f"  the client started requests up to {phase.lag_ms:.0f} ms late (its own load)")
+        cpu, n, took = phase.cpu, len(phase.samples), phase.seconds or 1
+        if cpu and n:
+            others = max(0.0, cpu["machine"] - cpu["server"] - cpu["client"])
+            lines.append(f"  CPU: server {cpu['server'] / n * 1000:.1f} ms a request ({cpu['server'] / took:.2f} cores), "
+                         f"client {cpu['client'] / took:.2f} cores, other processes {others / took:.2f} cores "
+                         f"(of {os.cpu_count()})")
+        if phase.limit_warnings:
+            lines.append(f"  waitress stopped accepting at its connection limit {phase.limit_warnings} time(s)")
     c = result.check
     per = ", ".join(f"{name} {v['visits']:,} ({v['checked_out']:,} checked out)" for name, v in c["phases"].items())
     lines.append(f"database: {c['visits']:,} visits ({per}); "
                  + ("one per carer and phase, all checked out, no duplicates" if c["ok"] else "; ".join(c["problems"])))
-    if result.limit_warnings:
-        lines.append(f"waitress reached its connection limit {result.limit_warnings} time(s) (see {result.server_log})")
     return lines
 
 
@@ -484,14 +570,18 @@ def main(argv=None) -> int:
     r.add_argument("--threads", type=int, default=8)
     r.add_argument("--dir", type=Path, default=ROOT / "var" / "bench")
     r.add_argument("--no-burst", action="store_true")
+    r.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                   help="a setting for the server, e.g. LTCI_ENV=production (with LTCI_ALLOWED_HOSTS=127.0.0.1 "
+                        "LTCI_SSL_REDIRECT=0)")
     args = p.parse_args(argv)
     if args.command == "setup":
         setup(args.carers, args.out, args.seed)
     elif args.command == "verify":
         print(json.dumps(verify(args.phases.split(","), args.carers)))
     else:
-        result = run(args.carers, args.window, args.dir, threads=args.threads, burst=not args.no_burst) \
-            if args.command == "run" else run()
+        result = (run(args.carers, args.window, args.dir, threads=args.threads, burst=not args.no_burst,
+                      server_env=dict(e.split("=", 1) for e in args.env))
+                  if args.command == "run" else run())
         print("\n".join(report(result)))
         return 0 if result.ok else 1
     return 0

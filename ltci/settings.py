@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "ltci.core.middleware.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -152,9 +153,11 @@ AXES_VERBOSE = False
 # is the trade-off chosen (docs/decisions/0001): bureaus and institutions share one NAT address.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
-# Sessions end after 30 idle minutes: each request renews the 30 minutes.
+# Sessions end after 30 idle minutes: activity renews the 30 minutes, at most once a minute
+# (ltci.core.middleware.SessionRenewalMiddleware), so an idle session ends 29 to 30 minutes on.
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEW_AFTER = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -64,13 +64,13 @@ def check_in(request, body: CheckInIn):
     """A retry with the same `request_id` answers 200 with the visit made the first time."""
     require(request.user, VISIT_RECORD)
     carer = visits.carer_of(request.user)
-    known = Visit.objects.filter(carer=carer, request_id=body.request_id.strip()).exists()
     person = Person.objects.filter(pk=body.person_id, region_id=request.user.region_id).first()
     if person is None:
         raise ValidationError({"person_id": "本地区没有该参保人"})
-    visit = visits.check_in(request.user, person=person, request_id=body.request_id, latitude=body.latitude,
-                            longitude=body.longitude, at=body.at)
-    return Status(200 if known else 201, _visit(visit))
+    visit, made = visits.check_in_request(request.user, person=person, request_id=body.request_id,
+                                          latitude=body.latitude, longitude=body.longitude, at=body.at, carer=carer)
+    visit.person = person
+    return Status(201 if made else 200, _visit(visit))
 
 
 @router.post("/visits/{pk}/checkout", response=VisitOut)
@@ -83,7 +83,8 @@ def check_out(request, pk: int, body: CheckOutIn):
         raise ValidationError({"pk": "不是本人的服务记录"})
     done = visits.check_out(request.user, visit, request_id=body.request_id, latitude=body.latitude,
                             longitude=body.longitude, items=body.items, face_check=body.face_check,
-                            notes=body.notes, at=body.at)
+                            notes=body.notes, at=body.at, carer=carer)
+    done.person = visit.person
     return _visit(done)
 
 

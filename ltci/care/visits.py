@@ -54,7 +54,8 @@ def _request_id(value: str, field: str) -> str:
     return value
 
 
-def _may_serve(carer: Carer, person: Person, day) -> None:
+def _may_serve(carer: Carer, person: Person, day):
+    """The person's mode that day, if this carer may visit them then; otherwise refused with the reason."""
     if not carer.active:
         raise Refused("该护理员已不在岗")
     suspension = carer.suspensions.filter(start__lte=day, end__gte=day).first()
@@ -68,6 +69,7 @@ def _may_serve(carer: Carer, person: Person, day) -> None:
     plan = plan_on(person, day)
     if plan is None or plan.institution_id != carer.institution_id:
         raise Refused(f"{person.name}尚无经本人确认的护理计划，不能开始服务")
+    return choice
 
 
 def _overlap(carer: Carer, start: datetime, end: datetime, exclude: int):
@@ -76,39 +78,45 @@ def _overlap(carer: Carer, start: datetime, end: datetime, exclude: int):
             .filter(Q(checkout_at__isnull=True) | Q(checkout_at__gt=start)))
 
 
-@transaction.atomic
-def check_in(user, *, person: Person, request_id: str, latitude, longitude, at: datetime | None = None) -> Visit:
-    carer = carer_of(user)
+def check_in_request(user, *, person: Person, request_id: str, latitude, longitude, at: datetime | None = None,
+                     carer: Carer | None = None) -> tuple[Visit, bool]:
+    """(the visit, whether this request made it). Everything is checked before the transaction, which
+    holds the database's write lock only for the overlap check and the insert."""
+    carer = carer or carer_of(user)
     request_id = _request_id(request_id, "request_id")
     done = Visit.objects.filter(carer=carer, request_id=request_id).first()
     if done:
-        return done  # a retry
+        return done, False  # a retry
     at = _when(at, "at")
     lat, lon = point(latitude, longitude)
     if person.region_id != carer.region_id:
         raise PermissionDenied("another region")
-    day = timezone.localtime(at).date()
-    _may_serve(carer, person, day)
-    # Still open somewhere, or a finished visit that was going on at `at`; one that starts later is
-    # checked when this visit checks out and its end is known.
-    open_visit = (Visit.objects.filter(carer=carer, superseded_by__isnull=True)
-                  .filter(Q(checkout_at__isnull=True) | Q(checkin_at__lte=at, checkout_at__gt=at)).first())
-    if open_visit:
-        raise Refused(f"尚有未签退或时间重叠的服务（{timezone.localtime(open_visit.checkin_at):%H:%M} "
-                      f"{open_visit.person.name}），请先签退")
-    choice = mode_on(person, day)
+    choice = _may_serve(carer, person, timezone.localtime(at).date())
     distance = (distance_m(lat, lon, choice.home_latitude, choice.home_longitude)
                 if choice.home_latitude is not None else None)
-    try:
-        with transaction.atomic():
-            visit = Visit.objects.create(
-                region_id=person.region_id, person=person, institution=carer.institution, carer=carer,
-                request_id=request_id, checkin_at=at, checkin_latitude=lat, checkin_longitude=lon,
-                checkin_distance_m=distance, entered_by=user)
-    except IntegrityError:  # the same request arrived twice at once: the first one won
-        return Visit.objects.get(carer=carer, request_id=request_id)
-    record(Action.CREATE, visit, user=user, detail={"checkin": at.isoformat(), "distance_m": distance})
-    return visit
+    with transaction.atomic():
+        # Still open somewhere, or a finished visit that was going on at `at`; one that starts later
+        # is checked when this visit checks out and its end is known.
+        open_visit = (Visit.objects.filter(carer=carer, superseded_by__isnull=True)
+                      .filter(Q(checkout_at__isnull=True) | Q(checkin_at__lte=at, checkout_at__gt=at))
+                      .select_related("person").first())
+        if open_visit:
+            raise Refused(f"尚有未签退或时间重叠的服务（{timezone.localtime(open_visit.checkin_at):%H:%M} "
+                          f"{open_visit.person.name}），请先签退")
+        try:
+            with transaction.atomic():
+                visit = Visit.objects.create(
+                    region_id=person.region_id, person=person, institution_id=carer.institution_id, carer=carer,
+                    request_id=request_id, checkin_at=at, checkin_latitude=lat, checkin_longitude=lon,
+                    checkin_distance_m=distance, entered_by=user)
+        except IntegrityError:  # the same request arrived twice at once: the first one won
+            return Visit.objects.get(carer=carer, request_id=request_id), False
+        record(Action.CREATE, visit, user=user, detail={"checkin": at.isoformat(), "distance_m": distance})
+    return visit, True
+
+
+def check_in(user, **kwargs) -> Visit:
+    return check_in_request(user, **kwargs)[0]
 
 
 def _items(items, region: str, day) -> list[str]:
@@ -133,11 +141,10 @@ def _planned(codes: list[str], person: Person, day) -> None:
         raise ValidationError({"items": f"不在本人确认的护理计划中：{'、'.join(outside[:5])}"})
 
 
-@transaction.atomic
 def check_out(user, visit: Visit, *, request_id: str, latitude, longitude, items, face_check: str = FaceCheck.NOT_DONE,
-              notes: str = "", at: datetime | None = None) -> Visit:
-    carer = carer_of(user)
-    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+              notes: str = "", at: datetime | None = None, carer: Carer | None = None) -> Visit:
+    """Checked before the transaction; inside it only the visit's state, the overlap and the update."""
+    carer = carer or carer_of(user)
     if visit.carer_id != carer.pk:
         raise PermissionDenied("another carer's visit")
     request_id = _request_id(request_id, "request_id")
@@ -153,21 +160,27 @@ def check_out(user, visit: Visit, *, request_id: str, latitude, longitude, items
         raise ValidationError({"face_check": f"人脸核验结果须为：{'、'.join(FaceCheck.labels)}"})
     if len(notes or "") > 500:
         raise ValidationError({"notes": "备注不能超过500个字"})
-    if _overlap(carer, visit.checkin_at, at, exclude=visit.pk).exists():
-        raise Refused("签退时间与该护理员的另一次服务重叠")
-    choice = mode_on(visit.person, timezone.localtime(visit.checkin_at).date())
-    visit.checkout_at, visit.checkout_request_id = at, request_id
-    visit.checkout_latitude, visit.checkout_longitude = lat, lon
-    visit.checkout_distance_m = (distance_m(lat, lon, choice.home_latitude, choice.home_longitude)
-                                 if choice and choice.home_latitude is not None else None)
     day = timezone.localtime(visit.checkin_at).date()
-    visit.items = _items(items, visit.region_id, day)
-    _planned(visit.items, visit.person, day)
-    visit.face_check, visit.notes = face_check, (notes or "").strip()
-    visit.save()
-    record(Action.UPDATE, visit, user=user, detail={"checkout": at.isoformat(), "items": len(visit.items),
-                                                    "face_check": face_check})
-    return visit
+    codes = _items(items, visit.region_id, day)
+    _planned(codes, visit.person, day)
+    choice = mode_on(visit.person, day)
+    distance = (distance_m(lat, lon, choice.home_latitude, choice.home_longitude)
+                if choice and choice.home_latitude is not None else None)
+    with transaction.atomic():
+        current = Visit.objects.select_for_update().get(pk=visit.pk)
+        if current.checkout_at:  # checked out meanwhile
+            if current.checkout_request_id == request_id:
+                return current
+            raise Refused(f"该服务已于{timezone.localtime(current.checkout_at):%H:%M}签退")
+        if _overlap(carer, current.checkin_at, at, exclude=current.pk).exists():
+            raise Refused("签退时间与该护理员的另一次服务重叠")
+        current.checkout_at, current.checkout_request_id = at, request_id
+        current.checkout_latitude, current.checkout_longitude, current.checkout_distance_m = lat, lon, distance
+        current.items, current.face_check, current.notes = codes, face_check, (notes or "").strip()
+        current.save()
+        record(Action.UPDATE, current, user=user, detail={"checkout": at.isoformat(), "items": len(codes),
+                                                          "face_check": face_check})
+    return current
 
 
 def today_for(user):

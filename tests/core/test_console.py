@@ -38,4 +38,4 @@ def test_home_pages_differ_by_role(world, client_for):
 
 def test_settings_are_chinese_and_shanghai_time(settings):
     assert settings.LANGUAGE_CODE == "zh-hans" and settings.TIME_ZONE == "Asia/Shanghai"
-    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_RENEW_AFTER == 60
