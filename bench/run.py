@@ -50,7 +50,7 @@ def main(argv=None) -> int:
     p.add_argument("--roster-rows", type=int, default=4_220_000)
     p.add_argument("--carers", type=int, default=1500, help="carers checking in and out (visits)")
     p.add_argument("--window", type=float, default=60.0, help="seconds over which the carers arrive (visits)")
-    p.add_argument("--threads", type=int, default=8, help="the server's waitress threads (visits)")
+    p.add_argument("--threads", type=int, default=2, help="the server's waitress threads (visits; `ltci serve`'s default on SQLite)")
     p.add_argument("--only", choices=["policy", "enrolment", "visits"], help="run one group of batches")
     p.add_argument("--dir", type=Path, default=ROOT / "var" / "bench")
     args = p.parse_args(argv)

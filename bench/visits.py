@@ -482,7 +482,7 @@ def _django_step(env: dict, *args: str) -> str:
     return r.stdout
 
 
-def run(carers: int = 1500, window: float = 60.0, folder: Path = ROOT / "var" / "bench", *, threads: int = 8,
+def run(carers: int = 1500, window: float = 60.0, folder: Path = ROOT / "var" / "bench", *, threads: int = 2,
         pause: tuple[float, float] = (1.0, 5.0), burst: bool = True, seed: int = 6, timeout: float = 60.0,
         server_env: dict | None = None, progress=None) -> Result:
     """Builds the database, starts the server, runs the phases, stops the server, checks the visits."""
@@ -567,7 +567,7 @@ def main(argv=None) -> int:
     r = sub.add_parser("run", help="the whole bench")
     r.add_argument("--carers", type=int, default=1500)
     r.add_argument("--window", type=float, default=60.0)
-    r.add_argument("--threads", type=int, default=8)
+    r.add_argument("--threads", type=int, default=2)  # `ltci serve`'s default on SQLite
     r.add_argument("--dir", type=Path, default=ROOT / "var" / "bench")
     r.add_argument("--no-burst", action="store_true")
     r.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",

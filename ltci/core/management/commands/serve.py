@@ -14,9 +14,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument("--threads", type=int, default=None,
+                            help="request threads (default: 2 on SQLite, whose one writer more threads only "
+                                 "queue behind; 8 on PostgreSQL)")
 
     def handle(self, *args, host, port, threads, **options):
+        from django.db import connection
+
+        threads = threads or (2 if connection.vendor == "sqlite" else 8)
         problems = platform_problems()
         if problems:
             raise CommandError("not ready to serve:\n  " + "\n  ".join(problems))
