@@ -39,7 +39,13 @@ def occupied_beds(institution: Institution, day: date) -> int:
 
 
 def free_beds(institution: Institution, day: date) -> int:
-    return max(0, institution.filed_beds - occupied_beds(institution, day))
+    """Beds free from `day` on: a new stay has no end, so the busiest day of the stays already
+    recorded from then on (a back-dated admission must not overfill a later day) counts."""
+    stays = list(Stay.objects.filter(Q(discharged_on__isnull=True) | Q(discharged_on__gte=day), institution=institution)
+                 .values_list("admitted_on", "discharged_on"))
+    days = {day} | {start for start, _ in stays if start > day}
+    busiest = max((sum(1 for start, end in stays if start <= d and (end is None or end >= d)) for d in days), default=0)
+    return max(0, institution.filed_beds - busiest)
 
 
 def takes_new_clients(institution: Institution, day: date) -> str | None:

@@ -95,7 +95,7 @@ def _carer_id(rng) -> str:
     from ltci.enrolment.idcard import make_id_number
 
     return make_id_number("320311", date(rng.randint(1965, 1995), rng.randint(1, 12), rng.randint(1, 28)),
-                          rng.randint(1, 999), rng.choice("MF"))
+                          rng.randint(0, 499), rng.choice("MF"))
 
 
 def _price_catalogue(region: str, rng) -> None:

@@ -182,7 +182,8 @@ def _record(person: Person, user, *, kind: str, on: date, source: str, reference
         newer = CareEvent.objects.filter(corrects=corrects).first()
         if newer is not None:
             raise ValidationError({"corrects": f"该事件已被更正（记录 {newer.pk}），请更正最新的记录"})
-    if reference and CareEvent.objects.filter(source=source, reference=reference, kind=kind).exists():
+    if reference and CareEvent.objects.filter(region_id=person.region_id, source=source, reference=reference,
+                                              kind=kind).exists():
         raise ValidationError({"reference": f"来源记录号 {reference} 的{EventKind(kind).label}已登记"})
     _check(person, kind, on, corrects)
     try:
@@ -285,7 +286,7 @@ def _already(person: Person, source: str, reference: str, kind: str, on: date, c
     """Why an event need not be made again ("" if it must be): imported before, or the same kind of
     event on the same day already counts (entered by hand, say). Imported before with another date
     is refused: a clerk corrects it by hand."""
-    before = CareEvent.objects.filter(source=source, reference=reference, kind=kind).first()
+    before = CareEvent.objects.filter(region_id=person.region_id, source=source, reference=reference, kind=kind).first()
     if before is not None:
         if before.person_id != person.pk:
             raise _Refused("reference", f"该记录号已导入为其他参保人的{EventKind(kind).label}记录")

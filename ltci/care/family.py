@@ -57,8 +57,9 @@ def register_family_carer(person: Person, user, *, name: str, id_number: str, ph
     if errors:
         raise ValidationError(errors)
     Person.objects.select_for_update().filter(pk=person.pk).first()
+    # order_by: Carer's default ordering joins the nullable institution, which PostgreSQL cannot lock.
     known = Carer.objects.select_for_update().filter(region_id=person.region_id, id_number=number,
-                                                      kind=CarerKind.FAMILY).first()
+                                                      kind=CarerKind.FAMILY).order_by("pk").first()
     if known is not None:
         if known.beneficiary_id != person.pk:
             raise ValidationError({"id_number": "该人员已登记为本地区其他参保人的亲情照护人员"})

@@ -217,7 +217,8 @@ class CareEvent(models.Model):
 
     class Meta:
         ordering = ["-on", "-id"]
-        constraints = [models.UniqueConstraint(fields=["source", "reference", "kind"], condition=~models.Q(reference=""),
+        constraints = [models.UniqueConstraint(fields=["region", "source", "reference", "kind"],
+                                               condition=~models.Q(reference=""),
                                                name="care_event_unique_reference")]
         indexes = [models.Index(fields=["person", "on"])]
 

@@ -133,10 +133,8 @@ def confirm(plan: CarePlan, user) -> CarePlan:
     """The insured (or the agency at the counter, on their word) confirms; an earlier confirmed plan
     of the person from the same date on is replaced."""
     plan = CarePlan.objects.select_for_update().get(pk=plan.pk)
-    if user.person_id and user.person_id != plan.person_id:
-        raise PermissionDenied("another person's plan")
-    if not user.person_id and not user.can(CARE_CHANGE):
-        raise PermissionDenied(CARE_CHANGE)
+    if not may_confirm(user, plan):
+        raise PermissionDenied("only the insured, or the agency on their word, confirms a plan")
     if plan.status != PlanStatus.DRAFT:
         raise ValidationError({"status": f"该护理计划{plan.get_status_display()}，不能再确认"})
     for old in CarePlan.objects.filter(person=plan.person, status=PlanStatus.CONFIRMED):
@@ -147,8 +145,19 @@ def confirm(plan: CarePlan, user) -> CarePlan:
     return plan
 
 
+def may_confirm(user, plan: CarePlan) -> bool:
+    """The insured themselves, or the agency at the counter (region reach); never the institution
+    that drafted the plan, since the confirmation is the insured's check on it."""
+    from ltci.accounts.roles import Reach
+
+    if user.person_id:
+        return user.person_id == plan.person_id
+    return user.reach == Reach.REGION and user.can(CARE_CHANGE)
+
+
 def plan_on(person: Person, day: date) -> CarePlan | None:
-    """The confirmed plan in force on a day (replaced plans served until their successor began)."""
-    plans = CarePlan.objects.filter(person=person, valid_from__lte=day,
-                                    status__in=[PlanStatus.CONFIRMED, PlanStatus.REPLACED]).order_by("-valid_from", "-id")
-    return plans.first()
+    """The plan in force on a day: of the confirmed plans begun by then, the one the insured confirmed
+    last (a plan replaced later served until its successor began)."""
+    return (CarePlan.objects.filter(person=person, valid_from__lte=day, confirmed_at__isnull=False,
+                                    status__in=[PlanStatus.CONFIRMED, PlanStatus.REPLACED])
+            .order_by("-confirmed_at", "-id").first())

@@ -12,8 +12,8 @@ from django.db.models import Q
 from ltci.enrolment.models import Person
 from ltci.providers.models import Institution
 
-from .choices import free_beds
-from .models import Stay
+from .choices import free_beds, mode_on
+from .models import STAY_MODES, Stay
 
 
 def _overlapping(qs, start: date, end: date | None):
@@ -33,6 +33,9 @@ def admit(person: Person, institution: Institution, user, *, bed: str, on: date)
         errors["institution"] = "该机构没有备案床位"
     if not bed or len(bed) > 32:
         errors["bed"] = "请填写床位号（不超过32个字符）"
+    choice = mode_on(person, on)
+    if not errors and (choice is None or choice.mode not in STAY_MODES or choice.institution_id != institution.pk):
+        errors["institution"] = f"{person.name}{on:%Y-%m-%d}未选择在该机构入住护理"
     if errors:
         raise ValidationError(errors)
     if _overlapping(Stay.objects.filter(person=person), on, None).exists():

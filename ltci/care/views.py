@@ -4,6 +4,7 @@ double tap or a resubmission is the same request, never a second visit."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.contrib import messages
@@ -27,6 +28,11 @@ from .choices import mode_on
 from .models import VISITED_MODES, CarePlan, FaceCheck, PlanStatus, Visit
 
 
+def _whole(value: str) -> bool:
+    """ASCII digits only, at most nine (str.isdigit also takes "²" and other digits int() refuses)."""
+    return bool(re.fullmatch(r"[0-9]{1,9}", value or ""))
+
+
 @login_required
 def today(request):
     require(request.user, VISIT_RECORD)
@@ -43,8 +49,8 @@ def today(request):
 def check_in(request):
     require(request.user, VISIT_RECORD)
     carer = visits.carer_of(request.user)
-    person = Person.objects.filter(pk=request.POST.get("person") or 0, region_id=carer.region_id).first() \
-        if (request.POST.get("person") or "").isdigit() else None
+    raw = request.POST.get("person") or ""
+    person = Person.objects.filter(pk=int(raw), region_id=carer.region_id).first() if _whole(raw) else None
     try:
         if person is None:
             raise ValidationError({"person": "请选择服务对象"})
@@ -106,11 +112,11 @@ def plan_new(request, person_id: int):
         for item in context["catalogue"]:
             raw = (request.POST.get(f"n_{item.code}") or "").strip()
             if raw:
-                picked.append((item.code, int(raw) if raw.isdigit() else -1))
+                picked.append((item.code, int(raw) if _whole(raw) else -1))
         raw_visits = (request.POST.get("visits_per_week") or "").strip()
         try:
             plan = plans.draft(person, request.user, valid_from=_day(request.POST.get("valid_from")), items=picked,
-                               visits_per_week=int(raw_visits) if raw_visits.isdigit() else None)
+                               visits_per_week=int(raw_visits) if _whole(raw_visits) else None)
         except ValidationError as exc:
             context["errors"] = error_pairs(exc)
             return render(request, "care/plan_new.html", context, status=422)
@@ -140,8 +146,7 @@ def plan_detail(request, pk: int):
         else:
             messages.success(request, "护理计划已确认，机构可以按计划提供服务。")
         return redirect("care:plan_detail", plan.pk)
-    may_confirm = plan.status == PlanStatus.DRAFT and (request.user.person_id == plan.person_id
-                                                       or (not request.user.person_id and request.user.can(CARE_CHANGE)))
+    may_confirm = plan.status == PlanStatus.DRAFT and plans.may_confirm(request.user, plan)
     return render(request, "care/plan_detail.html", {
         "plan": plan, "items": plan.items.select_related("item"), "remaining": plans.remaining(plan),
         "may_confirm": may_confirm})

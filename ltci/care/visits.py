@@ -4,6 +4,7 @@ answer returns the same visit, never a second one."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +19,7 @@ from ltci.providers.catalogue import items_of
 from ltci.providers.models import Carer, CarerKind
 
 from .choices import mode_on
+from .events import ended_on, hospital_stays, suspended_on
 from .geo import distance_m, point
 from .models import VISITED_MODES, FaceCheck, Visit
 from .plans import plan_on
@@ -58,6 +60,13 @@ def _may_serve(carer: Carer, person: Person, day):
     """The person's mode that day, if this carer may visit them then; otherwise refused with the reason."""
     if not carer.active:
         raise Refused("该护理员已不在岗")
+    if carer.certificate_expiry and carer.certificate_expiry < day:
+        raise Refused(f"该护理员的职业资格证书已于{carer.certificate_expiry:%Y-%m-%d}到期")
+    ended = ended_on(person)
+    if ended and ended < day:
+        raise Refused(f"{person.name}已于{ended:%Y-%m-%d}死亡或迁出，不能再登记服务")
+    if suspended_on(hospital_stays(person), day):
+        raise Refused(f"{person.name}{day:%Y-%m-%d}在住院，居家服务暂停")
     suspension = carer.suspensions.filter(start__lte=day, end__gte=day).first()
     if suspension:
         raise Refused(f"该护理员{suspension.start:%Y-%m-%d}至{suspension.end:%Y-%m-%d}暂停结算：{suspension.reason}")
@@ -223,16 +232,17 @@ def correct(visit: Visit, user, *, reason: str, checkin_at: datetime | None = No
     end = _when(checkout_at, "checkout_at") if checkout_at else visit.checkout_at
     if end is not None and end <= start:
         raise ValidationError({"checkout_at": "签退时间须晚于签到时间"})
-    if end is not None and _overlap(visit.carer, start, end, exclude=visit.pk).exists():
+    if _overlap(visit.carer, start, end or timezone.now(), exclude=visit.pk).exists():
         raise Refused("更正后的时间与该护理员的另一次服务重叠")
     day = timezone.localtime(start).date()
+    _may_serve(visit.carer, visit.person, day)
     codes = visit.items
     if items is not None:
         codes = _items(items, visit.region_id, day)
         _planned(codes, visit.person, day)
     fixed = Visit.objects.create(
         region_id=visit.region_id, person=visit.person, institution=visit.institution, carer=visit.carer,
-        request_id=f"{visit.request_id}#fix{visit.pk}"[:64], checkin_at=start,
+        request_id=f"fix-{visit.pk}-{uuid.uuid4().hex[:12]}", checkin_at=start,
         checkin_latitude=visit.checkin_latitude, checkin_longitude=visit.checkin_longitude,
         checkin_distance_m=visit.checkin_distance_m, checkout_at=end, checkout_request_id=visit.checkout_request_id,
         checkout_latitude=visit.checkout_latitude, checkout_longitude=visit.checkout_longitude,

@@ -45,12 +45,14 @@ def submit(region: str, user, *, name: str, credit_code: str, kind: str, distric
         code = None
     if kind not in InstitutionKind.values:
         errors["kind"] = f"机构类型须为：{'、'.join(InstitutionKind.labels)}"
+    elif not isinstance(filed_beds, int) or not 0 <= filed_beds <= 100_000:
+        errors["filed_beds"] = "备案床位数须为 0～100000"
     elif kind == InstitutionKind.HOME_CARE and filed_beds:
         errors["filed_beds"] = "居家护理服务机构不备案床位"
     elif kind != InstitutionKind.HOME_CARE and not filed_beds:
         errors["filed_beds"] = "机构护理须备案床位"
-    if not isinstance(staff, int) or staff < 1:
-        errors["staff"] = "护理人员数须至少1人"
+    if not isinstance(staff, int) or not 1 <= staff <= 100_000:
+        errors["staff"] = "护理人员数须为 1～100000"
     today = timezone.localdate()
     for field, value in (("licence_expiry", licence_expiry), ("liability_expiry", liability_expiry)):
         if value <= today:

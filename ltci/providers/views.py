@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -35,7 +37,7 @@ def _date(value, field):
 
 def _int(value, field):
     value = (value or "").strip()
-    if not value.lstrip("-").isdigit():
+    if not re.fullmatch(r"-?[0-9]{1,9}", value):
         raise ValidationError({field: "请填写整数"})
     return int(value)
 

@@ -12,6 +12,12 @@ from ltci.providers.models import InstitutionKind
 from tests.conftest import make_person
 
 
+def admit(person, inst, clerk, bed, on):
+    """Choosing the institution first, as a stay needs."""
+    choices.choose(person, clerk, mode="institution_care", effective_from=on, institution=inst)
+    return stays.admit(person, inst, clerk, bed=bed, on=on)
+
+
 @pytest.fixture
 def home_inst(world):
     inst = world["home"].other_institution
@@ -31,7 +37,7 @@ def test_institutional_care_needs_a_free_filed_bed_and_an_institution_taking_cli
     clerk = world["home"].users["clerk"]
     day = date(2025, 3, 1)
     for n in (11, 12):
-        stays.admit(make_person(world["home"].region, n), home_inst, clerk, bed=f"A{n}", on=day)
+        admit(make_person(world["home"].region, n), home_inst, clerk, f"A{n}", day)
     with pytest.raises(ValidationError) as exc:
         choices.choose(world["home"].person, clerk, mode="institution_care", effective_from=day, institution=home_inst)
     assert "无空余备案床位" in exc.value.message_dict["institution"][0]
@@ -45,18 +51,32 @@ def test_institutional_care_needs_a_free_filed_bed_and_an_institution_taking_cli
 def test_stays_never_overlap_share_a_bed_or_exceed_the_filed_beds(world, home_inst):
     clerk = world["home"].users["clerk"]
     person = world["home"].person
-    stay = stays.admit(person, home_inst, clerk, bed="101", on=date(2025, 1, 10))
+    stay = admit(person, home_inst, clerk, "101", date(2025, 1, 10))
     with pytest.raises(ValidationError):
         stays.admit(person, home_inst, clerk, bed="102", on=date(2025, 2, 1))  # still in
+    other = world["home"].other_person
+    choices.choose(other, clerk, mode="institution_care", effective_from=date(2025, 2, 1), institution=home_inst)
     with pytest.raises(ValidationError) as exc:
-        stays.admit(world["home"].other_person, home_inst, clerk, bed="101", on=date(2025, 2, 1))
+        stays.admit(other, home_inst, clerk, bed="101", on=date(2025, 2, 1))
     assert "bed" in exc.value.message_dict
-    stays.admit(world["home"].other_person, home_inst, clerk, bed="102", on=date(2025, 2, 1))
+    stays.admit(other, home_inst, clerk, bed="102", on=date(2025, 2, 1))
+    third = make_person(world["home"].region, 13)
     with pytest.raises(ValidationError) as exc:
-        stays.admit(make_person(world["home"].region, 13), home_inst, clerk, bed="103", on=date(2025, 2, 2))
-    assert "已满" in exc.value.message_dict["institution"][0]
+        admit(third, home_inst, clerk, "103", date(2025, 2, 2))
+    assert "无空余备案床位" in exc.value.message_dict["institution"][0] or "已满" in exc.value.message_dict["institution"][0]
+    with pytest.raises(ValidationError) as exc:
+        stays.admit(make_person(world["home"].region, 15), home_inst, clerk, bed="104", on=date(2025, 2, 2))
+    assert "未选择在该机构入住护理" in exc.value.message_dict["institution"][0]
     with pytest.raises(ValidationError):
         stays.discharge(stay, clerk, on=date(2025, 1, 9))
     stays.discharge(stay, clerk, on=date(2025, 2, 5))
-    stays.admit(make_person(world["home"].region, 14), home_inst, clerk, bed="101", on=date(2025, 2, 6))
+    admit(make_person(world["home"].region, 14), home_inst, clerk, "101", date(2025, 2, 6))
     assert Stay.objects.count() == 3
+
+
+def test_a_back_dated_admission_cannot_overfill_a_later_day(world, home_inst):
+    clerk = world["home"].users["clerk"]
+    admit(make_person(world["home"].region, 21), home_inst, clerk, "1", date(2025, 3, 1))
+    admit(make_person(world["home"].region, 22), home_inst, clerk, "2", date(2025, 3, 10))
+    with pytest.raises(ValidationError):
+        admit(make_person(world["home"].region, 23), home_inst, clerk, "3", date(2025, 2, 1))  # full from 03-10
