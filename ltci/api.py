@@ -22,8 +22,10 @@ from ltci.audit.api import router as audit_router
 from ltci.contributions.api import router as contributions_router
 from ltci.core.api import router as jobs_router
 from ltci.enrolment.api import router as enrolment_router
+from ltci.fund.api import router as fund_router
 from ltci.providers.api import router as providers_router
 from ltci.regions.api import router as regions_router
+from ltci.settlement.api import router as settlement_router
 
 log = logging.getLogger(__name__)
 
@@ -116,3 +118,5 @@ api.add_router("/", contributions_router)
 api.add_router("/", jobs_router)
 api.add_router("/", assessment_router)
 api.add_router("/", care_router)
+api.add_router("/", settlement_router)
+api.add_router("/", fund_router)

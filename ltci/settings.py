@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "ltci.assessment",
     "ltci.care",
     "ltci.fund",
+    "ltci.settlement",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -23,6 +23,8 @@ urlpatterns = [
     path("contributions/", include("ltci.contributions.urls")),
     path("assessment/", include("ltci.assessment.urls")),
     path("care/", include("ltci.care.urls")),
+    path("settlement/", include("ltci.settlement.urls")),
+    path("fund/", include("ltci.fund.urls")),
     path("jobs/<int:pk>/", job_views.job_detail, name="job_detail"),
     path("jobs/<int:pk>/progress", job_views.job_progress, name="job_progress"),
     path("jobs/<int:pk>/report.xlsx", job_views.job_report, name="job_report"),

@@ -59,6 +59,15 @@ CARE_CHANGE = "care.change"  # record a mode, an admission or a discharge
 CATALOGUE_CHANGE = "catalogue.change"  # price the service catalogue (Excel in)
 INSTITUTION_MANAGE = "institution.manage"  # designations, agreements, suspensions, inspections
 CARER_MANAGE = "carer.manage"  # register carers, suspend their settlement; file publicity material
+CLAIM_VIEW = "claim.view"  # settlement runs, claims and their lines, payment batches
+SETTLEMENT_RUN = "settlement.run"  # run a month's settlement
+CLAIM_REVIEW = "claim.review"  # 初审: check a claim's lines
+CLAIM_APPROVE = "claim.approve"  # 复核: approve the reviewed lines (someone other than the reviewer)
+PAYMENT_MAKE = "payment.make"  # 拨付: a payment batch and its bank file (someone other than the approver)
+CLAIM_DISPUTE = "claim.dispute"  # an institution disputes a line of its claim
+LEDGER_VIEW = "ledger.view"  # journals, balances, budget, cover ratio
+LEDGER_MANAGE = "ledger.manage"  # close periods, set budgets, post agency and assessment fees
+DISCLOSURE_VIEW = "disclosure.view"  # the public report of the fund's income, expenditure and balance
 
 PERMISSION_LABELS = {
     REGION_VIEW: "查看统筹地区与政策版本",
@@ -91,6 +100,15 @@ PERMISSION_LABELS = {
     CATALOGUE_CHANGE: "维护服务项目目录的价格与时长",
     INSTITUTION_MANAGE: "定点申请审核、服务协议、暂停与终止、检查评分",
     CARER_MANAGE: "登记护理员、暂停护理员结算、宣传材料备案",
+    CLAIM_VIEW: "查看结算、结算单与支付批次",
+    SETTLEMENT_RUN: "执行月度结算",
+    CLAIM_REVIEW: "结算单初审",
+    CLAIM_APPROVE: "结算单复核",
+    PAYMENT_MAKE: "拨付与银行文件",
+    CLAIM_DISPUTE: "对结算明细提出异议（本机构）",
+    LEDGER_VIEW: "查看基金账、预算与风险预警",
+    LEDGER_MANAGE: "会计期间结账、预算编制、经办与评估费用记账",
+    DISCLOSURE_VIEW: "查看基金收支公示",
 }
 
 # The flow of an application, for each role that takes part in it.
@@ -99,32 +117,36 @@ _ASSESSMENT_READ = {APPLICATION_VIEW, CERTIFICATE_VIEW}
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.BUREAU_ADMIN: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_EXPORT, USER_VIEW,
                                   CONTRIBUTION_VIEW, CONTRIBUTION_EXPORT, JOB_VIEW, ASSESSMENT_REPORT,
-                                  CARE_VIEW, *_ASSESSMENT_READ}),
+                                  CARE_VIEW, CLAIM_VIEW, LEDGER_VIEW, LEDGER_MANAGE, DISCLOSURE_VIEW,
+                                  *_ASSESSMENT_READ}),
     # Clerks register people and check identities at the counter: they need full numbers. They run
     # the imports and billing and record payments.
     Role.CLERK: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, PERSON_CHANGE, PERSON_EXPORT,
                            PERSON_IMPORT, CONTRIBUTION_VIEW, CONTRIBUTION_BILL, PAYMENT_RECORD, CONTRIBUTION_EXPORT,
                            JOB_VIEW, APPLICATION_SUBMIT, APPLICATION_HANDLE, OBJECTION_FILE, ASSESSMENT_REPORT,
                            CARE_VIEW, CARE_CHANGE, CATALOGUE_CHANGE, INSTITUTION_MANAGE, CARER_MANAGE,
-                           *_ASSESSMENT_READ}),
+                           CLAIM_VIEW, SETTLEMENT_RUN, CLAIM_REVIEW, CLAIM_APPROVE, PAYMENT_MAKE, LEDGER_VIEW,
+                           DISCLOSURE_VIEW, *_ASSESSMENT_READ}),
     # Assessors, experts and the committee reach people only through the tasks assigned to them
     # (ltci.assessment.tasks); experts also assess on site.
     Role.ASSESSOR: frozenset({REGION_VIEW, SITE_ASSESS}),
     Role.EXPERT: frozenset({REGION_VIEW, SITE_ASSESS, REVIEW_DECIDE}),
     Role.COMMITTEE: frozenset({REGION_VIEW, REVIEW_DECIDE, COMMITTEE_DECIDE}),
     # Institutions see their own clients' care and record their own admissions and discharges.
-    Role.INSTITUTION_ADMIN: frozenset({REGION_VIEW, INSTITUTION_VIEW, CARE_VIEW, CARE_CHANGE, CARER_MANAGE}),
+    Role.INSTITUTION_ADMIN: frozenset({REGION_VIEW, INSTITUTION_VIEW, CARE_VIEW, CARE_CHANGE, CARER_MANAGE,
+                                       CLAIM_VIEW, CLAIM_DISPUTE, DISCLOSURE_VIEW}),
     Role.CARER: frozenset({REGION_VIEW, INSTITUTION_VIEW, VISIT_RECORD}),
     # The insured and family see their own record, their own number included.
     Role.INSURED: frozenset({REGION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, CONTRIBUTION_VIEW, APPLICATION_SUBMIT,
-                             OBJECTION_FILE, CARE_VIEW, *_ASSESSMENT_READ}),
+                             OBJECTION_FILE, CARE_VIEW, CLAIM_VIEW, DISCLOSURE_VIEW, *_ASSESSMENT_READ}),
     # Auditors investigate: identities and the trail.
     Role.AUDITOR: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, PERSON_EXPORT, AUDIT_VIEW,
                              AUDIT_EXPORT, CONTRIBUTION_VIEW, CONTRIBUTION_EXPORT, JOB_VIEW, ASSESSMENT_REPORT,
-                             CARE_VIEW, *_ASSESSMENT_READ}),
+                             CARE_VIEW, CLAIM_VIEW, LEDGER_VIEW, DISCLOSURE_VIEW, *_ASSESSMENT_READ}),
     # 财政/审计 read everything of the region, masked, and change nothing.
     Role.SUPERVISOR: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_EXPORT, CONTRIBUTION_VIEW,
-                                CONTRIBUTION_EXPORT, JOB_VIEW, CARE_VIEW, *_ASSESSMENT_READ}),
+                                CONTRIBUTION_EXPORT, JOB_VIEW, CARE_VIEW, CLAIM_VIEW, LEDGER_VIEW, DISCLOSURE_VIEW,
+                                *_ASSESSMENT_READ}),
 }
 
 ROLE_REACH: dict[str, str] = {

@@ -33,6 +33,7 @@ class Journal(models.Model):
 class Posting(models.Model):
     journal = models.ForeignKey(Journal, on_delete=models.PROTECT, related_name="postings", verbose_name="凭证")
     account = models.CharField("科目", max_length=8)
+    party = models.CharField("往来单位", max_length=32, blank=True)  # payables: institution:<id> or person:<id>
     debit = models.DecimalField("借方", max_digits=14, decimal_places=2, default=0)
     credit = models.DecimalField("贷方", max_digits=14, decimal_places=2, default=0)
 
@@ -44,5 +45,26 @@ class Posting(models.Model):
                 models.Q(debit=0) | models.Q(credit=0)), name="posting_one_side_non_negative"),
         ]
 
+        indexes = [models.Index(fields=["account", "party"])]
+
     class Scope:
         region = "journal__region"
+
+
+class Period(models.Model):
+    """An accounting month of a region's books. Closed, it takes no postings; settlement books what
+    changes for a closed month into the first open month after it."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="统筹地区")
+    month = models.DateField("会计期间（月初）")
+    closed_at = models.DateTimeField("结账时间", null=True, blank=True)
+    closed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = "会计期间"
+        verbose_name_plural = "会计期间"
+        ordering = ["-month"]
+        constraints = [models.UniqueConstraint(fields=["region", "month"], name="fund_period_unique_month")]
+
+    class Scope:
+        region = "region"

@@ -18,6 +18,7 @@ class Entry:
     account: str
     debit: Decimal = Decimal("0")
     credit: Decimal = Decimal("0")
+    party: str = ""
 
 
 def _check(entries: list[Entry]) -> None:
@@ -39,7 +40,7 @@ def post(*, region_id: str, key: str, posted_on: date, kind: str, memo: str, sou
     journal = _journal(region_id=region_id, key=key, posted_on=posted_on, kind=kind, memo=memo, source=source,
                        entries=entries)
     journal.save()
-    Posting.objects.bulk_create(Posting(journal=journal, account=e.account, debit=e.debit, credit=e.credit)
+    Posting.objects.bulk_create(Posting(journal=journal, account=e.account, debit=e.debit, credit=e.credit, party=e.party)
                                 for e in entries)
     return journal
 
@@ -56,7 +57,8 @@ def post_many(journals: list[dict]) -> int:
     ids = {j.key: j.pk for j in created} if all(j.pk for j in created) else dict(
         Journal.objects.filter(key__in=[j["key"] for j in todo]).values_list("key", "pk"))
     Posting.objects.bulk_create(
-        [Posting(journal_id=ids[j["key"]], account=e.account, debit=e.debit, credit=e.credit)
+        [Posting(journal_id=ids[j["key"]], account=e.account, debit=e.debit, credit=e.credit,
+                 party=e.party)
          for j in todo for e in j["entries"]], batch_size=5000)
     return len(todo)
 
