@@ -26,6 +26,7 @@ from ltci.fund.api import router as fund_router
 from ltci.providers.api import router as providers_router
 from ltci.regions.api import router as regions_router
 from ltci.settlement.api import router as settlement_router
+from ltci.settlement.review import StepRefused
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,11 @@ def _precheck_failed(request, exc):
 
 @api.exception_handler(NotAllowed)
 def _not_allowed(request, exc):
+    return error(request, 409, "not_allowed", exc.messages[0])
+
+
+@api.exception_handler(StepRefused)
+def _step_refused(request, exc):
     return error(request, 409, "not_allowed", exc.messages[0])
 
 

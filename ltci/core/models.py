@@ -8,6 +8,7 @@ class JobKind(models.TextChoices):
     ROSTER_IMPORT = "roster_import", "参保名单导入"
     PAYMENT_IMPORT = "payment_import", "缴费记录导入"
     BILLING = "billing", "缴费核定"
+    SETTLEMENT = "settlement", "月度结算"
 
 
 class JobStatus(models.TextChoices):

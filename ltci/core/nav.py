@@ -32,6 +32,7 @@ NAV = (
     NavItem("今日上门服务", "care:today", roles.VISIT_RECORD),
     NavItem("护理计划", "care:plan_list", roles.CARE_VIEW),
     NavItem("住院与死亡等事件", "care:events", roles.CARE_VIEW),
+    NavItem("待遇结算", "settlement:index", roles.CLAIM_VIEW),
     NavItem("定点机构", "providers:institution_list", roles.INSTITUTION_VIEW),
     NavItem("服务项目目录", "providers:catalogue", roles.CATALOGUE_CHANGE),
     NavItem("统筹地区与政策", "regions:region_list", roles.REGION_VIEW),

@@ -23,7 +23,7 @@ from .days import eligible_days
 from .errors import PolicyError
 from .inputs import GROUPS, INT_BOUNDS, group_names
 from .money import MAX_FEN, yuan
-from .policies import policy_on
+from .policies import policy_carried_on, policy_on
 from .regions import PARAMS_DIR
 from .results import PAYERS
 from .rules import contribution_of, mode_of
@@ -31,6 +31,7 @@ from .rules.contribution import age_needed
 from .rules.eligibility import qualifying_grades
 
 ALG = PolarsAlgebra()
+PAYEES = ("institution", "insured")
 AMOUNT_COLUMNS = ("base", "pension", "cost", "items_cost")
 DATE_COLUMNS = ("birth_date", "care_from", "care_to", "death_day")
 ALIASES = {"from": "care_from", "to": "care_to"}
@@ -307,16 +308,21 @@ def contribution_frame(frame: pl.LazyFrame, region: str, on: date, params_dir: P
 
 # --- benefits --------------------------------------------------------------------------------
 
-def benefit_frame(frame: pl.LazyFrame, region: str, month: date, params_dir: Path = PARAMS_DIR) -> pl.LazyFrame:
-    """person_id, eligible_days, fund, personal, total for every person-month; BatchError on bad rows."""
-    policy = policy_on(region, month, params_dir)
+def benefit_frame(frame: pl.LazyFrame, region: str, month: date, params_dir: Path = PARAMS_DIR, *,
+                  split: bool = False, keep: tuple[str, ...] = (), carry_over: bool = False) -> pl.LazyFrame:
+    """person_id, eligible_days, fund, personal, total for every person-month; BatchError on bad rows.
+
+    `split` adds the amounts by payee (`fund_institution`, `personal_insured`, ...); `keep` carries
+    input columns through (settlement gives a part of a person's month per row, P1, with the part's
+    id as `person_id` and the person in a kept column); `carry_over` as in scalar.benefit."""
+    policy = policy_carried_on(region, month, params_dir)[0] if carry_over else policy_on(region, month, params_dir)
     first = month.replace(day=1)
     dim = calendar.monthrange(month.year, month.month)[1]
     last = month.replace(day=dim)
     _require_columns(frame, ("person_id", "grade", "mode"))
     modes = policy.params.section("benefit").sections("modes")
     rules = {name: mode_of(policy, name) for name in modes}
-    wanted = {"person_id", "grade", "mode", "groups", "care_from", "care_to", "suspended_days", "death_day", "days",
+    wanted = {*keep, "person_id", "grade", "mode", "groups", "care_from", "care_to", "suspended_days", "death_day", "days",
               "family_days"} | {need for section, rule in rules.values() for need in rule.needs(section)}
     frame, flags = _typed(frame, wanted)
     columns = set(frame.collect_schema())
@@ -359,19 +365,24 @@ def benefit_frame(frame: pl.LazyFrame, region: str, month: date, params_dir: Pat
         pl.col("days").fill_null(pl.col("eligible_days")),
         pl.col("family_days").fill_null(pl.col("eligible_days")),
     )
-    fund = personal = None
+    # One column per (amount, payee): `__fund_institution`, `__personal_insured`, ...; 0 where a mode
+    # pays nothing to that payee.
+    sums: dict[str, pl.Expr | None] = {f"__{k}_{p}": None for k in ("fund", "personal") for p in PAYEES}
     for name, (section, rule) in rules.items():
         parts = rule(section, Columns(), ALG)
-        f = sum((ALG._expr(p.fund) for p in parts), pl.lit(0, pl.Int64))
-        p = sum((ALG._expr(p.personal) for p in parts), pl.lit(0, pl.Int64))
         is_mode = pl.col("mode") == name
-        fund = pl.when(is_mode).then(f) if fund is None else fund.when(is_mode).then(f)
-        personal = pl.when(is_mode).then(p) if personal is None else personal.when(is_mode).then(p)
-    frame = frame.with_columns(fund.otherwise(None).alias("__fund"), personal.otherwise(None).alias("__personal"))
+        for key in sums:
+            kind, payee = key[2:].split("_", 1)
+            value = sum((ALG._expr(getattr(p, kind)) for p in parts if p.payee == payee), pl.lit(0, pl.Int64))
+            sums[key] = pl.when(is_mode).then(value) if sums[key] is None else sums[key].when(is_mode).then(value)
+    frame = frame.with_columns([e.otherwise(None).alias(k) for k, e in sums.items()]).with_columns(
+        sum((pl.col(f"__fund_{p}") for p in PAYEES), pl.lit(0, pl.Int64)).alias("__fund"),
+        sum((pl.col(f"__personal_{p}") for p in PAYEES), pl.lit(0, pl.Int64)).alias("__personal"))
+    by_payee = [_to_yuan(pl.col(k)).alias(k[2:]) for k in sums] if split else []
     return frame.select(
-        pl.col("person_id"), pl.col("eligible_days").cast(pl.Int32),
+        *keep, pl.col("person_id"), pl.col("eligible_days").cast(pl.Int32),
         _to_yuan(pl.col("__fund")).alias("fund"), _to_yuan(pl.col("__personal")).alias("personal"),
-        _to_yuan(pl.col("__fund") + pl.col("__personal")).alias("total"),
+        _to_yuan(pl.col("__fund") + pl.col("__personal")).alias("total"), *by_payee,
     )
 
 

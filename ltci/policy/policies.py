@@ -59,8 +59,9 @@ def policy_on(code: str, on: date, params_dir: Path = PARAMS_DIR) -> Policy:
 
 def policy_carried_on(code: str, on: date, params_dir: Path = PARAMS_DIR) -> tuple[Policy, bool]:
     """The policy in force on `on`, or, after the region's last version ended, that version with
-    True: the process steps of an assessment carry on under it (docs/decisions/0004). Money is
-    never computed this way: benefits and contributions use `policy_on`."""
+    True: the process steps of an assessment carry on under it (docs/decisions/0004), and so does
+    the monthly settlement, which marks what it computed so (0007). Questions, scenarios and
+    contributions use `policy_on`: a date no version covers is an error there."""
     try:
         return policy_on(code, on, params_dir), False
     except PolicyError:

@@ -10,7 +10,7 @@ from .algebra import SCALAR, Row
 from .days import check_events, eligible_days, explain, reduce_events
 from .errors import PolicyError
 from .inputs import Care, Person, group_names
-from .policies import Policy, policy_on
+from .policies import Policy, policy_carried_on, policy_on
 from .regions import PARAMS_DIR
 from .results import PAYERS, Benefit, Contribution, Eligibility, Grade, Line
 from .rules import contribution_of, mode_of
@@ -67,8 +67,11 @@ def qualifying_grade(policy: Policy, grade_: str) -> None:
         raise PolicyError(f"{GRADE_LABELS[grade_]}在{policy.region.name}不享受长护险待遇", "person.grade")
 
 
-def benefit(region: str, on: date, person: Person, care: Care, params_dir: Path = PARAMS_DIR) -> Benefit:
-    policy = policy_on(region, on, params_dir)
+def benefit(region: str, on: date, person: Person, care: Care, params_dir: Path = PARAMS_DIR, *,
+            carry_over: bool = False) -> Benefit:
+    """`carry_over`: after the region's last version ended, settle under it (settlement's reading,
+    docs/decisions/0007); questions and scenarios never do."""
+    policy = policy_carried_on(region, on, params_dir)[0] if carry_over else policy_on(region, on, params_dir)
     section, rule = mode_of(policy, care.mode)
     grade_ = person.need("grade")
     qualifying_grade(policy, grade_)

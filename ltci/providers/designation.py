@@ -157,7 +157,11 @@ def set_prices(agreement: Agreement, user, prices: dict[str, str]) -> int:
     catalogue = {i.code: i for i in items_of(agreement.institution.region_id, agreement.start)}
     taken = set(agreement.prices.values_list("item__code", flat=True))
     errors, rows = [], []
+    bed_day = None
     for code, raw in prices.items():
+        if code == BED_DAY:
+            bed_day = _bed_day_price(agreement, raw, errors)
+            continue
         item = catalogue.get(code)
         try:
             price = Decimal(str(raw)).quantize(Decimal("0.01"))
@@ -174,5 +178,28 @@ def set_prices(agreement: Agreement, user, prices: dict[str, str]) -> int:
     if errors:
         raise ValidationError({"prices": errors})
     AgreedPrice.objects.bulk_create(rows)
-    record(Action.UPDATE, agreement, user=user, detail={"agreed_prices": {r.item.code: str(r.price) for r in rows}})
-    return len(rows)
+    if bed_day is not None:
+        agreement.bed_day_price = bed_day
+        agreement.save(update_fields=["bed_day_price"])
+    record(Action.UPDATE, agreement, user=user, detail={"agreed_prices": {r.item.code: str(r.price) for r in rows},
+                                                        **({"bed_day_price": str(bed_day)} if bed_day else {})})
+    return len(rows) + (bed_day is not None)
+
+
+BED_DAY = "bed_day"  # the key of the bed-day price among an agreement's prices
+
+
+def _bed_day_price(agreement: Agreement, raw, errors: list):
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        price = Decimal(str(raw)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        price = None
+    if agreement.bed_day_price is not None:
+        errors.append("床日费用标准已约定，变更须签订新的协议")
+    elif price is None or not price.is_finite() or not Decimal("0") < price <= Decimal("99999.99"):
+        errors.append("床日费用标准须为 0.01～99999.99 元")
+    else:
+        return price
+    return None

@@ -221,6 +221,9 @@ class Agreement(AuditedModel, models.Model):
     penalties = models.TextField("违约责任", blank=True)
     signed_on = models.DateField("签订日期")
     terminated_on = models.DateField("提前终止日期", null=True, blank=True)
+    # What the institution charges for a bed-day of care: the eligible cost of institutional care
+    # where the fund pays a share of cost (Jiaxing, Nanzheng, Changning), set once like item prices.
+    bed_day_price = models.DecimalField("床日费用标准（元）", max_digits=8, decimal_places=2, null=True, blank=True)
 
     class Meta:
         verbose_name = "服务协议"

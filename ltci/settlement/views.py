@@ -1,1 +1,178 @@
-"""Pages."""
+"""Settlement pages: run a month (with its progress on the job page), claims and their lines with
+the review steps, payables and payment batches, and statements as PDF."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from ltci.accounts.roles import (CLAIM_APPROVE, CLAIM_DISPUTE, CLAIM_REVIEW, CLAIM_VIEW, PAYMENT_MAKE,
+                                 SETTLEMENT_RUN)
+from ltci.accounts.scope import get_visible_or_404, require, visible
+from ltci.audit.recorder import record_view
+from ltci.core.errors import reasons
+from ltci.core.models import Job, JobKind
+from ltci.enrolment.models import Person
+
+from . import payments, review, run, statements
+from .api import line_status, lines_of
+from .models import Approval, ApprovalStatus, Claim, Dispute, Hold, Line, PaymentBatch, mask_account
+
+STATUS_LABELS = {"waiting": "待审核", "held": "暂缓支付", "disputed": "异议处理中",
+                 **{k: v for k, v in ApprovalStatus.choices}}
+
+
+@login_required
+def index(request):
+    require(request.user, CLAIM_VIEW)
+    if request.method == "POST":
+        require(request.user, SETTLEMENT_RUN)
+        try:
+            job = run.start_settlement(request.user.region, request.POST.get("month", ""), user=request.user,
+                                       background=settings.JOBS_IN_BACKGROUND)
+        except ValidationError as exc:
+            messages.error(request, reasons(exc))
+            return redirect("settlement:index")
+        return redirect("job_detail", job.pk)
+    claims = (visible(Claim.objects.select_related("institution"), request.user)
+              .annotate(n=Count("lines"), fund=Sum("lines__fund"), personal=Sum("lines__personal"),
+                        waiting=Count("lines", filter=Q(lines__approval__isnull=True)))
+              .order_by("-month", "payee_kind", "institution__name"))
+    page = Paginator(claims, 50).get_page(request.GET.get("page"))
+    own = None
+    if request.user.reach == "self" and request.user.person_id:
+        own = (Line.objects.filter(person_id=request.user.person_id).values("claim__month")
+               .annotate(fund=Sum("fund"), personal=Sum("personal"), n=Count("id")).order_by("-claim__month"))
+    runs = visible(Job.objects.filter(kind=JobKind.SETTLEMENT), request.user)[:12]
+    return render(request, "settlement/index.html", {
+        "page": page, "runs": runs, "own": own, "may_run": request.user.can(SETTLEMENT_RUN),
+        "may_pay": request.user.can(PAYMENT_MAKE)})
+
+
+@login_required
+def claim_detail(request, pk: int):
+    require(request.user, CLAIM_VIEW)
+    claim = get_visible_or_404(Claim.objects.select_related("institution", "region"), request.user, pk=pk)
+    record_view("health", claim, what="settlement_lines")
+    status = request.GET.get("status", "")
+    lines = lines_of(claim.lines.all())
+    if status == "waiting":
+        lines = review.waiting(lines)
+    elif status == "blocked":
+        lines = review.blocked(claim).select_related("person")
+    page = Paginator(lines, 50).get_page(request.GET.get("page"))
+    rows = [{"line": ln, "status": line_status(ln), "status_label": STATUS_LABELS[line_status(ln)],
+             "open_hold": next((h for h in ln.holds.all() if h.released_at is None), None),
+             "open_dispute": next((d for d in ln.disputes.all() if d.answered_at is None), None)} for ln in page]
+    totals = claim.lines.aggregate(f=Sum("fund"), p=Sum("personal"), n=Count("id"))
+    user = request.user
+    return render(request, "settlement/claim_detail.html", {
+        "claim": claim, "rows": rows, "page": page, "totals": totals, "status": status,
+        "approvals": claim.approvals.select_related("reviewed_by", "decided_by").annotate(n=Count("lines")),
+        "waiting": review.waiting(claim).count(), "may_review": user.can(CLAIM_REVIEW),
+        "may_approve": user.can(CLAIM_APPROVE), "may_dispute": user.can(CLAIM_DISPUTE),
+        "querystring": f"status={status}" if status else ""})
+
+
+# What each form on the claim page does: (permission, model the id names, action).
+ACTIONS = {
+    "review": (CLAIM_REVIEW, Claim, lambda obj, user, text: review.review(obj, user, text)),
+    "approve": (CLAIM_APPROVE, Approval, lambda obj, user, text: review.approve(obj, user, text)),
+    "return": (CLAIM_APPROVE, Approval, lambda obj, user, text: review.send_back(obj, user, text)),
+    "hold": (CLAIM_REVIEW, Line, lambda obj, user, text: review.hold(obj, user, text)),
+    "release": (CLAIM_REVIEW, Hold, lambda obj, user, text: review.release(obj, user)),
+    "dispute": (CLAIM_DISPUTE, Line, lambda obj, user, text: review.dispute(obj, user, text)),
+    "answer": (CLAIM_REVIEW, Dispute, lambda obj, user, text: review.answer(obj, user, text)),
+    "recover": (CLAIM_APPROVE, Line, lambda obj, user, text: run.recover(obj, user, text)),
+}
+DONE = {"review": "已初审，等待复核", "approve": "复核通过，已记账", "return": "已退回", "hold": "已暂缓支付",
+        "release": "已解除暂缓", "dispute": "异议已提交", "answer": "异议已答复", "recover": "追回明细已生成"}
+
+
+@login_required
+@require_POST
+def claim_action(request, pk: int):
+    require(request.user, CLAIM_VIEW)
+    claim = get_visible_or_404(Claim.objects.all(), request.user, pk=pk)
+    action = request.POST.get("action", "")
+    if action not in ACTIONS:
+        raise Http404("unknown action")
+    permission, model, do = ACTIONS[action]
+    require(request.user, permission)
+    raw = request.POST.get("id", "")
+    if not raw.isascii() or not raw.isdigit():
+        raise Http404("no object")
+    scoped = {Claim: Claim.objects.filter(pk=claim.pk), Approval: Approval.objects.filter(claim=claim),
+              Line: Line.objects.filter(claim=claim), Hold: Hold.objects.filter(line__claim=claim),
+              Dispute: Dispute.objects.filter(line__claim=claim)}[model]
+    obj = get_visible_or_404(scoped, request.user, pk=int(raw))
+    try:
+        do(obj, request.user, request.POST.get("text", ""))
+    except ValidationError as exc:
+        messages.error(request, reasons(exc))
+    else:
+        messages.success(request, DONE[action])
+    back = request.POST.get("back", "")
+    return redirect(reverse("settlement:claim", args=[claim.pk]) + (f"?{back}" if back.isascii() and back else ""))
+
+
+@login_required
+def claim_pdf(request, pk: int):
+    require(request.user, CLAIM_VIEW)
+    claim = get_visible_or_404(Claim.objects.select_related("institution", "region"), request.user, pk=pk)
+    record_view("health", claim, what="settlement_statement")
+    response = HttpResponse(statements.claim_pdf(claim), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{claim.number}.pdf"'
+    return response
+
+
+@login_required
+def person_pdf(request, person_id: int, month: str):
+    require(request.user, CLAIM_VIEW)
+    person = get_visible_or_404(Person.objects.select_related("region"), request.user, pk=person_id)
+    try:
+        first = run.parse_month_text(month)
+    except ValidationError:
+        raise Http404("no such month") from None
+    if request.user.reach == "institution" and not Line.objects.filter(
+            person=person, claim__institution_id=request.user.institution_id).exists():
+        raise PermissionDenied("not this institution's client")
+    record_view("health", person, what="benefit_statement", month=month)
+    response = HttpResponse(statements.person_pdf(person, first), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="benefit-{person.pk}-{month}.pdf"'
+    return response
+
+
+@login_required
+def payment_list(request):
+    require(request.user, PAYMENT_MAKE)
+    if request.method == "POST":
+        try:
+            out = payments.make_batch(request.user.region_id, request.user)
+        except ValidationError as exc:
+            messages.error(request, reasons(exc))
+        else:
+            messages.success(request, f"已生成支付批次 {out.batch.number}：{out.batch.payees} 户，合计 {out.batch.total} 元"
+                             + (f"；{len(out.skipped)} 户未纳入" if out.skipped else ""))
+        return redirect("settlement:payments")
+    owed = [{"o": o, "name": payments._name(o), "kind": "定点机构" if o.institution else "参保人", "account": mask_account(o.account.account_number) if o.account else ""}
+            for o in payments.owed(request.user.region_id)]
+    batches = visible(PaymentBatch.objects.select_related("created_by"), request.user)[:50]
+    return render(request, "settlement/payments.html", {"owed": owed, "batches": batches})
+
+
+@login_required
+def bank_file(request, pk: int):
+    require(request.user, PAYMENT_MAKE)
+    batch = get_visible_or_404(PaymentBatch.objects.all(), request.user, pk=pk)
+    response = HttpResponse(payments.bank_file(batch, request.user), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{batch.number}.csv"'
+    return response

@@ -1,0 +1,40 @@
+import time
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from ltci.core import jobs
+from ltci.core.context import Actor, acting
+from ltci.core.errors import reasons
+from ltci.core.models import JobStatus
+from ltci.regions.models import Region
+
+from ...run import start_settlement
+
+
+class Command(BaseCommand):
+    help = "`settle --region R --month YYYY-MM`: settles the month; re-running an unchanged month books nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--region", required=True)
+        parser.add_argument("--month", required=True, help="a month that has ended, e.g. 2026-10")
+
+    def handle(self, *args, region, month, **options):
+        reg = Region.objects.filter(pk=region).first()
+        if reg is None:
+            raise CommandError(f"unknown region {region!r}")
+        started = time.monotonic()
+        with acting(Actor(name="ltci settle", channel="cli")):
+            try:
+                job = start_settlement(reg, month, background=True)
+            except ValidationError as exc:
+                raise CommandError(reasons(exc)) from None
+            job = jobs.follow(job, job.thread, self.stderr)
+        seconds = time.monotonic() - started
+        if job.status == JobStatus.FAILED:
+            raise CommandError(job.message)
+        c = job.counts
+        self.stdout.write(f"{job.title}: {job.get_status_display()}。{job.message}")
+        self.stdout.write(f"  {c.get('people', 0):,} people, {c.get('person_days', 0):,} person-days, "
+                          f"{c.get('lines', 0):,} new lines ({c.get('adjustments', 0):,} adjustments), "
+                          f"{c.get('unpaid', 0):,} parts unpaid, in {seconds:.1f} s")

@@ -1,0 +1,148 @@
+"""拨付: a payment batch pays every payee what the books say the fund owes it.
+
+The amount for a payee is its payable balance (approved minus paid, recoveries netted), so a batch
+never pays an approval twice and a recovery is offset against what is owed next. A payee owed
+nothing, or without a bank account on record, is left for a later batch. Whoever makes the batch
+took no part in reviewing or approving what it pays (four steps by different people).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from ltci.audit.models import Action
+from ltci.audit.recorder import record, record_export
+from ltci.enrolment.models import Person
+from ltci.fund import accounts
+from ltci.fund.models import Posting
+from ltci.fund.services import Entry, post
+from ltci.providers.models import Institution
+
+from .models import Approval, ApprovalStatus, PayeeAccount, PayeeKind, Payment, PaymentBatch
+from .review import StepRefused
+
+ZERO = Decimal("0.00")
+FEN = Decimal("0.01")
+
+
+@dataclass
+class Owed:
+    party: str
+    kind: str
+    institution: Institution | None
+    person: Person | None
+    amount: Decimal
+    account: PayeeAccount | None = None
+
+
+@dataclass
+class Outcome:
+    batch: PaymentBatch | None
+    skipped: list[dict] = field(default_factory=list)
+
+
+def owed(region: str) -> list[Owed]:
+    """Every payee's payable balance (credit − debit of 2201/2202 by party), positive or not."""
+    rows = (Posting.objects.filter(journal__region_id=region,
+                                   account__in=(accounts.PAYABLE_INSTITUTION, accounts.PAYABLE_INSURED))
+            .values("party").annotate(c=Sum("credit"), d=Sum("debit")).order_by("party"))
+    # SQLite sums decimals as floats: back to the fen.
+    balances = {r["party"]: (r["c"] - r["d"]).quantize(FEN) for r in rows if (r["c"] - r["d"]).quantize(FEN) != 0}
+    institutions = Institution.objects.in_bulk([int(p.split(":")[1]) for p in balances if p.startswith("institution:")])
+    people = Person.objects.in_bulk([int(p.split(":")[1]) for p in balances if p.startswith("person:")])
+    found = {(a.institution_id or a.person_id, bool(a.institution_id)): a for a in PayeeAccount.objects.filter(
+        Q(institution_id__in=list(institutions)) | Q(person_id__in=list(people)))}
+    out = []
+    for party, amount in balances.items():
+        kind, pk = party.split(":")
+        pk = int(pk)
+        is_inst = kind == "institution"
+        out.append(Owed(party, PayeeKind.INSTITUTION if is_inst else PayeeKind.INSURED,
+                        institutions.get(pk) if is_inst else None, None if is_inst else people.get(pk), amount,
+                        found.get((pk, is_inst))))
+    return out
+
+
+@transaction.atomic
+def make_batch(region: str, user, *, paid_on: date | None = None) -> Outcome:
+    paid_on = paid_on or timezone.localdate()
+    approvals = Approval.objects.select_for_update().filter(claim__region_id=region, status=ApprovalStatus.APPROVED,
+                                                           batch__isnull=True)
+    if approvals.filter(Q(reviewed_by=user) | Q(decided_by=user)).exists():
+        raise StepRefused("拨付须由未参与初审、复核的人员办理：待拨付的结算中有您审核过的")
+    due = owed(region)
+    payable = [o for o in due if o.amount > 0 and o.account is not None]
+    skipped = [{"payee": _name(o), "amount": str(o.amount),
+                "reason": "无应付金额（追回款将在后续结算中抵扣）" if o.amount <= 0 else "缺少收款账户"}
+               for o in due if o not in payable]
+    if not payable:
+        if not approvals.exists():
+            raise StepRefused("没有待拨付的结算")
+        raise StepRefused("没有可拨付的收款方：" + "；".join(f"{s['payee']} {s['reason']}" for s in skipped[:5]))
+    count = PaymentBatch.objects.filter(region_id=region).count() + 1
+    batch = PaymentBatch.objects.create(region_id=region, number=f"BF{paid_on:%Y%m%d}-{region}-{count:04d}",
+                                        paid_on=paid_on, total=sum((o.amount for o in payable), ZERO),
+                                        payees=len(payable), created_by=user)
+    Payment.objects.bulk_create([Payment(
+        batch=batch, payee_kind=o.kind, institution=o.institution, person=o.person, amount=o.amount,
+        account_name=o.account.account_name, bank=o.account.bank, account_number=o.account.account_number,
+        reference=f"{batch.number} 长护险待遇") for o in payable])
+    entries = [Entry(accounts.PAYABLE_INSTITUTION if o.kind == PayeeKind.INSTITUTION else accounts.PAYABLE_INSURED,
+                     debit=o.amount, party=o.party) for o in payable]
+    entries.append(Entry(accounts.BANK, credit=batch.total))
+    post(region_id=region, key=f"payment-batch:{batch.pk}", posted_on=paid_on, kind="benefit_payment",
+         memo=f"{batch.number} 拨付 {batch.payees} 户", source=batch, entries=entries)
+    approvals.update(batch=batch, status=ApprovalStatus.PAID)
+    record(Action.BATCH, batch, user=user, region=region,
+           detail={"kind": "payment", "total": str(batch.total), "payees": batch.payees, "skipped": len(skipped)})
+    return Outcome(batch, skipped)
+
+
+def _name(o: Owed) -> str:
+    return o.institution.name if o.institution else (o.person.name if o.person else o.party)
+
+
+BANK_COLUMNS = ("收款户名", "开户行", "收款账号", "金额", "附言")
+
+
+def bank_file(batch: PaymentBatch, user) -> bytes:
+    """The file for the bank: the only place full account numbers appear. UTF-8 with BOM for Excel."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(BANK_COLUMNS)
+    for p in batch.payments.order_by("id"):
+        writer.writerow([p.account_name, p.bank, p.account_number, f"{p.amount:.2f}", p.reference])
+    record_export("settlement.payment_bank_file", batch.payments.count(), region=batch.region_id,
+                  batch=batch.number, full_account_numbers=True)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+@transaction.atomic
+def set_account(user, *, institution: Institution | None = None, person: Person | None = None, account_name: str,
+                bank: str, account_number: str) -> PayeeAccount:
+    """Records (or replaces) a payee's bank account; the number is checked for shape only."""
+    number = (account_number or "").replace(" ", "")
+    errors = {}
+    if not (account_name or "").strip() or len(account_name.strip()) > 100:
+        errors["account_name"] = "请填写户名（不超过100个字符）"
+    if not (bank or "").strip() or len(bank.strip()) > 100:
+        errors["bank"] = "请填写开户行（不超过100个字符）"
+    if not number.isascii() or not number.isdigit() or not 8 <= len(number) <= 34:
+        errors["account_number"] = "账号须为8～34位数字"
+    if errors:
+        raise ValidationError(errors)
+    owner = {"institution": institution} if institution else {"person": person}
+    region = (institution or person).region_id
+    account, _ = PayeeAccount.objects.update_or_create(
+        **owner, defaults={"region_id": region, "account_name": account_name.strip(), "bank": bank.strip(),
+                           "account_number": number})
+    return account
