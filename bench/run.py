@@ -3,8 +3,9 @@
 Each run is a separate process, timed end to end (start-up, reading Parquet, validation, rules,
 writing Parquet), with its peak resident memory. The engine's output must equal DuckDB's.
 
-Then the roster import and billing on SQLite (bench/enrolment.py), and 1,500 carers checking in and
-out against `ltci serve` on loopback (bench/visits.py, issue 6): requests per second, latency, errors.
+Then the roster import and billing on SQLite (bench/enrolment.py), 1,500 carers checking in and
+out against `ltci serve` on loopback (bench/visits.py, issue 6): requests per second, latency, errors,
+and a month's settlement of 45,000 beneficiaries on SQLite and PostgreSQL (bench/settlement.py, issue 7).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-from bench import enrolment, generate, visits
+from bench import enrolment, generate, settlement, visits
 
 ROOT = Path(__file__).resolve().parents[1]
 PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
@@ -51,7 +52,10 @@ def main(argv=None) -> int:
     p.add_argument("--carers", type=int, default=1500, help="carers checking in and out (visits)")
     p.add_argument("--window", type=float, default=60.0, help="seconds over which the carers arrive (visits)")
     p.add_argument("--threads", type=int, default=2, help="the server's waitress threads (visits; `ltci serve`'s default on SQLite)")
-    p.add_argument("--only", choices=["policy", "enrolment", "visits"], help="run one group of batches")
+    p.add_argument("--beneficiaries", type=int, default=45_000, help="beneficiaries settled (settlement)")
+    p.add_argument("--settle-visits", type=int, default=1_500_000, help="visits of the month settled (settlement)")
+    p.add_argument("--bed-days", type=int, default=600_000, help="bed-days of the month settled (settlement)")
+    p.add_argument("--only", choices=["policy", "enrolment", "visits", "settlement"], help="run one group of batches")
     p.add_argument("--dir", type=Path, default=ROOT / "var" / "bench")
     args = p.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
@@ -66,7 +70,23 @@ def main(argv=None) -> int:
         result = visits.run(args.carers, args.window, args.dir, threads=args.threads)
         print("\n" + "\n".join(visits.report(result)))
         failed |= not result.ok
+    if args.only in (None, "settlement"):
+        failed |= settle(args)
     return 1 if failed else 0
+
+
+def settle(args) -> bool:
+    """The month's settlement on SQLite here, then on a throw-away PostgreSQL cluster; True if the
+    second run booked anything or SQLite missed the 60-second target."""
+    results = settlement.run(args, args.dir, measure, backend="sqlite")
+    pg = subprocess.run(["bash", "scripts/with-postgresql.sh", sys.executable, "-m", "bench.settlement", "--backend",
+                         "postgresql", "--beneficiaries", str(args.beneficiaries), "--visits", str(args.settle_visits),
+                         "--bed-days", str(args.bed_days), "--dir", str(args.dir)],
+                        cwd=ROOT, capture_output=True, text=True)
+    print("\n" + settlement.report(results))
+    print("\n".join(line for line in pg.stdout.splitlines() if line.startswith("settle ")) or pg.stderr[-2000:])
+    again = results[1][4]
+    return pg.returncode != 0 or " 0 new lines" not in again or results[0][2] > settlement.TARGET_SECONDS
 
 
 def policy(args) -> bool:

@@ -46,7 +46,7 @@ class Frames:
     ends: pl.DataFrame  # person_id, day (death or moving away; benefits end the day after)
     hospital: pl.DataFrame  # person_id, admitted, discharged (null: still in hospital)
     stays: pl.DataFrame  # person_id, institution_id, admitted, discharged
-    visits: pl.DataFrame  # person_id, institution_id, carer_id, day, items (list[str])
+    visits: pl.DataFrame  # person_id, institution_id, carer_id, day, items_cost (fen), unpriced (items)
     suspensions: pl.DataFrame  # carer_id, start, end
     family: pl.DataFrame  # person_id, carer_id, day, trained (carer trained on that day)
     prices: pl.DataFrame  # institution_id (null: catalogue), code, price (fen)
@@ -119,23 +119,32 @@ def _care(f: Frames, days: pl.DataFrame, first: date, last: date) -> pl.DataFram
     if f.suspensions.height:
         stopped = _days(f.suspensions, "start", "end", first, last, "carer_id").unique()
         visits = visits.join(stopped, on=["carer_id", "day"], how="anti")
-    visits = visits.with_row_index("__visit")
-    items = (visits.select("__visit", "part", "institution_id", "items").explode("items")
-             .rename({"items": "code"}).filter(pl.col("code").is_not_null()))
-    agreed = f.prices.filter(pl.col("institution_id").is_not_null())
-    listed = f.prices.filter(pl.col("institution_id").is_null()).select("code", pl.col("price").alias("__list"))
-    items = (items.join(agreed, on=["institution_id", "code"], how="left").join(listed, on="code", how="left")
-             .with_columns(pl.coalesce("price", "__list").alias("price")))
-    priced = items.group_by("part").agg(pl.col("price").sum().alias("items_cost"),
-                                        pl.col("price").is_null().sum().alias("unpriced"))
-    counted = visits.group_by("part").agg(pl.len().alias("visits"))
+    counted = visits.group_by("part").agg(pl.len().alias("visits"), pl.col("items_cost").sum(),
+                                          pl.col("unpriced").sum())
     family = (f.family.join(served.drop("institution_id"), on=["person_id", "day"], how="inner")
               .group_by("part").agg(pl.len().alias("family_days"), pl.col("trained").all().alias("carer_trained")))
     out = days.select("part").unique()
-    for frame in (beds, counted, priced, family):
+    for frame in (beds, counted, family):
         out = out.join(frame, on="part", how="left")
     return out.with_columns(pl.col("bed_days", "visits", "items_cost", "unpriced", "family_days").fill_null(0),
                             pl.col("carer_trained").fill_null(False))
+
+
+def price_visits(visits: pl.DataFrame, prices: pl.DataFrame) -> pl.DataFrame:
+    """Visits with their items (list of codes) → the cost of the items (fen) and how many had no price:
+    the institution's agreed price, else the catalogue's."""
+    visits = visits.with_row_index("__visit")
+    items = visits.select("__visit", "institution_id", pl.col("items").alias("code")).explode("code").filter(
+        pl.col("code").is_not_null())
+    agreed = prices.filter(pl.col("institution_id").is_not_null())
+    listed = prices.filter(pl.col("institution_id").is_null()).select("code", pl.col("price").alias("__list"))
+    items = (items.join(agreed, on=["institution_id", "code"], how="left").join(listed, on="code", how="left")
+             .with_columns(pl.coalesce("price", "__list").alias("price")))
+    cost = items.group_by("__visit").agg(pl.col("price").sum().alias("items_cost"),
+                                         pl.col("price").is_null().sum().cast(pl.Int64).alias("unpriced"))
+    return (visits.join(cost, on="__visit", how="left")
+            .select("person_id", "institution_id", "carer_id", "day",
+                    pl.col("items_cost").fill_null(0).cast(pl.Int64), pl.col("unpriced").fill_null(0).cast(pl.Int64)))
 
 
 def _groups(f: Frames, heads: pl.DataFrame) -> pl.DataFrame:
@@ -248,8 +257,7 @@ def _lines(row: dict, region: str, first: date, stays, version: str) -> list[dic
             "institution_id": row["institution_id"] if payee == "institution" else None,
             "mode": row["mode"], "grade": row["grade"], "part_from": row["part_from"], "part_to": end,
             "eligible_days": answer.eligible_days, "units": units,
-            "cost": yuan(cost) if payee == "institution" else yuan(0),
-            "fund": fund, "personal": personal, "policy_version": version,
+            "cost": fund + personal, "fund": fund, "personal": personal, "policy_version": version,
             "explanation": [{"what": ln.what, "clause": ln.clause, "fund": str(yuan(ln.fund_fen)),
                              "personal": str(yuan(ln.personal_fen))} for ln in parts],
         })

@@ -24,9 +24,10 @@ from ltci.enrolment.models import Enrolment, EnrolmentStatus, GroupMembership
 from ltci.providers.catalogue import items_of
 from ltci.providers.models import AgreedPrice, Agreement, CarerSuspension, CarerTraining
 
-from .compute import Frames
+from .compute import Frames, price_visits
 
 ID = pl.Int64
+CHUNK = 100_000
 
 
 def _read(qs, schema: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -88,12 +89,13 @@ def read(region: str, month: date) -> Frames:
         "person_id", "carer_id", "day",
         pl.when(pl.col("since").is_not_null()).then(pl.col("since") <= pl.col("day"))
         .otherwise(pl.col("flag")).fill_null(False).alias("trained"))
+    prices = _prices(region, first, last)
     return Frames(
         certificates=certificates, enrolments=enrolments, arrears=_arrears(region, first), choices=choices,
-        ends=ends, hospital=_hospital(effective), stays=stays, visits=_visits(region, first, last),
+        ends=ends, hospital=_hospital(effective), stays=stays, visits=_visits(region, first, last, prices),
         suspensions=_read(CarerSuspension.objects.filter(carer__region_id=region, start__lte=last, end__gte=first)
                           .values_list("carer_id", "start", "end"), {"carer_id": ID, "start": pl.Date, "end": pl.Date}),
-        family=family, prices=_prices(region, first, last), bed_prices=_bed_prices(region, first, last),
+        family=family, prices=prices, bed_prices=_bed_prices(region, first, last),
         groups=_read(GroupMembership.objects.filter(person__region_id=region, valid_from__lte=last)
                      .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first))
                      .values_list("person_id", "group", "valid_from", "valid_to"),
@@ -101,8 +103,9 @@ def read(region: str, month: date) -> Frames:
     )
 
 
-def _visits(region: str, first: date, last: date) -> pl.DataFrame:
-    """Checked-out visits of the month that no correction replaced; `day` is the local day of check-in."""
+def _visits(region: str, first: date, last: date, prices: pl.DataFrame) -> pl.DataFrame:
+    """Checked-out visits of the month that no correction replaced, priced chunk by chunk (the item
+    lists never all sit in memory); `day` is the local day of check-in."""
     tz = ZoneInfo(settings.TIME_ZONE)
     since = datetime.combine(first, time.min, tz)
     until = datetime.combine(last + timedelta(days=1), time.min, tz)
@@ -110,12 +113,16 @@ def _visits(region: str, first: date, last: date) -> pl.DataFrame:
                                superseded_by__isnull=True)
           .values_list("person_id", "institution_id", "carer_id", "checkin_at", "items"))
     sql, params = qs.query.sql_with_params()
+    schema = {"person_id": ID, "institution_id": ID, "carer_id": ID, "day": pl.Date, "items": pl.List(pl.String)}
+    chunks = []
     with connection.cursor() as cur:
         cur.execute(sql, params)
-        rows = cur.fetchall()
-    schema = {"person_id": ID, "institution_id": ID, "carer_id": ID, "day": pl.Date, "items": pl.List(pl.String)}
-    if not rows:
-        return pl.DataFrame(schema=schema)
+        while rows := cur.fetchmany(CHUNK):
+            chunks.append(price_visits(_visit_chunk(rows), prices))
+    return pl.concat(chunks) if chunks else price_visits(pl.DataFrame(schema=schema), prices)
+
+
+def _visit_chunk(rows) -> pl.DataFrame:
     frame = pl.DataFrame(rows, schema=["person_id", "institution_id", "carer_id", "at", "items"], orient="row",
                          infer_schema_length=None)
     at = pl.col("at")
@@ -124,7 +131,7 @@ def _visits(region: str, first: date, last: date) -> pl.DataFrame:
     items = pl.col("items")
     if frame.schema["items"] == pl.String:  # SQLite gives JSON text; psycopg decodes it
         items = items.str.json_decode(pl.List(pl.String))
-    return frame.select("person_id", "institution_id", "carer_id",
+    return frame.select(pl.col("person_id", "institution_id", "carer_id").cast(ID),
                         at.dt.convert_time_zone(settings.TIME_ZONE).dt.date().alias("day"),
                         items.cast(pl.List(pl.String)).alias("items"))
 

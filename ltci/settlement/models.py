@@ -6,9 +6,14 @@ and payment it went through are recorded by the approval and the batch that took
 """
 
 from django.conf import settings
+from decimal import Decimal
+
 from django.db import models
 
 from ltci.audit.signals import AuditedModel
+
+
+HALF_FEN = models.Value(Decimal("0.005"), output_field=models.DecimalField(max_digits=4, decimal_places=3))
 
 
 class PayeeKind(models.TextChoices):
@@ -72,7 +77,7 @@ class Line(models.Model):
     part_to = models.DateField("止")
     eligible_days = models.SmallIntegerField("享受待遇天数")
     units = models.JSONField("服务量", default=dict)  # bed_days, visits, family_days, suspended_days
-    cost = models.DecimalField("费用（元）", max_digits=12, decimal_places=2, default=0)
+    cost = models.DecimalField("费用合计（元）", max_digits=12, decimal_places=2)  # = fund + personal
     fund = models.DecimalField("基金支付（元）", max_digits=12, decimal_places=2)
     personal = models.DecimalField("个人负担（元）", max_digits=12, decimal_places=2)
     explanation = models.JSONField("计算说明", default=list)  # [{what, clause, fund, personal}]
@@ -87,8 +92,14 @@ class Line(models.Model):
         verbose_name_plural = "结算明细"
         ordering = ["claim_id", "person_id", "service_month", "part_from", "id"]
         indexes = [models.Index(fields=["person", "service_month"]), models.Index(fields=["claim", "approval"])]
-        constraints = [models.CheckConstraint(condition=models.Q(part_from__lte=models.F("part_to")),
-                                              name="line_part_in_order")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(part_from__lte=models.F("part_to")), name="line_part_in_order"),
+            # Every line adds up: what the fund pays and what the person pays make the line's total
+            # (within half a fen, since SQLite compares decimals as floats).
+            models.CheckConstraint(condition=models.Q(cost__gt=models.F("fund") + models.F("personal") - HALF_FEN,
+                                                      cost__lt=models.F("fund") + models.F("personal") + HALF_FEN),
+                                   name="line_fund_plus_personal_is_total"),
+        ]
 
     class Scope:
         region = "claim__region"

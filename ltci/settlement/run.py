@@ -143,6 +143,7 @@ def _book(job: Job, region: str, month: date, booked_in: date, result: compute.R
                          "note": "" if first_time else f"{month:%Y年%m月}补结算"})
         elif (was[0], was[1]) != (fund, personal):
             todo.append({**ln, "kind": LineKind.ADJUSTMENT, "fund": fund - was[0], "personal": personal - was[1],
+                         "cost": fund + personal - was[0] - was[1],
                          "note": f"原结算基金支付{was[0]}元，重新计算为{fund}元"})
     for key, was in booked.items():
         if key in new or (was[0], was[1]) == (ZERO, ZERO):
@@ -150,7 +151,8 @@ def _book(job: Job, region: str, month: date, booked_in: date, result: compute.R
         person_id, payee, institution_id, mode, grade, part_from = key
         todo.append({"person_id": person_id, "payee": payee, "institution_id": institution_id or None, "mode": mode,
                      "grade": grade, "part_from": part_from, "part_to": part_from, "eligible_days": 0, "units": {},
-                     "cost": ZERO, "fund": -was[0], "personal": -was[1], "policy_version": result.policy_version,
+                     "cost": -was[0] - was[1], "fund": -was[0], "personal": -was[1],
+                     "policy_version": result.policy_version,
                      "explanation": [], "kind": LineKind.ADJUSTMENT,
                      "note": f"重新计算后本段不再支付，追回原结算基金支付{was[0]}元"})
     claims = _claims(region, booked_in, {ln["institution_id"] if ln["payee"] == PayeeKind.INSTITUTION else None
@@ -207,7 +209,7 @@ def recover(line: Line, user, reason: str, *, today: date | None = None) -> Line
     recovered = Line.objects.create(
         claim=claim, person_id=line.person_id, service_month=line.service_month, kind=LineKind.RECOVERY,
         payee=line.payee, mode=line.mode, grade=line.grade, part_from=line.part_from, part_to=line.part_to,
-        eligible_days=0, units={}, cost=ZERO, fund=-line.fund, personal=ZERO, policy_version=line.policy_version,
+        eligible_days=0, units={}, cost=-line.fund, fund=-line.fund, personal=ZERO, policy_version=line.policy_version,
         explanation=[], corrects=line, note=f"追回：{reason}"[:200])
     record(Action.CREATE, recovered, user=user, region=claim.region_id,
            detail={"recovers": line.pk, "fund": str(-line.fund), "reason": reason})

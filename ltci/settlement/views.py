@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from ltci.accounts.roles import (CLAIM_APPROVE, CLAIM_DISPUTE, CLAIM_REVIEW, CLAIM_VIEW, PAYMENT_MAKE,
                                  SETTLEMENT_RUN)
 from ltci.accounts.scope import get_visible_or_404, require, visible
+from ltci.assessment.services import grade_label
 from ltci.audit.recorder import record_view
 from ltci.core.errors import reasons
 from ltci.core.models import Job, JobKind
@@ -70,6 +71,7 @@ def claim_detail(request, pk: int):
         lines = review.blocked(claim).select_related("person")
     page = Paginator(lines, 50).get_page(request.GET.get("page"))
     rows = [{"line": ln, "status": line_status(ln), "status_label": STATUS_LABELS[line_status(ln)],
+             "mode": statements.MODES.get(ln.mode, ln.mode), "grade": grade_label(ln.grade),
              "open_hold": next((h for h in ln.holds.all() if h.released_at is None), None),
              "open_dispute": next((d for d in ln.disputes.all() if d.answered_at is None), None)} for ln in page]
     totals = claim.lines.aggregate(f=Sum("fund"), p=Sum("personal"), n=Count("id"))

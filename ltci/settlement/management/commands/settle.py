@@ -1,5 +1,6 @@
 import time
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
@@ -26,10 +27,12 @@ class Command(BaseCommand):
         started = time.monotonic()
         with acting(Actor(name="ltci settle", channel="cli")):
             try:
-                job = start_settlement(reg, month, background=True)
+                # In a thread, so that the command can print progress (inline where jobs run inline: tests).
+                job = start_settlement(reg, month, background=settings.JOBS_IN_BACKGROUND)
             except ValidationError as exc:
                 raise CommandError(reasons(exc)) from None
             job = jobs.follow(job, job.thread, self.stderr)
+        job.refresh_from_db()
         seconds = time.monotonic() - started
         if job.status == JobStatus.FAILED:
             raise CommandError(job.message)
