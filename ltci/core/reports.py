@@ -50,4 +50,8 @@ def export_report(job) -> bytes:
 
 COUNT_LABELS = {"rows": "数据行", "accepted": "新增", "updated": "更新", "unchanged": "无变化", "rejected": "拒绝",
                 "missing": "名单中未出现", "people": "参保人", "original": "新核定", "adjustment": "调整",
-                "skipped": "未核定", "excluded": "不参加长护险"}
+                "skipped": "未核定", "excluded": "不参加长护险",
+                # settlement runs
+                "lines": "新增结算明细", "adjustments": "其中补付/追款", "fund": "新增基金支付（元）",
+                "personal": "新增个人负担（元）", "person_days": "享受待遇人天", "unpaid": "未支付的护理段",
+                "seconds": "用时（秒）", "booked_in": "记入月份", "policy_version": "政策版本", "carried_on": "按到期版本延续执行"}
