@@ -231,7 +231,9 @@ def _hospital_by_person(f: Frames) -> dict[int, list[tuple[date, date | None]]]:
 def _lines(row: dict, region: str, first: date, stays, version: str) -> list[dict]:
     """A part's lines by payee, each with the scalar engine's explanation; the two engines must agree."""
     end = row["part_to"]
-    events = tuple(Event("hospital", a, min(d or end, end)) for a, d in stays if a < end and (d is None or d > row["part_from"]))
+    # Stays whose suspension (the day after admission to the day of discharge) touches the part.
+    events = tuple(Event("hospital", a, min(d or end, end)) for a, d in stays
+                   if a < end and (d is None or d >= row["part_from"]))
     institutional = row["mode"] in INSTITUTIONAL
     cost = row["bed_days"] * row["bed_price"] if institutional and row["bed_price"] is not None else row["items_cost"]
     care = Care(mode=row["mode"], start=row["part_from"], end=end,

@@ -175,3 +175,11 @@ def test_the_command_settles_and_reports(home, capsys):
     out = capsys.readouterr().out
     assert "新增结算明细 1 条" in out and "1 people" in out
     assert Line.objects.count() == 1
+
+
+def test_a_discharge_on_the_first_of_the_month_suspends_that_day(home):
+    event(home, "hospital_admission", date(2025, 2, 25))
+    event(home, "hospital_discharge", date(2025, 3, 1))
+    settle(home)
+    line = Line.objects.get()
+    assert (line.eligible_days, line.units["bed_days"], line.fund) == (30, 30, Decimal("1350.00"))
