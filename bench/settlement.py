@@ -16,14 +16,13 @@ delivery records read (visits + bed-days).
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import random
 import shutil
 import subprocess
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,7 +101,7 @@ def setup(beneficiaries: int, visits: int, bed_days: int, seed: int = 7) -> dict
         job = _job()  # before any COPY: the connection serves nothing else while one runs
         cur = connection.cursor()
         c = cur.cursor if vendor == "postgresql" else raw.cursor()
-        now = datetime(2024, 12, 1, tzinfo=timezone.utc)
+        now = datetime(2024, 12, 1, tzinfo=UTC)
         now_text = now.isoformat(" ") if vendor == "postgresql" else "2024-12-01 00:00:00"
         cur.execute("SELECT COALESCE(MAX(id), 0) FROM enrolment_person")
         first_id = cur.fetchone()[0] + 1
@@ -159,7 +158,7 @@ def setup(beneficiaries: int, visits: int, bed_days: int, seed: int = 7) -> dict
                 ((REGION, pk, kind, date(2024, 11, 10) + timedelta(days=shift), "manual", "", "", clerk.pk, now_text)
                  for pk in ids[::20] for kind, shift in (("hospital_admission", 0), ("hospital_discharge", 4))))
         carers = _carers(c, cur, vendor, visiting)
-        start = datetime(2024, 10, 31, 23, 0, tzinfo=timezone.utc)  # 07:00 on 1 November in Jiaxing
+        start = datetime(2024, 10, 31, 23, 0, tzinfo=UTC)  # 07:00 on 1 November in Jiaxing
 
         def visit_rows():
             serial = 0

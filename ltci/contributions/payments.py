@@ -4,7 +4,8 @@ A payment is refused when it cannot be right: no bill for the person and period 
 a channel that does not pay for that payer, an amount above what is still owed, a channel
 reference already recorded. A personal-account deduction without a period settles the person's
 oldest open individual part first, so a shortfall carries to the next credit (Xuzhou 四(二)).
-Every payment posts a balanced journal to the fund's income, once.
+Every payment posts a balanced journal to the fund's income, once; a payment recorded after the
+fund closed the month it arrived in is posted in the first open month.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def _save(person: Person, period: str, payer: str, channel: str, amount: Decimal
     payment = Payment.objects.create(region_id=person.region_id, person=person, period=period, payer=payer,
                                      channel=channel, amount=amount, reference=reference, paid_on=paid_on,
                                      recorded_by=user, job=job)
-    post(**_journal(payment))
+    post(**_journal(payment), into_open_month=True)  # received after its month closed: booked in the next open one
     return payment
 
 
@@ -276,5 +277,5 @@ def record_payments(items: list[PaymentItem], *, user=None, job=None) -> int:
                     .values_list("reference", "pk"))
         for p in created:
             p.pk = keys[p.reference]
-    post_many([_journal(p) for p in created])
+    post_many([_journal(p) for p in created], into_open_month=True)
     return len(created)

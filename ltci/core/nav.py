@@ -29,6 +29,8 @@ NAV = (
                                               roles.REVIEW_DECIDE)),
     NavItem("缴费记录", "contributions:payment_list", roles.CONTRIBUTION_VIEW),
     NavItem("欠费名单", "contributions:arrears", roles.CONTRIBUTION_VIEW),
+    NavItem("基金账", "fund:ledger", roles.LEDGER_VIEW),
+    NavItem("基金收支公示", "fund:disclosure", roles.DISCLOSURE_VIEW),
     NavItem("今日上门服务", "care:today", roles.VISIT_RECORD),
     NavItem("护理计划", "care:plan_list", roles.CARE_VIEW),
     NavItem("住院与死亡等事件", "care:events", roles.CARE_VIEW),

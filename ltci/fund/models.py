@@ -1,14 +1,51 @@
-"""Journals and postings of the fund's double-entry books.
+"""Journals and postings of the fund's double-entry books, accounting periods, budgets and fees.
 
-A journal is one balanced event (a payment received); its postings are append-only. The
-idempotency key makes re-posting the same event a no-op. Issue 7 builds the ledger's balances,
-periods and database triggers on exactly these two tables.
+A journal is one balanced event (a payment received, a fee paid); its postings are append-only: a
+mistake is corrected by a new journal, never by editing one. The idempotency key makes re-posting
+the same event a no-op. The application refuses edits here; the database refuses them too
+(migration 0003: PostgreSQL triggers refuse UPDATE and DELETE and an unbalanced journal at commit;
+SQLite triggers refuse UPDATE). Balances are sums of postings, never stored.
 """
 
+from django.conf import settings
 from django.db import models
 
+from ltci.audit.signals import AuditedModel
 
-class Journal(models.Model):
+
+class BooksAreAppendOnly(Exception):
+    """A journal or posting was about to be changed or deleted: post a reversing journal instead."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise BooksAreAppendOnly("the fund's books cannot be edited")
+
+    def delete(self):
+        raise BooksAreAppendOnly("the fund's books cannot be deleted")
+
+    _raw_delete = delete
+
+    def bulk_update(self, *args, **kwargs):
+        raise BooksAreAppendOnly("the fund's books cannot be edited")
+
+
+class _AppendOnly(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding or kwargs.get("force_update"):
+            raise BooksAreAppendOnly("the fund's books cannot be edited")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise BooksAreAppendOnly("the fund's books cannot be deleted")
+
+
+class Journal(_AppendOnly):
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="统筹地区")
     key = models.CharField("幂等键", max_length=120, unique=True)
     posted_on = models.DateField("记账日期")
@@ -30,7 +67,7 @@ class Journal(models.Model):
         return f"{self.posted_on} {self.memo}"
 
 
-class Posting(models.Model):
+class Posting(_AppendOnly):
     journal = models.ForeignKey(Journal, on_delete=models.PROTECT, related_name="postings", verbose_name="凭证")
     account = models.CharField("科目", max_length=8)
     party = models.CharField("往来单位", max_length=32, blank=True)  # payables: institution:<id> or person:<id>
@@ -52,8 +89,9 @@ class Posting(models.Model):
 
 
 class Period(models.Model):
-    """An accounting month of a region's books. Closed, it takes no postings; settlement books what
-    changes for a closed month into the first open month after it."""
+    """An accounting month of a region's books. Closed, it takes no postings and is never reopened;
+    settlement books what changes for a closed month into the first open month after it
+    (`periods.first_open_month`). Months close in order (`periods.close`)."""
 
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="统筹地区")
     month = models.DateField("会计期间（月初）")
@@ -68,3 +106,71 @@ class Period(models.Model):
 
     class Scope:
         region = "region"
+
+    def __str__(self):
+        return f"{self.month:%Y-%m}{'（已结账）' if self.closed_at else ''}"
+
+
+class Budget(AuditedModel, models.Model):
+    """One line of a region's yearly budget: an income account (by payer) or an expenditure account
+    (by kind), in yuan. Changed in place; every change is on the audit trail with before and after."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="统筹地区")
+    year = models.PositiveSmallIntegerField("预算年度")
+    account = models.CharField("科目", max_length=8)
+    amount = models.DecimalField("预算金额（元）", max_digits=14, decimal_places=2)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name="编制人")
+    set_at = models.DateTimeField("编制时间", auto_now=True)
+
+    audit_ignored_fields = ("set_at",)
+
+    class Meta:
+        verbose_name = "基金预算"
+        verbose_name_plural = "基金预算"
+        ordering = ["region", "year", "account"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year", "account"], name="fund_budget_unique_line"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="fund_budget_amount_non_negative"),
+        ]
+
+    class Scope:
+        region = "region"
+
+    def __str__(self):
+        return f"{self.year}年 {self.account} {self.amount}元"
+
+
+class FeeKind(models.TextChoices):
+    AGENCY = "agency", "经办服务费"
+    ASSESSMENT = "assessment", "评估费用"
+
+
+class Fee(AuditedModel, models.Model):
+    """An agency or assessment fee paid out of the fund: the source of its journal (Dr 5202/5201, Cr 1002)."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="统筹地区")
+    kind = models.CharField("费用类别", max_length=16, choices=FeeKind.choices)
+    amount = models.DecimalField("金额（元）", max_digits=14, decimal_places=2)
+    paid_on = models.DateField("支付日期")
+    memo = models.CharField("摘要", max_length=150)
+    reference = models.CharField("凭证号", max_length=64, blank=True)  # a retry with the same number is the same fee
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name="登记人")
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "经办与评估费用"
+        verbose_name_plural = "经办与评估费用"
+        ordering = ["-paid_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "reference"], condition=~models.Q(reference=""),
+                                    name="fund_fee_unique_reference"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="fund_fee_amount_positive"),
+        ]
+
+    class Scope:
+        region = "region"
+
+    def __str__(self):
+        return f"{self.paid_on} {self.get_kind_display()} {self.amount}元"

@@ -1,1 +1,223 @@
-"""Pages."""
+"""Pages: the fund's books (balances, trial balance, periods, cover ratio, budget, fees), the journals,
+and the public report of income and expenditure with its PDF."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ltci.accounts.roles import DISCLOSURE_VIEW, LEDGER_MANAGE, LEDGER_VIEW
+from ltci.accounts.scope import require, visible
+from ltci.core.errors import reasons
+from ltci.core.paging import querystring_without_page
+from ltci.core.values import BadValue, parse_amount, parse_date
+from ltci.regions.models import Region
+
+from . import budget, cover, fees, ledger, periods
+from .disclosure import disclosure, disclosure_pdf, parse_month
+from .models import Fee, FeeKind, Journal
+
+
+def _region(request) -> Region | None:
+    """The user's region; a platform administrator (no region) picks one with ?region=."""
+    if request.user.region_id:
+        return request.user.region
+    code = (request.GET.get("region") or request.POST.get("region")) if request.user.is_superuser else None
+    return Region.objects.filter(pk=code).first() if code else None
+
+
+def _pick_region(request, template: str):
+    return render(request, template, {"regions": Region.objects.all(), "region": None})
+
+
+def _back(request, region: Region, **params) -> str:
+    if not request.user.region_id:
+        params["region"] = region.pk
+    return reverse("fund:ledger") + (f"?{urlencode(params)}" if params else "")
+
+
+def _day(value: str, default: date) -> date:
+    try:
+        return parse_date(value) if value else default
+    except BadValue:
+        return default
+
+
+def _year(value: str, default: int) -> int:
+    return int(value) if value.isascii() and value.isdigit() and 2000 <= int(value) <= 2100 else default
+
+
+@login_required
+def ledger_page(request):
+    require(request.user, LEDGER_VIEW)
+    region = _region(request)
+    if region is None:
+        return _pick_region(request, "fund/ledger.html")
+    today = timezone.localdate()
+    on = _day(request.GET.get("on", ""), today)
+    year = _year(request.GET.get("year", ""), on.year)
+    rows = ledger.balances(region.pk, on)
+    totals = ledger.by_account(rows)
+    names = ledger.party_names(b.party for b in rows if b.party)
+    months = periods.months(region.pk, today)
+    # Months close in order: the close button goes on the earliest month that has ended and is open.
+    waiting = [n for n, m in enumerate(months) if m["ended"] and not m["closed"]]
+    return render(request, "fund/ledger.html", {
+        "region": region, "on": on, "year": year, "today": today,
+        "balances": [{"b": b, "party_name": names.get(b.party, b.party)} for b in rows],
+        "trial": ledger.trial_balance(region.pk, on, totals), "fund_balance": ledger.fund_balance(region.pk, on, totals),
+        "cover": cover.cover_ratio(region.pk, on),
+        "months": months[:max(24, waiting[-1] + 1 if waiting else 0)],  # the month to close next stays on the page
+        "closable": months[waiting[-1]]["month"] if waiting else None,
+        "report": budget.budget_vs_actual(region.pk, year, on), "room": fees.agency_room(region.pk, year),
+        "fees": visible(Fee.objects.filter(region=region), request.user)[:10],
+        "fee_kinds": FeeKind.choices, "may_manage": request.user.can(LEDGER_MANAGE),
+        "region_param": "" if request.user.region_id else region.pk,
+    })
+
+
+@login_required
+@require_POST
+def close_period(request):
+    require(request.user, LEDGER_MANAGE)
+    region = _region(request)
+    if region is None:
+        return redirect("fund:ledger")
+    try:
+        month = parse_month(request.POST.get("month", ""), "month")
+        periods.close(region.pk, month, request.user)
+    except ValidationError as exc:
+        messages.error(request, reasons(exc))
+    else:
+        messages.success(request, f"{periods.month_label(month)}已结账。")
+    return redirect(_back(request, region))
+
+
+@login_required
+@require_POST
+def set_budget(request):
+    require(request.user, LEDGER_MANAGE)
+    region = _region(request)
+    if region is None:
+        return redirect("fund:ledger")
+    year = _year(request.POST.get("year", ""), 0)
+    try:
+        lines = {}
+        for account in budget.LINES:
+            raw = request.POST.get(f"line_{account}", "").strip()
+            if raw:
+                try:
+                    lines[account] = parse_amount(raw)
+                except BadValue as exc:
+                    raise ValidationError({"lines": f"{ledger.NAMES[account]}：{exc}"}) from None
+        changed = budget.set_budget(region.pk, year, lines, request.user)
+    except ValidationError as exc:
+        messages.error(request, reasons(exc))
+    else:
+        messages.success(request, f"{year}年预算已保存，{changed} 个科目有变动。")
+    return redirect(_back(request, region, year=year) if year else _back(request, region))
+
+
+@login_required
+@require_POST
+def post_fee(request):
+    require(request.user, LEDGER_MANAGE)
+    region = _region(request)
+    if region is None:
+        return redirect("fund:ledger")
+    try:
+        try:
+            amount = parse_amount(request.POST.get("amount", ""))
+        except BadValue as exc:
+            raise ValidationError({"amount": str(exc)}) from None
+        try:
+            on = parse_date(request.POST.get("on", ""))
+        except BadValue as exc:
+            raise ValidationError({"on": str(exc)}) from None
+        fee = fees.post_fee(region, request.POST.get("kind", ""), amount, on, request.POST.get("memo", ""),
+                            request.user, reference=request.POST.get("reference", ""))
+    except ValidationError as exc:
+        messages.error(request, reasons(exc))
+    else:
+        messages.success(request, f"已记账：{fee}")
+    return redirect(_back(request, region))
+
+
+@login_required
+def journal_list(request):
+    require(request.user, LEDGER_VIEW)
+    region = _region(request)
+    if region is None:
+        return _pick_region(request, "fund/journals.html")
+    qs = visible(Journal.objects.filter(region=region).prefetch_related("postings"), request.user)
+    kind, month = request.GET.get("kind", "").strip(), request.GET.get("month", "").strip()
+    if kind:
+        qs = qs.filter(kind=kind)
+    if month:
+        try:
+            first = parse_month(month, "month")
+        except ValidationError:
+            messages.error(request, f"月份格式应为 YYYY-MM：{month}")
+        else:
+            qs = qs.filter(posted_on__gte=first, posted_on__lte=periods.month_end(first))
+    page = Paginator(qs.order_by("-posted_on", "-id"), 50).get_page(request.GET.get("page"))
+    for journal in page:
+        journal.lines = [(p, ledger.NAMES.get(p.account, p.account)) for p in journal.postings.all()]
+        journal.kind_label = ledger.KIND_LABELS.get(journal.kind, journal.kind)
+    return render(request, "fund/journals.html", {
+        "region": region, "page": page, "kind": kind, "month": month,
+        "kinds": [(k, ledger.KIND_LABELS.get(k, k)) for k in
+                  Journal.objects.filter(region=region).order_by("kind").values_list("kind", flat=True).distinct()],
+        "querystring": querystring_without_page(request.GET),
+    })
+
+
+def _span(request) -> tuple[date, date]:
+    today = timezone.localdate()
+    start = request.GET.get("start") or f"{today.year}-01"
+    end = request.GET.get("end") or f"{today:%Y-%m}"
+    return parse_month(start, "start"), parse_month(end, "end")
+
+
+@login_required
+def disclosure_page(request):
+    require(request.user, DISCLOSURE_VIEW)
+    region = _region(request)
+    if region is None:
+        return _pick_region(request, "fund/disclosure.html")
+    context = {"region": region, "start": request.GET.get("start", ""), "end": request.GET.get("end", ""),
+               "region_param": "" if request.user.region_id else region.pk}
+    try:
+        start, end = _span(request)
+        context["d"] = disclosure(region, start, end)
+        context["start"], context["end"] = f"{start:%Y-%m}", f"{end:%Y-%m}"
+    except ValidationError as exc:
+        context["error"] = reasons(exc)
+    return render(request, "fund/disclosure.html", context, status=422 if "error" in context else 200)
+
+
+@login_required
+def disclosure_pdf_view(request):
+    require(request.user, DISCLOSURE_VIEW)
+    region = _region(request)
+    if region is None:
+        return redirect("fund:disclosure")
+    try:
+        start, end = _span(request)
+        report = disclosure(region, start, end)
+    except ValidationError as exc:
+        messages.error(request, reasons(exc))
+        return redirect("fund:disclosure")
+    response = HttpResponse(disclosure_pdf(report), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="fund-{region.pk}-{start:%Y%m}-{end:%Y%m}.pdf"'
+    return response

@@ -12,8 +12,7 @@ from django.db.models import Count, Sum
 from django.http import HttpResponse
 from ninja import Router, Schema, Status
 
-from ltci.accounts.roles import (CLAIM_APPROVE, CLAIM_DISPUTE, CLAIM_REVIEW, CLAIM_VIEW, PAYMENT_MAKE,
-                                 SETTLEMENT_RUN)
+from ltci.accounts.roles import CLAIM_APPROVE, CLAIM_DISPUTE, CLAIM_REVIEW, CLAIM_VIEW, PAYMENT_MAKE, SETTLEMENT_RUN
 from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.audit.recorder import record_view
 from ltci.core import jobs

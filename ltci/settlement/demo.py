@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from ltci.accounts.models import User
@@ -64,7 +65,7 @@ def build(options, rng) -> dict[str, int]:
     for month in (before, last):
         try:
             run.start_settlement(region, f"{month:%Y-%m}", user=clerk, today=today)
-        except Exception:  # a month without care or without a policy: nothing to show, nothing to stop
+        except ValidationError:  # a month no policy version covers: nothing to settle
             continue
         settled += 1
     for claim in Claim.objects.filter(region=region, month=before):
@@ -73,7 +74,7 @@ def build(options, rng) -> dict[str, int]:
     if settled and payments.owed(region.pk):
         try:
             payments.make_batch(region.pk, payer)
-        except Exception:  # nobody payable (no account): the payables page shows why
+        except ValidationError:  # nobody payable: the payables page shows why
             pass
     line = Line.objects.filter(claim__region=region, claim__month=last, payee="institution", fund__gt=0).first()
     if line is not None:

@@ -5,13 +5,12 @@ Lines are append-only: what a later run finds different for a month already book
 and payment it went through are recorded by the approval and the batch that took it.
 """
 
-from django.conf import settings
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 
 from ltci.audit.signals import AuditedModel
-
 
 HALF_FEN = models.Value(Decimal("0.005"), output_field=models.DecimalField(max_digits=4, decimal_places=3))
 

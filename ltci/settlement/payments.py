@@ -99,7 +99,7 @@ def make_batch(region: str, user, *, paid_on: date | None = None) -> Outcome:
     entries = [Entry(accounts.PAYABLE_INSTITUTION if o.kind == PayeeKind.INSTITUTION else accounts.PAYABLE_INSURED,
                      debit=o.amount, party=o.party) for o in payable]
     entries.append(Entry(accounts.BANK, credit=batch.total))
-    post(region_id=region, key=f"payment-batch:{batch.pk}", posted_on=paid_on, kind="benefit_payment",
+    post(region_id=region, key=f"payment-batch:{batch.pk}", posted_on=paid_on, kind="benefit_payment", into_open_month=True,
          memo=f"{batch.number} 拨付 {batch.payees} 户", source=batch, entries=entries)
     approvals.update(batch=batch, status=ApprovalStatus.PAID)
     record(Action.BATCH, batch, user=user, region=region,

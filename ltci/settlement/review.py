@@ -81,7 +81,8 @@ def approve(approval: Approval, user, note: str = "") -> Approval:
     entries = _entries(approval, claim)
     if entries:
         post(region_id=claim.region_id, key=f"approval:{approval.pk}", posted_on=timezone.localdate(),
-             kind="claim_approval", memo=f"{claim.number} 复核通过", source=approval, entries=entries)
+             kind="claim_approval", memo=f"{claim.number} 复核通过", source=approval, entries=entries,
+             into_open_month=True)
     record(Action.TRANSITION, approval, user=user, region=claim.region_id,
            detail={"step": "approve", "claim": claim.number, "fund": str(approval.fund)})
     return approval

@@ -27,7 +27,7 @@ from ltci.audit.models import Action
 from ltci.audit.recorder import record
 from ltci.core import jobs
 from ltci.core.models import IssueKind, Job, JobIssue, JobKind, JobStatus
-from ltci.fund.models import Period
+from ltci.fund import periods
 from ltci.policy.errors import PolicyError
 from ltci.policy.policies import policy_carried_on
 from ltci.regions.models import Region
@@ -70,20 +70,9 @@ def start_settlement(region: Region, month_text: str, *, user=None, background: 
     return job
 
 
-def is_closed(region: str, month: date) -> bool:
-    return Period.objects.filter(region_id=region, month=month, closed_at__isnull=False).exists()
-
-
 def booking_month(region: str, service_month: date) -> date:
     """The month a run's lines go into: the service month while open, else the first open one after it."""
-    month = service_month
-    while is_closed(region, month):
-        month = _next(month)
-    return month
-
-
-def _next(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return periods.first_open_month(region, service_month)
 
 
 def settle_month(job: Job, month: date) -> None:

@@ -14,8 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from ltci.accounts.roles import (CLAIM_APPROVE, CLAIM_DISPUTE, CLAIM_REVIEW, CLAIM_VIEW, PAYMENT_MAKE,
-                                 SETTLEMENT_RUN)
+from ltci.accounts.roles import CLAIM_APPROVE, CLAIM_DISPUTE, CLAIM_REVIEW, CLAIM_VIEW, PAYMENT_MAKE, SETTLEMENT_RUN
 from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.assessment.services import grade_label
 from ltci.audit.recorder import record_view

@@ -12,7 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from ltci.accounts.roles import (
     APPLICATION_HANDLE, APPLICATION_SUBMIT, APPLICATION_VIEW, ASSESSMENT_REPORT, CERTIFICATE_VIEW, OBJECTION_FILE,
     REVIEW_DECIDE, SITE_ASSESS, VISIT_RECORD, CARE_VIEW, CARE_CHANGE, CATALOGUE_CHANGE, INSTITUTION_MANAGE,
-    CARER_MANAGE,
+    CARER_MANAGE, DISCLOSURE_VIEW, LEDGER_MANAGE, LEDGER_VIEW, CLAIM_APPROVE, CLAIM_DISPUTE, CLAIM_REVIEW, CLAIM_VIEW,
+    PAYMENT_MAKE, SETTLEMENT_RUN,
     AUDIT_EXPORT, AUDIT_VIEW, CONTRIBUTION_BILL, CONTRIBUTION_EXPORT, CONTRIBUTION_VIEW, INSTITUTION_VIEW, JOB_VIEW,
     PAYMENT_RECORD, PERSON_CHANGE, PERSON_EXPORT, PERSON_IMPORT, PERSON_VIEW, PERSON_VIEW_ID, REGION_VIEW,
     ROLE_PERMISSIONS, ROLE_REACH, USER_VIEW, Reach, Role,
@@ -195,6 +196,41 @@ API_ENDPOINTS = [
     ("post", "/api/persons/{person_id}/family-carers", CARE_CHANGE, "person",
      {"name": "王小明", "id_number": "110105197206010154", "phone": "13800000000", "trained": True}),
     ("post", "/api/persons/{person_id}/family-care-days", CARE_CHANGE, "person", {"carer_id": 0, "days": ["2025-03-01"]}),
+    # The fund: the world's books are empty, so a month closes, a budget is set and a fee is paid (Xuzhou: no cap).
+    ("get", "/api/fund/balances", LEDGER_VIEW, None, None),
+    ("get", "/api/fund/journals", LEDGER_VIEW, None, None),
+    ("get", "/api/fund/periods", LEDGER_VIEW, None, None),
+    ("post", "/api/fund/periods/close", LEDGER_MANAGE, None, {"month": "2025-01"}),
+    ("get", "/api/fund/budget", LEDGER_VIEW, None, None),
+    ("put", "/api/fund/budget", LEDGER_MANAGE, None, {"year": 2025, "lines": {"4101": "100.00"}}),
+    ("post", "/api/fund/fees", LEDGER_MANAGE, None,
+     {"kind": "assessment", "amount": "10.00", "on": "2025-03-01", "memo": "评估费"}),
+    ("get", "/api/fund/fees", LEDGER_VIEW, None, None),
+    ("get", "/api/fund/cover-ratio", LEDGER_VIEW, None, None),
+    ("get", "/api/fund/disclosure?start=2025-01&end=2025-03", DISCLOSURE_VIEW, None, None),
+    ("get", "/api/fund/disclosure/pdf?start=2025-01&end=2025-03", DISCLOSURE_VIEW, None, None),
+    # Settlement: the world has care to settle for nobody, so the run books nothing, a batch has nothing to pay
+    # (409), and every claim, line, approval, hold, dispute and batch named is not there (404).
+    ("post", "/api/settlement/runs", SETTLEMENT_RUN, None, {"month": "2025-03"}),
+    ("get", "/api/settlement/runs/{pk}", CLAIM_VIEW, "none", None),
+    ("get", "/api/settlement/claims", CLAIM_VIEW, None, None),
+    ("get", "/api/settlement/claims/{pk}", CLAIM_VIEW, "none", None),
+    ("get", "/api/settlement/claims/{pk}/lines", CLAIM_VIEW, "none", None),
+    ("post", "/api/settlement/claims/{pk}/review", CLAIM_REVIEW, "none", {"note": ""}),
+    ("post", "/api/settlement/approvals/{pk}/approve", CLAIM_APPROVE, "none", {"note": ""}),
+    ("post", "/api/settlement/approvals/{pk}/return", CLAIM_APPROVE, "none", {"note": "退回"}),
+    ("post", "/api/settlement/lines/{pk}/hold", CLAIM_REVIEW, "none", {"reason": "疑点"}),
+    ("post", "/api/settlement/holds/{pk}/release", CLAIM_REVIEW, "none", None),
+    ("post", "/api/settlement/lines/{pk}/dispute", CLAIM_DISPUTE, "none", {"reason": "床日有误"}),
+    ("post", "/api/settlement/disputes/{pk}/answer", CLAIM_REVIEW, "none", {"answer": "维持"}),
+    ("post", "/api/settlement/lines/{pk}/recover", CLAIM_APPROVE, "none", {"reason": "虚报"}),
+    ("get", "/api/settlement/payables", PAYMENT_MAKE, None, None),
+    ("put", "/api/settlement/payee-accounts", PAYMENT_MAKE, None,
+     lambda w: {"institution_id": w.institution.pk, "account_name": "护理院", "bank": "工行",
+                "account_number": "6222021234567890"}),
+    ("post", "/api/settlement/payment-batches", PAYMENT_MAKE, None, None),
+    ("get", "/api/settlement/payment-batches", CLAIM_VIEW, None, None),
+    ("get", "/api/settlement/payment-batches/{pk}/bank-file", PAYMENT_MAKE, "none", None),
 ]
 ALLOWED_STATUS = {("post", "/api/designations"): {422},
                   ("post", "/api/institutions/{institution_id}/termination"): {422},
@@ -204,6 +240,7 @@ ALLOWED_STATUS = {("post", "/api/designations"): {422},
                   ("post", "/api/applications"): {422}, ("post", "/api/assessment/leads/import"): {422},
                   ("post", "/api/visits/checkin"): {409}, ("post", "/api/persons/{person_id}/care-choices"): {422},
                   ("post", "/api/stays"): {422}, ("post", "/api/catalogue/import"): {422},
+                  ("post", "/api/settlement/payment-batches"): {409},
                   ("post", "/api/persons/{person_id}/care-plans"): {422},
                   ("post", "/api/events/import/inpatient"): {422}, ("post", "/api/events/import/deaths"): {422},
                   ("post", "/api/persons/{person_id}/family-carers"): {422},
@@ -292,6 +329,18 @@ def test_api_lists_hold_only_the_users_scope(world, client_for, role):
     if USER_VIEW in perms:
         regions = {u["region"] for u in client.get("/api/users").json()}
         assert regions == {"xuzhou"}
+    if LEDGER_VIEW in perms:
+        from datetime import date
+        from decimal import Decimal
+
+        from ltci.fund.services import Entry, post
+
+        for w, amount in ((home, "12.34"), (away, "56.78")):
+            post(region_id=w.region.pk, key=f"scope:{w.region.pk}", posted_on=date(2025, 1, 5), kind="test", memo="m",
+                 source=w.region, entries=[Entry("1002", debit=Decimal(amount)), Entry("4101", credit=Decimal(amount))])
+        items = client.get("/api/fund/journals").json()["items"]
+        assert [j["key"] for j in items] == ["scope:xuzhou"]
+        assert client.get("/api/fund/balances").json()["accounts"][0]["balance"] == "12.34"
     if AUDIT_VIEW in perms:
         client_for(away.users[Role.CLERK]).post(f"/api/persons/{away.person.pk}/id-number")  # an event elsewhere
         events = client.get("/api/audit/events?limit=500").json()["items"]
@@ -341,6 +390,18 @@ PAGES = [
     ("get", "/institutions/{}/", INSTITUTION_VIEW, "institution"),
     ("get", "/institutions/designations/", INSTITUTION_MANAGE, None),
     ("get", "/care/events/", CARE_VIEW, None),
+    ("get", "/fund/", LEDGER_VIEW, None),
+    ("get", "/fund/journals/", LEDGER_VIEW, None),
+    ("get", "/fund/disclosure/", DISCLOSURE_VIEW, None),
+    ("get", "/fund/disclosure.pdf?start=2025-01&end=2025-03", DISCLOSURE_VIEW, None),
+    ("post", "/fund/periods/close", LEDGER_MANAGE, None),
+    ("post", "/fund/budget", LEDGER_MANAGE, None),
+    ("post", "/fund/fees", LEDGER_MANAGE, None),
+    ("get", "/settlement/", CLAIM_VIEW, None),
+    ("get", "/settlement/payments/", PAYMENT_MAKE, None),
+    ("get", "/settlement/claims/{}/", CLAIM_VIEW, "none"),
+    ("get", "/settlement/claims/{}/statement.pdf", CLAIM_VIEW, "none"),
+    ("get", "/settlement/statements/{}/2025-03.pdf", CLAIM_VIEW, "person"),
 ]
 
 

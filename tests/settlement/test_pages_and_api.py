@@ -1,12 +1,11 @@
 """Settlement over the API and on pages: who may do what, what is masked, what is refused."""
 
-from datetime import date
 
 import pytest
 
 from ltci.accounts.roles import Role
 from ltci.audit.models import AuditEvent
-from ltci.settlement import payments, review, run
+from ltci.settlement import review, run
 from ltci.settlement.models import Claim, Line
 
 from .conftest import TODAY

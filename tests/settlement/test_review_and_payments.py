@@ -127,3 +127,20 @@ def test_cash_benefits_are_owed_to_the_insured(home, clerks):
     assert line.payee == "insured" and line.fund == Decimal("200.00")  # severe 20 a day × 10 days, trained
     review.approve(review.review(cash, clerks["reviewer"]), clerks["approver"])
     assert balance("2202", f"person:{home.person.pk}") == Decimal("200.00") and balance("5102") == Decimal("-200.00")
+
+
+def test_the_ledger_check_holds_settlement_journals_to_their_lines_and_transfers(claim, home, clerks):
+    from ltci.fund.ledger import check
+    from ltci.settlement.models import Payment as Transfer
+
+    review.approve(review.review(claim, clerks["reviewer"]), clerks["approver"])
+    payments.set_account(clerks["payer"], institution=home.institution, account_name="护理院", bank="工行",
+                         account_number="6222021234567890")
+    batch = payments.make_batch(home.region.pk, clerks["payer"]).batch
+    result = check(home.region.pk)
+    assert result.ok, result.problems
+    assert any("拨付 1 笔 1395.00 元" in line for line in result.lines)
+    # A transfer the books never saw (written around the service) is found.
+    Transfer.objects.create(batch=batch, payee_kind="institution", institution=home.institution, amount=10,
+                            account_name="护理院", bank="工行", account_number="6222021234567890", reference="x")
+    assert any("支付批次合计 1405.00 元不符" in p for p in check(home.region.pk).problems)

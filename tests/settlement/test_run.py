@@ -1,6 +1,6 @@
 """The month-end run: what it pays, what it leaves out and why, and what a re-run books."""
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from ltci.accounts.roles import Role
+from ltci.care.models import CareChoice, Stay
 from ltci.contributions.models import Bill, Payment
 from ltci.core.models import Job, JobIssue, JobKind
-from ltci.care.models import CareChoice, Stay
 from ltci.fund.models import Period
 from ltci.providers.models import CarerSuspension
 from ltci.settlement import run
@@ -120,7 +120,7 @@ def test_a_month_in_arrears_is_not_paid(home):
 
 
 def test_a_part_without_care_recorded_pays_nothing_and_says_why(home):
-    inst, carer = visiting(home)
+    inst, _carer = visiting(home)
     CareChoice.objects.create(region=home.region, person=home.person, mode="home_visit", institution=inst,
                               effective_from=date(2025, 3, 1), created_by=home.users[Role.CLERK])
     job = settle(home)
