@@ -149,8 +149,6 @@ def terminate(institution: Institution, user, *, on: date, reason: str) -> Insti
 @transaction.atomic
 def set_prices(agreement: Agreement, user, prices: dict[str, str]) -> int:
     """Agreed prices for catalogue items, all or none; a price once agreed changes only with a new agreement."""
-    from decimal import Decimal, InvalidOperation
-
     from .catalogue import items_of
     from .models import AgreedPrice
 
@@ -163,15 +161,12 @@ def set_prices(agreement: Agreement, user, prices: dict[str, str]) -> int:
             bed_day = _bed_day_price(agreement, raw, errors)
             continue
         item = catalogue.get(code)
-        try:
-            price = Decimal(str(raw)).quantize(Decimal("0.01"))
-        except (InvalidOperation, ValueError):
-            price = None
+        price = _agreed_price(raw)
         if item is None:
             errors.append(f"{code} 不在本地区服务项目目录中")
         elif code in taken:
             errors.append(f"{item.name}已有协议价，变更须签订新的协议")
-        elif price is None or not price.is_finite() or not Decimal("0") < price <= Decimal("99999.99"):
+        elif price is None:
             errors.append(f"{item.name}：协议价须为 0.01～99999.99 元")
         else:
             rows.append(AgreedPrice(agreement=agreement, item=item, price=price))
@@ -189,17 +184,21 @@ def set_prices(agreement: Agreement, user, prices: dict[str, str]) -> int:
 BED_DAY = "bed_day"  # the key of the bed-day price among an agreement's prices
 
 
-def _bed_day_price(agreement: Agreement, raw, errors: list):
+def _agreed_price(raw):
+    """A price of 0.01 to 99,999.99 yuan, or None."""
     from decimal import Decimal, InvalidOperation
 
     try:
         price = Decimal(str(raw)).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
-        price = None
+        return None
+    return price if price.is_finite() and Decimal("0") < price <= Decimal("99999.99") else None
+
+
+def _bed_day_price(agreement: Agreement, raw, errors: list):
+    price = _agreed_price(raw)
     if agreement.bed_day_price is not None:
         errors.append("床日费用标准已约定，变更须签订新的协议")
-    elif price is None or not price.is_finite() or not Decimal("0") < price <= Decimal("99999.99"):
+    elif price is None:
         errors.append("床日费用标准须为 0.01～99999.99 元")
-    else:
-        return price
-    return None
+    return price if not errors else None

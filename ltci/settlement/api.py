@@ -276,9 +276,12 @@ def batches(request):
 @router.get("/settlement/payment-batches/{pk}/bank-file", summary="银行代发文件（CSV，完整账号）")
 def bank_file(request, pk: int):
     require(request.user, PAYMENT_MAKE)
-    b = get_visible_or_404(PaymentBatch.objects.all(), request.user, pk=pk)
-    response = HttpResponse(payments.bank_file(b, request.user), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{b.number}.csv"'
+    return bank_file_response(get_visible_or_404(PaymentBatch.objects.all(), request.user, pk=pk), request.user)
+
+
+def bank_file_response(batch: PaymentBatch, user) -> HttpResponse:
+    response = HttpResponse(payments.bank_file(batch, user), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{batch.number}.csv"'
     return response
 
 

@@ -23,7 +23,7 @@ from ltci.core.models import Job, JobKind
 from ltci.enrolment.models import Person
 
 from . import payments, review, run, statements
-from .api import line_status, lines_of
+from .api import bank_file_response, line_status, lines_of
 from .models import Approval, ApprovalStatus, Claim, Dispute, Hold, Line, PaymentBatch, mask_account
 
 STATUS_LABELS = {"waiting": "待审核", "held": "暂缓支付", "disputed": "异议处理中",
@@ -173,7 +173,4 @@ def payment_list(request):
 @login_required
 def bank_file(request, pk: int):
     require(request.user, PAYMENT_MAKE)
-    batch = get_visible_or_404(PaymentBatch.objects.all(), request.user, pk=pk)
-    response = HttpResponse(payments.bank_file(batch, request.user), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{batch.number}.csv"'
-    return response
+    return bank_file_response(get_visible_or_404(PaymentBatch.objects.all(), request.user, pk=pk), request.user)

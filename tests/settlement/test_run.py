@@ -183,3 +183,32 @@ def test_a_discharge_on_the_first_of_the_month_suspends_that_day(home):
     settle(home)
     line = Line.objects.get()
     assert (line.eligible_days, line.units["bed_days"], line.fund) == (30, 30, Decimal("1350.00"))
+
+
+def test_a_cost_share_stay_waits_for_the_bed_day_price_then_pays_within_the_limit(world):
+    """Jiaxing: institution care at 70 % of the eligible cost, at most 3,000 a month (一(二))."""
+    from ltci.providers.designation import BED_DAY, set_prices
+    from ltci.providers.models import Agreement
+    from tests.care.conftest import certified
+    from tests.conftest import build_region_world
+
+    w = build_region_world("jiaxing")
+    clerk = w.users[Role.CLERK]
+    certified(w.person, clerk, grade="severe_2", valid_from=date(2024, 1, 1))
+    CareChoice.objects.create(region=w.region, person=w.person, mode="institution_care", institution=w.institution,
+                              effective_from=date(2024, 1, 1), created_by=clerk)
+    Stay.objects.create(region=w.region, person=w.person, institution=w.institution, bed="8",
+                        admitted_on=date(2024, 2, 1), entered_by=clerk)
+    agreement = Agreement.objects.create(institution=w.institution, number="JX-1", start=date(2024, 1, 1),
+                                         end=date(2024, 12, 31), modes=["institution_care"], signed_on=date(2024, 1, 1))
+    job = run.start_settlement(w.region, "2024-03", user=clerk, today=TODAY)
+    assert not Line.objects.exists() and "床日费用标准" in JobIssue.objects.get(job=job).reason
+    with pytest.raises(ValidationError):
+        set_prices(agreement, clerk, {BED_DAY: "0"})
+    set_prices(agreement, clerk, {BED_DAY: "120.00"})
+    with pytest.raises(ValidationError, match="已约定"):
+        set_prices(agreement, clerk, {BED_DAY: "130.00"})
+    run.start_settlement(w.region, "2024-03", user=clerk, today=TODAY)
+    line = Line.objects.get()
+    # 31 bed-days × 120 = 3,720; 70 % is 2,604, within the 3,000 limit; the rest is personal.
+    assert (line.cost, line.fund, line.personal) == (Decimal("3720.00"), Decimal("2604.00"), Decimal("1116.00"))
