@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from ltci.audit.models import Action
@@ -109,41 +109,58 @@ def _key(person_id, payee, institution_id, mode, grade, part_from) -> tuple:
     return (person_id, payee, institution_id or 0, mode, grade, part_from)
 
 
-def _book(job: Job, region: str, month: date, booked_in: date, result: compute.Result) -> dict:
-    """Writes the difference between the entitlement and the lines booked for the month."""
-    booked: dict[tuple, list] = defaultdict(lambda: [ZERO, ZERO, None])
-    rows = (Line.objects.filter(claim__region_id=region, service_month=month, kind__in=(LineKind.REGULAR,
-                                                                                          LineKind.ADJUSTMENT))
+def _booked(region: str, month: date, kinds) -> dict[tuple, dict]:
+    """Per key: the fund and personal booked by lines of these kinds, and the id of the latest one."""
+    rows = (Line.objects.filter(claim__region_id=region, service_month=month, kind__in=kinds)
             .values("person_id", "payee", "claim__institution_id", "mode", "grade", "part_from")
-            .annotate(fund=Sum("fund"), personal=Sum("personal")))
-    for r in rows:
-        key = _key(r["person_id"], r["payee"], r["claim__institution_id"], r["mode"], r["grade"], r["part_from"])
-        # SQLite sums decimals as floats: back to the fen before comparing.
-        booked[key][0], booked[key][1] = r["fund"].quantize(FEN), r["personal"].quantize(FEN)
+            .annotate(fund=Sum("fund"), personal=Sum("personal"), last=Max("id")))
+    # SQLite sums decimals as floats: back to the fen before comparing.
+    return {_key(r["person_id"], r["payee"], r["claim__institution_id"], r["mode"], r["grade"], r["part_from"]):
+            {"fund": r["fund"].quantize(FEN), "personal": r["personal"].quantize(FEN), "last": r["last"]}
+            for r in rows}
+
+
+def _book(job: Job, region: str, month: date, booked_in: date, result: compute.Result) -> dict:
+    """Writes the difference between the entitlement and the lines booked for the month.
+
+    A part whose amounts are unchanged but whose extent changed (it now ends earlier, the rest of the
+    month gone to another mode) gets a zero-amount line stating its new extent: the latest line of a
+    key always states the days it pays for. Recoveries stay outside the comparison (a re-run does
+    not pay them back), but a downward difference never takes back more than a recovery left paid."""
+    booked = _booked(region, month, (LineKind.REGULAR, LineKind.ADJUSTMENT))
+    recovered = _booked(region, month, (LineKind.RECOVERY,))
+    extents = dict((pk, (to, days)) for pk, to, days in Line.objects.filter(
+        pk__in=[b["last"] for b in booked.values()]).values_list("pk", "part_to", "eligible_days"))
     new = {_key(ln["person_id"], ln["payee"], ln["institution_id"], ln["mode"], ln["grade"], ln["part_from"]): ln
            for ln in result.lines}
     first_time = booked_in == month
     todo: list[dict] = []
-    for key, ln in new.items():
-        fund, personal = (Decimal(ln["fund"]), Decimal(ln["personal"]))
-        was = booked.get(key)
+    for key in [*new, *(k for k in booked if k not in new)]:
+        ln, was = new.get(key), booked.get(key)
         if was is None:
             todo.append({**ln, "kind": LineKind.REGULAR if first_time else LineKind.ADJUSTMENT,
                          "note": "" if first_time else f"{month:%Y年%m月}补结算"})
-        elif (was[0], was[1]) != (fund, personal):
-            todo.append({**ln, "kind": LineKind.ADJUSTMENT, "fund": fund - was[0], "personal": personal - was[1],
-                         "cost": fund + personal - was[0] - was[1],
-                         "note": f"原结算基金支付{was[0]}元，重新计算为{fund}元"})
-    for key, was in booked.items():
-        if key in new or (was[0], was[1]) == (ZERO, ZERO):
             continue
-        person_id, payee, institution_id, mode, grade, part_from = key
-        todo.append({"person_id": person_id, "payee": payee, "institution_id": institution_id or None, "mode": mode,
-                     "grade": grade, "part_from": part_from, "part_to": part_from, "eligible_days": 0, "units": {},
-                     "cost": -was[0] - was[1], "fund": -was[0], "personal": -was[1],
-                     "policy_version": result.policy_version,
-                     "explanation": [], "kind": LineKind.ADJUSTMENT,
-                     "note": f"重新计算后本段不再支付，追回原结算基金支付{was[0]}元"})
+        if ln is None:  # the part is paid no more: its extent shrinks to nothing
+            person_id, payee, institution_id, mode, grade, part_from = key
+            ln = {"person_id": person_id, "payee": payee, "institution_id": institution_id or None, "mode": mode,
+                  "grade": grade, "part_from": part_from, "part_to": part_from, "eligible_days": 0, "units": {},
+                  "fund": ZERO, "personal": ZERO, "policy_version": result.policy_version, "explanation": []}
+        fund, personal = Decimal(ln["fund"]), Decimal(ln["personal"])
+        d_fund, d_personal = fund - was["fund"], personal - was["personal"]
+        taken = recovered.get(key, {}).get("fund", ZERO)  # ≤ 0
+        if taken:  # what a recovery took back is not taken back again
+            d_fund = max(d_fund, -(was["fund"] + taken))
+        if not d_fund and not d_personal and extents.get(was["last"]) == (ln["part_to"], ln["eligible_days"]):
+            continue
+        if key not in new:
+            note = f"重新计算后本段不再支付，追回原结算基金支付{was['fund']}元"
+        elif d_fund or d_personal:
+            note = f"原结算基金支付{was['fund']}元，重新计算为{fund}元"
+        else:
+            note = f"金额不变，期间更正为{ln['part_from']:%m-%d}～{ln['part_to']:%m-%d}（{ln['eligible_days']}天）"
+        todo.append({**ln, "kind": LineKind.ADJUSTMENT, "fund": d_fund, "personal": d_personal,
+                     "cost": d_fund + d_personal, "note": note})
     claims = _claims(region, booked_in, {ln["institution_id"] if ln["payee"] == PayeeKind.INSTITUTION else None
                                          for ln in todo})
     objects = [Line(claim=claims[ln["institution_id"] if ln["payee"] == PayeeKind.INSTITUTION else None], job=job,
@@ -188,8 +205,14 @@ def recover(line: Line, user, reason: str, *, today: date | None = None) -> Line
     line = Line.objects.select_for_update().select_related("claim").get(pk=line.pk)
     if line.kind == LineKind.RECOVERY:
         raise ValidationError({"line": "追回明细不能再追回"})
-    taken = (Line.objects.filter(corrects=line, kind=LineKind.RECOVERY).aggregate(f=Sum("fund"))["f"] or ZERO).quantize(FEN)
-    if line.fund <= 0 or taken + line.fund <= 0:
+    # At most what the part still pays: its regular, adjustment and recovery lines together.
+    still = (Line.objects.filter(claim__region_id=line.claim.region_id, person_id=line.person_id,
+                                 service_month=line.service_month, payee=line.payee, mode=line.mode,
+                                 grade=line.grade, part_from=line.part_from,
+                                 claim__institution_id=line.claim.institution_id)
+             .aggregate(f=Sum("fund"))["f"] or ZERO).quantize(FEN)
+    amount = min(line.fund, still)
+    if amount <= 0:
         raise ValidationError({"line": "该明细没有可追回的基金支付"})
     Region.objects.select_for_update().get(pk=line.claim.region_id)
     month = booking_month(line.claim.region_id, max(line.claim.month, (today or timezone.localdate()).replace(day=1)))
@@ -198,8 +221,8 @@ def recover(line: Line, user, reason: str, *, today: date | None = None) -> Line
     recovered = Line.objects.create(
         claim=claim, person_id=line.person_id, service_month=line.service_month, kind=LineKind.RECOVERY,
         payee=line.payee, mode=line.mode, grade=line.grade, part_from=line.part_from, part_to=line.part_to,
-        eligible_days=0, units={}, cost=-line.fund, fund=-line.fund, personal=ZERO, policy_version=line.policy_version,
+        eligible_days=0, units={}, cost=-amount, fund=-amount, personal=ZERO, policy_version=line.policy_version,
         explanation=[], corrects=line, note=f"追回：{reason}"[:200])
     record(Action.CREATE, recovered, user=user, region=claim.region_id,
-           detail={"recovers": line.pk, "fund": str(-line.fund), "reason": reason})
+           detail={"recovers": line.pk, "fund": str(-amount), "reason": reason})
     return recovered
