@@ -181,12 +181,26 @@ def booked(month: date, *, drop_zero: bool = True) -> dict[tuple, tuple[Decimal,
     return {k: (f, p) for k, (f, p) in net.items() if not drop_zero or (f, p) != (ZERO, ZERO)}
 
 
+def recovered(month: date) -> dict[tuple, Decimal]:
+    """What recoveries took back per key of the month (positive amounts)."""
+    out: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
+    for ln in Line.objects.filter(claim__region_id=REGION, service_month=month, kind=LineKind.RECOVERY).select_related(
+            "claim"):
+        out[key_of(ln.person_id, ln.payee, ln.claim.institution_id, ln.mode, ln.grade, ln.part_from)] -= ln.fund
+    return out
+
+
 def convergence_errors(month: date, expected: dict) -> list[str]:
-    """Where the books of the month differ from `expected` (an `entitlement`); [] when they agree."""
+    """Where the books of the month differ from `expected` (an `entitlement`); [] when they agree.
+    A part a recovery took R from is booked at max(entitlement, R): a re-run never takes back again
+    what the recovery took (decision 0007)."""
     got = booked(month)
+    taken = recovered(month)
     errors = []
     for key in sorted(set(got) | set(expected), key=repr):
         want = expected.get(key, (ZERO, ZERO))
+        if taken.get(key):
+            want = (max(want[0], taken[key]), want[1])
         have = got.get(key, (ZERO, ZERO))
         if want != have:
             errors.append(f"{month:%Y-%m} {key}: booked net {have}, entitled to {want}")
@@ -199,12 +213,12 @@ def paying_parts() -> dict[tuple, tuple[Decimal, tuple[date, date]]]:
     that changes a part books a line with the new extent)."""
     net: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
     extent: dict[tuple, tuple[date, date]] = {}
-    for ln in (Line.objects.filter(claim__region_id=REGION, kind__in=(LineKind.REGULAR, LineKind.ADJUSTMENT))
-               .select_related("claim").order_by("id")):
+    for ln in (Line.objects.filter(claim__region_id=REGION).select_related("claim").order_by("id")):
         key = (ln.service_month,
                *key_of(ln.person_id, ln.payee, ln.claim.institution_id, ln.mode, ln.grade, ln.part_from))
-        net[key] += ln.fund
-        extent[key] = (ln.part_from, ln.part_to)
+        net[key] += ln.fund  # what the fund pays for the part, recoveries included
+        if ln.kind != LineKind.RECOVERY:
+            extent[key] = (ln.part_from, ln.part_to)
     return {key: (fund, extent[key]) for key, fund in net.items() if fund != ZERO}
 
 
