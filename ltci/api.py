@@ -26,6 +26,9 @@ from ltci.fund.api import router as fund_router
 from ltci.providers.api import router as providers_router
 from ltci.regions.api import router as regions_router
 from ltci.settlement.api import router as settlement_router
+from ltci.supervision.api import router as supervision_router
+from ltci.cockpit.api import router as cockpit_router
+from ltci.portal.api import router as portal_router
 from ltci.settlement.review import StepRefused
 
 log = logging.getLogger(__name__)
@@ -126,3 +129,6 @@ api.add_router("/", assessment_router)
 api.add_router("/", care_router)
 api.add_router("/", settlement_router)
 api.add_router("/", fund_router)
+api.add_router("/", supervision_router)
+api.add_router("/", cockpit_router)
+api.add_router("/", portal_router)

@@ -68,6 +68,14 @@ CLAIM_DISPUTE = "claim.dispute"  # an institution disputes a line of its claim
 LEDGER_VIEW = "ledger.view"  # journals, balances, budget, cover ratio
 LEDGER_MANAGE = "ledger.manage"  # close periods, set budgets, post agency and assessment fees
 DISCLOSURE_VIEW = "disclosure.view"  # the public report of the fund's income, expenditure and balance
+SUPERVISION_VIEW = "supervision.view"  # hits, cases, sanctions, samples and the institutions' ranking
+SUPERVISION_MANAGE = "supervision.manage"  # set rules, run screenings, open and assign cases, draw samples
+CASE_DECIDE = "case.decide"  # confirm or dismiss a case assigned to oneself, with evidence
+SANCTION_APPLY = "sanction.apply"  # apply sanctions on a confirmed case
+SAMPLE_CHECK = "sample.check"  # record the outcome of a sampled visit's call or home check (assigned only)
+COCKPIT_VIEW = "cockpit.view"  # the bureau's cockpit (驾驶舱)
+CARE_RATE = "care.rate"  # the person served rates a visit and the institution
+CARE_CHOOSE = "care.choose"  # the insured chooses an institution for their care
 
 PERMISSION_LABELS = {
     REGION_VIEW: "查看统筹地区与政策版本",
@@ -109,6 +117,14 @@ PERMISSION_LABELS = {
     LEDGER_VIEW: "查看基金账、预算与风险预警",
     LEDGER_MANAGE: "会计期间结账、预算编制、经办与评估费用记账",
     DISCLOSURE_VIEW: "查看基金收支公示",
+    SUPERVISION_VIEW: "查看疑点、稽核案件、处理决定与抽查",
+    SUPERVISION_MANAGE: "维护疑点规则、执行筛查、立案派案、随机抽查",
+    CASE_DECIDE: "稽核案件查实或排除（本人承办）",
+    SANCTION_APPLY: "对查实案件作出处理",
+    SAMPLE_CHECK: "登记抽查回访结果（本人任务）",
+    COCKPIT_VIEW: "查看驾驶舱",
+    CARE_RATE: "评价上门服务与定点机构（本人）",
+    CARE_CHOOSE: "选择定点护理机构（本人）",
 }
 
 # The flow of an application, for each role that takes part in it.
@@ -118,7 +134,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.BUREAU_ADMIN: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_EXPORT, USER_VIEW,
                                   CONTRIBUTION_VIEW, CONTRIBUTION_EXPORT, JOB_VIEW, ASSESSMENT_REPORT,
                                   CARE_VIEW, CLAIM_VIEW, LEDGER_VIEW, LEDGER_MANAGE, DISCLOSURE_VIEW,
-                                  *_ASSESSMENT_READ}),
+                                  SUPERVISION_VIEW, COCKPIT_VIEW, *_ASSESSMENT_READ}),
     # Clerks register people and check identities at the counter: they need full numbers. They run
     # the imports and billing and record payments.
     Role.CLERK: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, PERSON_CHANGE, PERSON_EXPORT,
@@ -126,7 +142,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                            JOB_VIEW, APPLICATION_SUBMIT, APPLICATION_HANDLE, OBJECTION_FILE, ASSESSMENT_REPORT,
                            CARE_VIEW, CARE_CHANGE, CATALOGUE_CHANGE, INSTITUTION_MANAGE, CARER_MANAGE,
                            CLAIM_VIEW, SETTLEMENT_RUN, CLAIM_REVIEW, CLAIM_APPROVE, PAYMENT_MAKE, LEDGER_VIEW,
-                           DISCLOSURE_VIEW, *_ASSESSMENT_READ}),
+                           DISCLOSURE_VIEW, SUPERVISION_VIEW, SANCTION_APPLY, *_ASSESSMENT_READ}),
     # Assessors, experts and the committee reach people only through the tasks assigned to them
     # (ltci.assessment.tasks); experts also assess on site.
     Role.ASSESSOR: frozenset({REGION_VIEW, SITE_ASSESS}),
@@ -138,15 +154,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CARER: frozenset({REGION_VIEW, INSTITUTION_VIEW, VISIT_RECORD}),
     # The insured and family see their own record, their own number included.
     Role.INSURED: frozenset({REGION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, CONTRIBUTION_VIEW, APPLICATION_SUBMIT,
-                             OBJECTION_FILE, CARE_VIEW, CLAIM_VIEW, DISCLOSURE_VIEW, *_ASSESSMENT_READ}),
-    # Auditors investigate: identities and the trail.
+                             OBJECTION_FILE, CARE_VIEW, CLAIM_VIEW, DISCLOSURE_VIEW, CARE_RATE, CARE_CHOOSE,
+                             *_ASSESSMENT_READ}),
+    # Auditors investigate: identities and the trail; they run the rule base, work the cases and the
+    # sampled visits. Sanctions are applied by the agency (clerks), not by the auditor who decided.
     Role.AUDITOR: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, PERSON_EXPORT, AUDIT_VIEW,
                              AUDIT_EXPORT, CONTRIBUTION_VIEW, CONTRIBUTION_EXPORT, JOB_VIEW, ASSESSMENT_REPORT,
-                             CARE_VIEW, CLAIM_VIEW, LEDGER_VIEW, DISCLOSURE_VIEW, *_ASSESSMENT_READ}),
+                             CARE_VIEW, CLAIM_VIEW, LEDGER_VIEW, DISCLOSURE_VIEW, SUPERVISION_VIEW,
+                             SUPERVISION_MANAGE, CASE_DECIDE, SAMPLE_CHECK, COCKPIT_VIEW, *_ASSESSMENT_READ}),
     # 财政/审计 read everything of the region, masked, and change nothing.
     Role.SUPERVISOR: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_EXPORT, CONTRIBUTION_VIEW,
                                 CONTRIBUTION_EXPORT, JOB_VIEW, CARE_VIEW, CLAIM_VIEW, LEDGER_VIEW, DISCLOSURE_VIEW,
-                                *_ASSESSMENT_READ}),
+                                SUPERVISION_VIEW, COCKPIT_VIEW, *_ASSESSMENT_READ}),
 }
 
 ROLE_REACH: dict[str, str] = {

@@ -9,6 +9,7 @@ class JobKind(models.TextChoices):
     PAYMENT_IMPORT = "payment_import", "缴费记录导入"
     BILLING = "billing", "缴费核定"
     SETTLEMENT = "settlement", "月度结算"
+    SCREENING = "screening", "疑点筛查"
 
 
 class JobStatus(models.TextChoices):
