@@ -104,7 +104,7 @@ def _price_catalogue(region: str, rng) -> None:
     for item in items_of(region, timezone.localdate()).filter(unit_price__isnull=True):
         low, high = (20, 60) if item.category == "living_care" else (30, 80)
         item.unit_price = Decimal(rng.randint(low, high))
-        item.standard_minutes = rng.choice((15, 20, 30, 45))
+        item.standard_minutes = rng.choice((10, 15, 20))  # a visit of 2–3 items fits its 90-minute slot
         item.save()
 
 
@@ -131,6 +131,7 @@ def _visits(rng, user, person, lat, lon, since, today, *, slot: int, items: list
     and Thursday, at an hour of its own, so that no two overlap."""
     count = 0
     day = since
+    standard = dict(items_of(person.region_id, since).values_list("code", "standard_minutes"))
     weekdays = (0, 2, 4) if slot % 2 == 0 else (1, 3)
     hour, half = divmod(8 * 60 + (slot // 2) * 90, 60)
     while day < today:
@@ -139,11 +140,14 @@ def _visits(rng, user, person, lat, lon, since, today, *, slot: int, items: list
             jitter = Decimal(f"{rng.uniform(-0.0008, 0.0008):.6f}")  # within about 90 m of the home
             visit = visits.check_in(user, person=person, request_id=f"demo-{person.pk}-{day:%Y%m%d}",
                                     latitude=str(lat + jitter), longitude=str(lon), at=begin)
+            done = rng.sample(items, min(len(items), rng.randint(2, 3)))
+            minutes = max(45, sum(standard.get(code) or 0 for code in done)) + rng.randint(0, 15)
+            if rng.random() < 0.05:  # now and then a visit cut short, for supervision to find
+                minutes = minutes // 2
             visits.check_out(user, visit, request_id=f"demo-{person.pk}-{day:%Y%m%d}-out",
-                             latitude=str(lat), longitude=str(lon + jitter),
-                             items=rng.sample(items, min(len(items), rng.randint(2, 4))),
+                             latitude=str(lat), longitude=str(lon + jitter), items=done,
                              face_check=FaceCheck.PASSED if rng.random() < 0.95 else FaceCheck.FAILED,
-                             at=begin + timedelta(minutes=rng.randint(45, 75)))
+                             at=begin + timedelta(minutes=minutes))
             count += 1
         day += timedelta(days=1)
     return count

@@ -124,7 +124,9 @@ def suspend(institution: Institution, user, *, until: date, reason: str) -> Inst
         raise ValidationError({"until": "暂停截止日期须晚于今天"})
     if not (reason or "").strip():
         raise ValidationError({"reason": "请写明暂停的理由"})
+    # The start is kept so supervision can tell clients taken during the suspension from earlier ones.
     institution.status, institution.suspended_until = InstitutionStatus.SUSPENDED, until
+    institution.suspended_from = timezone.localdate()
     institution.save()
     record(Action.UPDATE, institution, user=user, detail={"suspended_until": until.isoformat(), "reason": reason[:200]})
     return institution

@@ -33,6 +33,7 @@ class Institution(AuditedModel, models.Model):
     address = models.CharField("地址", max_length=200, blank=True)
     status = models.CharField("状态", max_length=16, choices=InstitutionStatus.choices,
                               default=InstitutionStatus.ACTIVE)
+    suspended_from = models.DateField("暂停接收新参保人自", null=True, blank=True)
     suspended_until = models.DateField("暂停接收新参保人至", null=True, blank=True)
     latitude = models.DecimalField("纬度（WGS-84）", max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField("经度（WGS-84）", max_digits=9, decimal_places=6, null=True, blank=True)

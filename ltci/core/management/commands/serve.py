@@ -17,8 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=None,
                             help="request threads (default: 2 on SQLite, whose one writer more threads only "
                                  "queue behind; 8 on PostgreSQL)")
+        parser.add_argument("--no-nightly", action="store_true",
+                            help="do not run the nightly supervision screening (02:00) in this process")
 
-    def handle(self, *args, host, port, threads, **options):
+    def handle(self, *args, host, port, threads, no_nightly=False, **options):
         from django.db import connection
 
         threads = threads or (2 if connection.vendor == "sqlite" else 8)
@@ -34,6 +36,11 @@ class Command(BaseCommand):
                 retired = retire_demo_passwords()
             if retired:
                 self.stdout.write(f"Not in demo mode: the demo password of {retired} demo account(s) no longer works.")
+        if not no_nightly:
+            from ltci.supervision.nightly import start_scheduler
+
+            start_scheduler()
+            self.stdout.write("nightly supervision screening at 02:00 (--no-nightly turns it off)")
         self.stdout.write(f"ltci serving on http://{host}:{port}/  (Ctrl-C stops)")
         sys.stdout.flush()
         from waitress import serve
