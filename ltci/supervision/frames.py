@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 import polars as pl
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 
 from ltci.assessment.models import Application, Kind, Trigger
 from ltci.care.models import CareChoice, CareEvent, CarePlan, EventKind, FamilyCareDay, PlanItem, PlanStatus, Stay, Visit
@@ -110,10 +111,15 @@ def _visits(region: str, first: date, last: date, on_chunk) -> pl.DataFrame:
     tz = ZoneInfo(settings.TIME_ZONE)
     since = datetime.combine(first, time.min, tz)
     until = datetime.combine(last + timedelta(days=1), time.min, tz)
-    qs = (Visit.objects.filter(region_id=region, checkin_at__gte=since, checkin_at__lt=until,
-                               checkout_at__isnull=False, superseded_by__isnull=True)
-          .values_list("id", "person_id", "institution_id", "carer_id", "checkin_at", "checkout_at",
-                       "checkin_distance_m", "checkout_distance_m", "face_check", "items"))
+    qs = Visit.objects.filter(region_id=region, checkin_at__gte=since, checkin_at__lt=until,
+                              checkout_at__isnull=False, superseded_by__isnull=True)
+    times = ("checkin_at", "checkout_at")
+    if connection.vendor == "sqlite":
+        # As text, which Polars parses: SQLite's Python converter would build 3 million datetimes one by one.
+        qs = qs.annotate(checkin_text=Cast("checkin_at", TextField()), checkout_text=Cast("checkout_at", TextField()))
+        times = ("checkin_text", "checkout_text")
+    qs = qs.order_by().values_list("id", "person_id", "institution_id", "carer_id", *times, "checkin_distance_m",
+                        "checkout_distance_m", "face_check", "items")
     sql, params = qs.query.sql_with_params()
     chunks, done = [], 0
     with connection.cursor() as cur:
