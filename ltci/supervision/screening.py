@@ -68,8 +68,10 @@ def screen(region: str, month: date, *, job: Job | None = None) -> dict:
     report = (lambda done, total=100: jobs.report(job, done, total)) if job else (lambda *a: None)
     report(5)
     f = frames.read(region, month)
+    read_at = time.monotonic()
     report(50)
     found = evaluate(f, settings)
+    rules_at = time.monotonic()
     report(80)
     counts = {"visits": f.visits.height, "hits": 0, "new": 0}
     with transaction.atomic():
@@ -90,6 +92,8 @@ def screen(region: str, month: date, *, job: Job | None = None) -> dict:
         Hit.objects.bulk_create(new, batch_size=WRITE_BATCH, ignore_conflicts=True)
         counts["new"] = len(new)
         counts["seconds"] = round(time.monotonic() - started, 1)
+        counts["timing"] = (f"读取 {read_at - started:.1f} · 规则 {rules_at - read_at:.1f} · "
+                            f"写入 {time.monotonic() - rules_at:.1f}")
         report(100)
         if job is not None:
             record(Action.BATCH, job, region=region, detail={"kind": job.kind, "month": f"{first:%Y-%m}", **counts})

@@ -166,3 +166,10 @@ def test_family_care_on_a_hospital_day_is_found(visited):
     screen(visited)
     [hit] = Hit.objects.filter(rule="care_in_hospital")
     assert hit.records == {"family_day": [day.pk]} and hit.day == date(2025, 3, 16)
+
+
+def test_the_job_page_names_each_rule_and_the_counts(visited, client_for):
+    job = screening.start_screening(visited.region, "2025-03", user=visited.users[Role.CLERK], today=TODAY)
+    page = client_for(visited.users[Role.CLERK]).get(f"/jobs/{job.pk}/").content.decode()
+    assert "签到或签退位置距居所过远" in page and "机构入住期间有居家服务" in page and "筛查上门服务" in page
+    assert "checkin_far" not in page
