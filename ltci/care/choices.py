@@ -3,6 +3,7 @@ right kind that takes new clients, with a free filed bed for a stay; the home's 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -96,3 +97,65 @@ def choose(person: Person, user, *, mode: str, effective_from: date, institution
     return CareChoice.objects.create(region_id=person.region_id, person=person, mode=mode, institution=institution,
                                      effective_from=effective_from, home_latitude=lat, home_longitude=lon,
                                      created_by=user)
+
+
+def home_point(person: Person) -> tuple | None:
+    """Where the person lives, as last recorded with a care mode (WGS-84), if ever."""
+    choice = (CareChoice.objects.filter(person=person, home_latitude__isnull=False, home_longitude__isnull=False)
+              .order_by("-effective_from", "-id").first())
+    return (choice.home_latitude, choice.home_longitude) if choice else None
+
+
+@dataclass(frozen=True)
+class Offer:
+    """An institution the person may choose, for which modes, how it is rated and how far it is."""
+
+    institution: Institution
+    modes: tuple[tuple[str, str], ...]  # (mode, label)
+    stars: int | None
+    score: object  # Decimal | None: the rating's points, shown with the stars
+    distance_m: int | None
+    free_beds: int | None  # for modes of a stay; None where only visits are offered
+
+    @property
+    def distance_km(self):
+        from decimal import ROUND_HALF_UP, Decimal
+
+        if self.distance_m is None:
+            return None
+        return (Decimal(self.distance_m) / 1000).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def offers(person: Person, on: date, near: tuple | None = None) -> list[Offer]:
+    """The designated institutions of the person's region that take new clients on `on` and serve a
+    mode the region offers: the kind fits the mode and an agreement in force lists it (a stay also
+    needs a free filed bed). Most stars first, then nearest to `near` or the recorded home;
+    unrated and unlocated ones last, then by name."""
+    from ltci.providers.models import Agreement
+    from ltci.providers.rating import star_rating
+
+    from .geo import distance_m
+
+    offered = {m: label for m, label in region_modes(person.region_id, on).items() if m in KINDS}
+    home = near or home_point(person)
+    agreements = (Agreement.objects.filter(institution__region_id=person.region_id, start__lte=on, end__gte=on)
+                  .filter(Q(terminated_on__isnull=True) | Q(terminated_on__gt=on)))
+    agreed: dict[int, set] = {}
+    for institution_id, modes in agreements.values_list("institution_id", "modes"):
+        agreed.setdefault(institution_id, set()).update(modes or [])
+    out = []
+    for inst in Institution.objects.filter(region_id=person.region_id, pk__in=list(agreed)).order_by("name"):
+        if takes_new_clients(inst, on):
+            continue
+        beds = free_beds(inst, on) if any(m in STAY_MODES for m in agreed[inst.pk]) else None
+        modes = tuple((m, label) for m, label in offered.items()
+                      if m in agreed[inst.pk] and inst.kind in KINDS[m] and (m not in STAY_MODES or beds))
+        if not modes:
+            continue
+        rating = star_rating(inst, on)
+        distance = (distance_m(home[0], home[1], inst.latitude, inst.longitude)
+                    if home and inst.latitude is not None and inst.longitude is not None else None)
+        out.append(Offer(inst, modes, rating.stars, rating.score, distance, beds))
+    far = float("inf")
+    out.sort(key=lambda o: (-(o.stars or 0), o.distance_m if o.distance_m is not None else far, o.institution.name))
+    return out

@@ -225,3 +225,30 @@ class CareEvent(models.Model):
     class Scope:
         region = "region"
         person = "person"
+
+
+class VisitRating(AuditedModel, models.Model):
+    """The person served rates one visit (1–5 stars, a short comment), once: what the carer and the
+    institution see of how the visit went. The institution's star rating has its own reviews."""
+
+    visit = models.OneToOneField(Visit, on_delete=models.PROTECT, related_name="rating", verbose_name="上门服务")
+    score = models.PositiveSmallIntegerField("评分")
+    comment = models.CharField("评价", max_length=200, blank=True)
+    rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    rated_at = models.DateTimeField("评价时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "上门服务评价"
+        verbose_name_plural = "上门服务评价"
+        ordering = ["-rated_at", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5),
+                                              name="visit_rating_score_1_to_5")]
+
+    class Scope:
+        region = "visit__region"
+        institution = "visit__institution"
+        person = "visit__person"
+
+    @property
+    def stars_text(self) -> str:
+        return "★" * self.score + "☆" * (5 - self.score)

@@ -35,10 +35,13 @@ def _whole(value: str) -> bool:
 
 @login_required
 def today(request):
+    from .ratings import recent_for_carer
+
     require(request.user, VISIT_RECORD)
     day = timezone.localdate()
     return render(request, "care/today.html", {
         "visits": visits.today_for(request.user), "people": visits.beneficiaries_for(request.user, day),
+        "ratings": recent_for_carer(visits.carer_of(request.user)),
         "request_id": uuid.uuid4().hex, "face_checks": FaceCheck.choices, "today": day,
         "catalogue": items_of(request.user.region_id, day),
     })

@@ -23,6 +23,8 @@ class NavItem:
 
 NAV = (
     NavItem("首页", "home", None),
+    # Insured accounts only hold these two: staff never see a link that would answer 403.
+    NavItem("我的长护险", "portal:home", (roles.CARE_RATE, roles.CARE_CHOOSE)),
     NavItem("参保人", "enrolment:person_list", roles.PERSON_VIEW),
     NavItem("缴费核定", "contributions:billing", roles.CONTRIBUTION_BILL),
     NavItem("失能评估", "assessment:workbench", (roles.APPLICATION_VIEW, roles.APPLICATION_SUBMIT, roles.SITE_ASSESS,

@@ -16,7 +16,7 @@ from ltci.accounts.roles import (
     PAYMENT_MAKE, SETTLEMENT_RUN,
     AUDIT_EXPORT, AUDIT_VIEW, CONTRIBUTION_BILL, CONTRIBUTION_EXPORT, CONTRIBUTION_VIEW, INSTITUTION_VIEW, JOB_VIEW,
     PAYMENT_RECORD, PERSON_CHANGE, PERSON_EXPORT, PERSON_IMPORT, PERSON_VIEW, PERSON_VIEW_ID, REGION_VIEW,
-    ROLE_PERMISSIONS, ROLE_REACH, USER_VIEW, Reach, Role,
+    ROLE_PERMISSIONS, ROLE_REACH, USER_VIEW, Reach, Role, CARE_RATE, CARE_CHOOSE,
 )
 from ltci.api import api
 
@@ -231,6 +231,28 @@ API_ENDPOINTS = [
     ("post", "/api/settlement/payment-batches", PAYMENT_MAKE, None, None),
     ("get", "/api/settlement/payment-batches", CLAIM_VIEW, None, None),
     ("get", "/api/settlement/payment-batches/{pk}/bank-file", PAYMENT_MAKE, "none", None),
+    # The insured's portal (/api/my/…): insured accounts only (other roles 403). The world's insured
+    # is not paid up (an application fails its pre-check, 422); the existing objection row above has
+    # put the own application in dispute (409); a choice of an institution without an agreement is
+    # refused (422); the person is served by no institution (a review 404s).
+    ("get", "/api/my", None, None, None),
+    ("get", "/api/my/applications", APPLICATION_VIEW, None, None),
+    ("post", "/api/my/applications", APPLICATION_SUBMIT, None,
+     {"file": pdf_file, "discharge_summary": pdf_file, "applicant_name": "王小明", "applicant_relation": "child",
+      "applicant_phone": "13800000000", "disabled_since": "2025-01-01", "pledge_signed": "true",
+      "self_assessment": '{"eating": "dependent"}'}),
+    ("get", "/api/my/applications/{pk}", APPLICATION_VIEW, "application", None),
+    ("post", "/api/my/applications/{pk}/objection", OBJECTION_FILE, "application", {"reason": "等级偏低"}),
+    ("get", "/api/my/care-plans", CARE_VIEW, None, None),
+    ("post", "/api/my/care-plans/{pk}/confirm", CARE_VIEW, "none", None),
+    ("get", "/api/my/visits", CARE_VIEW, None, None),
+    ("get", "/api/my/stays", CARE_VIEW, None, None),
+    ("post", "/api/my/visits/{pk}/rating", CARE_RATE, "none", {"score": 5}),
+    ("post", "/api/my/institutions/{institution_id}/reviews", CARE_RATE, "institution", {"score": 5}),
+    ("get", "/api/my/institutions", CARE_CHOOSE, None, None),
+    ("post", "/api/my/care-choices", CARE_CHOOSE, None,
+     lambda w: {"institution_id": w.institution.pk, "mode": "home_visit", "effective_from": "2099-01-01"}),
+    ("get", "/api/my/benefits", CLAIM_VIEW, None, None),
 ]
 ALLOWED_STATUS = {("post", "/api/designations"): {422},
                   ("post", "/api/institutions/{institution_id}/termination"): {422},
@@ -241,6 +263,8 @@ ALLOWED_STATUS = {("post", "/api/designations"): {422},
                   ("post", "/api/visits/checkin"): {409}, ("post", "/api/persons/{person_id}/care-choices"): {422},
                   ("post", "/api/stays"): {422}, ("post", "/api/catalogue/import"): {422},
                   ("post", "/api/settlement/payment-batches"): {409},
+                  ("post", "/api/my/applications"): {422}, ("post", "/api/my/applications/{pk}/objection"): {409, 422},
+                  ("post", "/api/my/care-choices"): {422},
                   ("post", "/api/persons/{person_id}/care-plans"): {422},
                   ("post", "/api/events/import/inpatient"): {422}, ("post", "/api/events/import/deaths"): {422},
                   ("post", "/api/persons/{person_id}/family-carers"): {422},
@@ -279,7 +303,7 @@ def test_api_permissions_and_scope(world, client_for, role):
     allowed = ROLE_PERMISSIONS[role]
     reach = ROLE_REACH[role]
     for method, template, permission, kind, body in API_ENDPOINTS:
-        may = permission is None or permission in allowed
+        may = (permission is None or permission in allowed) and (reach == Reach.SELF or not template.startswith("/api/my"))
         if kind is None:
             response = _call(client, method, template, body, world)
             if not may:
@@ -402,6 +426,19 @@ PAGES = [
     ("get", "/settlement/claims/{}/", CLAIM_VIEW, "none"),
     ("get", "/settlement/claims/{}/statement.pdf", CLAIM_VIEW, "none"),
     ("get", "/settlement/statements/{}/2025-03.pdf", CLAIM_VIEW, "person"),
+    # The insured's portal: insured accounts only (other roles 403).
+    ("get", "/my/", None, None),
+    ("get", "/my/apply/", APPLICATION_SUBMIT, None),
+    ("get", "/my/applications/{}/", APPLICATION_VIEW, "application"),
+    ("post", "/my/applications/{}/objection", OBJECTION_FILE, "application"),
+    ("get", "/my/care/", CARE_VIEW, None),
+    ("get", "/my/plans/{}/", CARE_VIEW, "none"),
+    ("post", "/my/plans/{}/confirm", CARE_VIEW, "none"),
+    ("post", "/my/visits/{}/rating", CARE_RATE, "none"),
+    ("get", "/my/institutions/", CARE_CHOOSE, None),
+    ("post", "/my/institutions/choose", CARE_CHOOSE, None),
+    ("post", "/my/institutions/{}/review", CARE_RATE, "institution"),
+    ("get", "/my/benefits/", CLAIM_VIEW, None),
 ]
 
 
@@ -412,7 +449,7 @@ def test_pages_permissions_and_scope(world, client_for, role):
     allowed = ROLE_PERMISSIONS[role]
     reach = ROLE_REACH[role]
     for method, template, permission, kind in PAGES:
-        may = permission is None or permission in allowed
+        may = (permission is None or permission in allowed) and (reach == Reach.SELF or not template.startswith("/my/"))
         whiches = ("own", "away") if kind in ("region", "job", "certificate") else ("own", "other", "away")
         targets = [("own", None)] if kind is None else [(w, target(world, kind, w)) for w in whiches]
         for which, value in targets:
