@@ -6,7 +6,8 @@ writing Parquet), with its peak resident memory. The engine's output must equal 
 Then the roster import and billing on SQLite (bench/enrolment.py), 1,500 carers checking in and
 out against `ltci serve` on loopback (bench/visits.py, issue 6): requests per second, latency, errors,
 a month's settlement of 45,000 beneficiaries on SQLite and PostgreSQL (bench/settlement.py, issue 7),
-and the screening of that month's 1,500,000 visits against the rule base (bench/supervision.py, issue 8).
+the screening of that month's 1,500,000 visits against the rule base (bench/supervision.py, issue 8),
+and the cockpit's figures over a Jiaxing-sized database (bench/cockpit.py, issue 8).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-from bench import enrolment, generate, settlement, supervision, visits
+from bench import cockpit, enrolment, generate, settlement, supervision, visits
 
 ROOT = Path(__file__).resolve().parents[1]
 PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
@@ -56,7 +57,7 @@ def main(argv=None) -> int:
     p.add_argument("--beneficiaries", type=int, default=45_000, help="beneficiaries settled (settlement)")
     p.add_argument("--settle-visits", type=int, default=1_500_000, help="visits of the month settled (settlement)")
     p.add_argument("--bed-days", type=int, default=600_000, help="bed-days of the month settled (settlement)")
-    p.add_argument("--only", choices=["policy", "enrolment", "visits", "settlement", "supervision"], help="run one group of batches")
+    p.add_argument("--only", choices=["policy", "enrolment", "visits", "settlement", "supervision", "cockpit"], help="run one group of batches")
     p.add_argument("--dir", type=Path, default=ROOT / "var" / "bench")
     args = p.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
@@ -77,6 +78,8 @@ def main(argv=None) -> int:
         results, check = supervision.run(args, args.dir, measure)
         print("\n" + supervision.report(results, check))
         failed |= supervision.failed(results, check)
+    if args.only in (None, "cockpit"):
+        print("\n" + "\n".join(cockpit.run(args)))
     return 1 if failed else 0
 
 

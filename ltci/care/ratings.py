@@ -8,6 +8,7 @@ account speaks for the person it is linked to, a carer or a clerk never rates on
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, time
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +26,8 @@ from .models import Visit, VisitRating
 from .visits import Refused
 
 COMMENT_MAX = 200
+REVIEW_COMMENT_MAX = 300  # an institution's review: the model's (InstitutionReview.comment)
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 class AlreadyRated(Refused):
@@ -49,10 +52,15 @@ def parse_score(value) -> int:
 
 
 def clean_comment(value, limit: int = COMMENT_MAX) -> str:
-    value = (value or "").strip()
-    if not isinstance(value, str) or len(value) > limit:
+    if value is not None and not isinstance(value, str):
+        raise ValidationError({"comment": "评价须为文字"})
+    # A browser sends a textarea's line breaks as CR LF: a line break is a line break.
+    value = (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(value) > limit:
         raise ValidationError({"comment": f"评价不能超过{limit}个字"})
-    if any(ord(c) < 32 and c not in "\n\t" for c in value):
+    # Control characters (C0 but line breaks and tabs, DEL, C1) and the bidi overrides would let a
+    # comment hide or reorder what the carer and the institution read.
+    if any((c not in "\n\t" and unicodedata.category(c) == "Cc") or c in BIDI_CONTROLS for c in value):
         raise ValidationError({"comment": "评价含有不可见的控制字符"})
     return value
 
@@ -122,7 +130,7 @@ def rate_institution(institution: Institution, user, *, score, comment: str = ""
     # The person's row is locked: two reviews sent at once cannot both find none this month.
     person = Person.objects.select_for_update().get(pk=person_id)
     score = parse_score(score)
-    comment = clean_comment(comment)
+    comment = clean_comment(comment, REVIEW_COMMENT_MAX)
     if review_this_month(institution, person.pk) is not None:
         raise AlreadyRated(f"本月已评价过{institution.name}，下月可再次评价")
     done = quality.review(institution, person, score=score, comment=comment)

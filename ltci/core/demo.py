@@ -11,7 +11,8 @@ from django.db import transaction
 # Order matters: institutions before the users who work there, people before their accounts.
 DEMO_MODULES = ("ltci.providers.demo", "ltci.enrolment.demo", "ltci.accounts.demo", "ltci.contributions.demo",
                 "ltci.assessment.demo", "ltci.care.demo", "ltci.providers.demo_records",
-                "ltci.settlement.demo", "ltci.portal.demo", "ltci.fund.demo")
+                "ltci.settlement.demo", "ltci.portal.demo", "ltci.fund.demo",
+                "ltci.supervision.demo", "ltci.cockpit.demo")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -25,13 +24,11 @@ from ltci.accounts.roles import (
 )
 from ltci.accounts.scope import get_visible_or_404
 from ltci.assessment import services as assessment
-from ltci.assessment.flow import State
 from ltci.assessment.models import Channel
 from ltci.audit.recorder import record_view
 from ltci.care import choices, plans, ratings
 from ltci.care.geo import point
-from ltci.care.models import CareChoice, CarePlan, Visit
-from ltci.providers.models import Institution
+from ltci.care.models import CarePlan, Visit
 
 from . import services
 
@@ -147,9 +144,8 @@ def _app(app, user) -> dict:
 
 
 def _app_detail(app, user) -> dict:
-    steps = [{"at": t.at, "label": t.get_action_label(), "state": t.target, "state_label": State(t.target).label,
-              "note": "" if t.action in ("redraw", "reassign") else t.note}
-             for t in app.transitions.all() if t.action != "draw_short"]
+    steps = [{"at": t["at"], "label": t["label"], "state": t["target"], "state_label": t["state"], "note": t["note"]}
+             for t in services.timeline(app)]
     return {**_app(app, user), "steps": steps, "certificate": _cert(app.certificate),
             "materials": [{"kind": m.kind, "name": m.name, "size": m.size} for m in app.materials.all()]}
 
@@ -192,8 +188,11 @@ def summary(request):
 
 @router.get("/my/applications", response=list[ApplicationOut])
 def my_applications(request):
-    services.insured(request.user, APPLICATION_VIEW)
-    return [_app(a, request.user) for a in services.applications(request.user)[:50]]
+    person = services.insured(request.user, APPLICATION_VIEW)
+    rows = list(services.applications(request.user)[:50])
+    if rows:  # states, decided grades and publicity: health data
+        record_view("health", person, what="applications")
+    return [_app(a, request.user) for a in rows]
 
 
 @router.post("/my/applications", response={201: ApplicationDetailOut})
@@ -212,6 +211,8 @@ def apply(request, disabled_since: Form[date], applicant_name: Form[str], applic
         raise ValidationError({"self_assessment": "自评表须为 JSON：{活动: independent|dependent}"}) from None
     if not isinstance(answers, dict):
         raise ValidationError({"self_assessment": "自评表须为 JSON 对象"})
+    if not all(isinstance(v, str) for v in answers.values()):  # a list or an object is no answer (nor a 500)
+        raise ValidationError({"self_assessment": "自评表的每项须为 independent 或 dependent"})
     files = {"discharge_summary": discharge_summary, "outpatient_record": outpatient_record,
              "disability_certificate": disability_certificate, "pledge": pledge,
              "self_assessment": self_assessment_form}
@@ -303,9 +304,7 @@ class ReviewOut(Schema):
 def review_institution(request, institution_id: int, body: RatingIn):
     """An institution that serves or served the person, once a calendar month (409 for a second)."""
     person = services.insured(request.user, CARE_RATE)
-    if not CareChoice.objects.filter(person=person, institution_id=institution_id).exists():
-        raise Http404("not an institution of this person")
-    institution = Institution.objects.get(pk=institution_id)
+    institution = services.reviewable_institution(person, institution_id)
     done = ratings.rate_institution(institution, request.user, score=body.score, comment=body.comment)
     return Status(201, {"institution_id": institution.pk, "score": done.score, "comment": done.comment,
                         "created_at": done.created_at})

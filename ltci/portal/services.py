@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -24,12 +25,26 @@ from ltci.care.models import (
     Visit,
     VisitRating,
 )
-from ltci.care.ratings import why_not_rateable
+from ltci.care.ratings import rating_of, why_not_rateable
 from ltci.enrolment.models import Person
 from ltci.providers.models import CatalogueItem
 
 RECENT_DAYS = 60  # visits shown (and offered for rating) on the phone
 CHOICE_AHEAD_DAYS = 90
+# Steps whose notes are the agency's own bookkeeping, not news for the applicant: who is drawn to
+# assess (assign names the two evaluators; an applicant who knows them before the visit could
+# approach them), redrawn or reassigned. A pool's shortfall (draw_short) is not a step at all.
+INTERNAL_STEPS = frozenset({"assign", "redraw", "reassign"})
+HIDDEN_STEPS = frozenset({"draw_short"})
+
+
+def timeline(app) -> list[dict]:
+    """The application's steps as the applicant sees them."""
+    from ltci.assessment.flow import State
+
+    return [{"at": t.at, "label": t.get_action_label(), "target": t.target, "state": State(t.target).label,
+             "note": "" if t.action in INTERNAL_STEPS else t.note}
+            for t in app.transitions.all() if t.action not in HIDDEN_STEPS]
 
 
 def insured(user, permission: str | None = None) -> Person:
@@ -75,7 +90,8 @@ def recent_visits(user, on: date):
     names = dict(CatalogueItem.objects.filter(region_id=user.region_id, code__in=codes).values_list("code", "name"))
     out = []
     for v in rows:
-        rating = ratings.get(v.pk) or (ratings.get(v.supersedes_id) if v.supersedes_id else None)
+        # A rating given to any earlier version counts (a correction of a correction too).
+        rating = ratings.get(v.pk) or (rating_of(v) if v.supersedes_id else None)
         out.append(VisitRow(v, rating, None if rating else why_not_rateable(v),
                             [names.get(c, c) for c in v.items]))
     return out
@@ -97,6 +113,27 @@ class VisitRow:
         return self.rating is None and self.refused is None
 
 
+def served_institutions(person: Person, on: date):
+    """The institutions that serve or served the person: of a care choice begun by `on`. A choice
+    made for a coming day does not make an institution the person's before it serves them (else
+    choosing an institution would be a way to review it)."""
+    from ltci.care.models import CareChoice
+    from ltci.providers.models import Institution
+
+    return Institution.objects.filter(pk__in=CareChoice.objects.filter(
+        person=person, institution__isnull=False, effective_from__lte=on).values("institution_id")).order_by("name")
+
+
+def reviewable_institution(person: Person, pk: int, on: date | None = None):
+    """An institution that serves or served the person; any other does not exist here (404)."""
+    from django.http import Http404
+
+    found = served_institutions(person, on or today()).filter(pk=pk).first()
+    if found is None:
+        raise Http404("not an institution of this person")
+    return found
+
+
 def bed_days(stay: Stay, first: date, last: date, on: date) -> int:
     """Bed-days of a stay within [first, last], up to `on`: the day of admission counts, the day of
     discharge does not, a same-day stay is one day (as settlement counts them, decision 0007)."""
@@ -116,8 +153,6 @@ def stays(user, on: date) -> list[dict]:
 
 def benefit(person: Person, month: date) -> dict:
     """The month's statement (lines booked in the month, adjustments included) with each line's explanation."""
-    from decimal import Decimal
-
     from ltci.settlement.statements import person_context
 
     context = person_context(person, month)
@@ -174,8 +209,17 @@ def choose_institution(user, *, institution_id, mode: str, effective_from: date,
         raise ValidationError({"institution": "该机构不在可选择的定点机构名单中（须签有服务协议、正在接收新参保人）"})
     if mode not in dict(offer.modes):
         raise ValidationError({"mode": f"{offer.institution.name}可提供：{'、'.join(label for _, label in offer.modes)}"})
-    if mode in VISITED_MODES and home_latitude in (None, "") and home_longitude in (None, ""):
+    if mode in VISITED_MODES:
+        # The home is where every check-in's distance is measured from (a check on the carer's
+        # presence): the insured does not move it from the phone. The recorded home is taken; a
+        # first one may be given here, a change is made at the agency.
         home = choices.home_point(person)
+        supplied = home_latitude not in (None, "") or home_longitude not in (None, "")
+        if home and supplied:
+            from ltci.care.geo import point
+
+            if point(home_latitude, home_longitude, "home_") != (Decimal(home[0]), Decimal(home[1])):
+                raise ValidationError({"home_latitude": "居所位置以登记为准；如已搬家，请到经办机构变更居所位置"})
         if home:
             home_latitude, home_longitude = home
     return choices.choose(person, user, mode=mode, effective_from=effective_from, institution=offer.institution,

@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -26,24 +25,22 @@ from ltci.accounts.roles import (
 )
 from ltci.accounts.scope import get_visible_or_404
 from ltci.assessment import services as assessment
-from ltci.assessment.flow import State
 from ltci.assessment.models import Channel, MaterialKind, Relation
 from ltci.audit.recorder import record_view
 from ltci.care import choices, plans, ratings
 from ltci.care.geo import point
-from ltci.care.models import CareChoice, CarePlan, PlanStatus, Visit
+from ltci.care.models import CarePlan, PlanStatus, Visit
 from ltci.core.errors import error_pairs, reasons
 from ltci.core.values import BadValue, parse_date
 from ltci.policy.self_assessment import activities as self_assessment_activities
-from ltci.providers.models import Institution
 
 from . import services
 
 UPLOAD_KINDS = [MaterialKind.DISCHARGE_SUMMARY, MaterialKind.OUTPATIENT_RECORD, MaterialKind.DISABILITY_CERTIFICATE,
                 MaterialKind.PLEDGE, MaterialKind.SELF_ASSESSMENT]
-# Steps whose notes are the agency's own bookkeeping (who is drawn), not news for the applicant;
-# a pool's shortfall (draw_short) is not a step of the application at all.
-INTERNAL_STEPS = {"redraw", "reassign"}
+# Files of one application from the phone: each is checked for kind and size, and so is their number
+# (else one form could store a hundred files of 10 MB each).
+MAX_FILES = 10
 STARS = [(n, "★" * n) for n in range(5, 0, -1)]
 
 
@@ -74,9 +71,12 @@ def apply(request):
                # A form refused on the phone comes back filled in, the self-assessment's answers too.
                "questions": [(key, a["label"], request.POST.get(f"sa_{key}", "")) for key, a in activities.items()],
                "kinds": [(k.value, k.label) for k in UPLOAD_KINDS], "values": request.POST, "person": person,
-               "today": services.today()}
+               "today": services.today(), "max_files": MAX_FILES}
     if request.method == "POST":
+        materials = [(k.value, f) for k in UPLOAD_KINDS for f in request.FILES.getlist(f"file_{k.value}")]
         try:
+            if len(materials) > MAX_FILES:
+                raise ValidationError({"materials": f"一次申请最多上传{MAX_FILES}个文件"})
             app = assessment.submit(
                 user=request.user, person=person, channel=Channel.ONLINE,
                 applicant_name=request.POST.get("applicant_name", ""),
@@ -85,7 +85,7 @@ def apply(request):
                 disabled_since=_date(request.POST.get("disabled_since"), "disabled_since"),
                 self_assessment={a: request.POST.get(f"sa_{a}", "") for a in context["activities"]},
                 pledge_signed=request.POST.get("pledge_signed") == "on",
-                materials=[(k.value, f) for k in UPLOAD_KINDS for f in request.FILES.getlist(f"file_{k.value}")],
+                materials=materials,
                 trigger=request.POST.get("trigger", "") if request.POST.get("trigger") == "expiry" else "")
         except assessment.PrecheckFailed as exc:
             context["precheck"] = exc.reasons
@@ -110,10 +110,7 @@ def application(request, pk: int):
         "app": app, "may_object": "object" in actions and request.user.can(OBJECTION_FILE),
         "certificate": app.certificate,
         "grade_label": assessment.grade_label(app.decided_grade) if app.decided_grade else "",
-        "objections": app.objections.all(), "today": services.today(),
-        "timeline": [{"at": t.at, "label": t.get_action_label(), "state": State(t.target).label,
-                      "note": "" if t.action in INTERNAL_STEPS else t.note}
-                     for t in app.transitions.all() if t.action != "draw_short"]})
+        "objections": app.objections.all(), "today": services.today(), "timeline": services.timeline(app)})
 
 
 @login_required
@@ -137,8 +134,7 @@ def care(request):
     person = services.insured(request.user, CARE_VIEW)
     on = services.today()
     record_view("health", person, what="portal_care")
-    served = (Institution.objects.filter(pk__in=CareChoice.objects.filter(person=person, institution__isnull=False)
-                                         .values("institution_id")).order_by("name"))
+    served = services.served_institutions(person, on)
     return render(request, "portal/care.html", {
         "person": person, "mode": choices.mode_on(person, on), "plans": services.plans(request.user)[:6],
         "visits": services.recent_visits(request.user, on), "stays": services.stays(request.user, on),
@@ -206,9 +202,7 @@ def rate_visit(request, pk: int):
 def review_institution(request, pk: int):
     """Only an institution that serves or served the person is there to review; others do not exist here."""
     person = services.insured(request.user, CARE_RATE)
-    if not CareChoice.objects.filter(person=person, institution_id=pk).exists():
-        raise Http404("not an institution of this person")
-    institution = Institution.objects.get(pk=pk)
+    institution = services.reviewable_institution(person, pk)
     try:
         ratings.rate_institution(institution, request.user, score=request.POST.get("score", ""),
                                  comment=request.POST.get("comment", ""))

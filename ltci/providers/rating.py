@@ -14,6 +14,9 @@ from .models import Institution
 
 INSPECTION_WEIGHT, REVIEW_WEIGHT = Decimal("0.6"), Decimal("0.4")
 WINDOW = timedelta(days=365)
+# Confirmed supervision cases (稽核案件查实) of the window lower the score: points per case, at most
+# the cap, so one finding costs about half a star and repeated ones at most two (docs/decisions/0009).
+CASE_DEDUCTION, CASE_DEDUCTION_CAP = Decimal("5"), Decimal("20")
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,8 @@ class Rating:
     inspection_average: Decimal | None
     reviews: int
     review_average: Decimal | None
+    confirmed_cases: int = 0
+    deduction: Decimal = Decimal("0")
 
 
 def star_rating(institution: Institution, on: date) -> Rating:
@@ -41,6 +46,15 @@ def star_rating(institution: Institution, on: date) -> Rating:
     if not parts:
         return Rating(None, None, 0, None, 0, None)
     weight = sum(w for w, _ in parts)
-    score = (sum(w * v for w, v in parts) / weight).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    cases = _confirmed_cases(institution, since, on)
+    deduction = min(CASE_DEDUCTION * cases, CASE_DEDUCTION_CAP)
+    score = max(Decimal("0"), sum(w * v for w, v in parts) / weight - deduction).quantize(Decimal("0.1"), ROUND_HALF_UP)
     stars = max(1, min(5, int(score // 10) - 4)) if score >= 50 else 1
-    return Rating(stars, score, ins["n"], ins_avg, rev["n"], rev_avg)
+    return Rating(stars, score, ins["n"], ins_avg, rev["n"], rev_avg, cases, deduction)
+
+
+def _confirmed_cases(institution: Institution, since: date, on: date) -> int:
+    from ltci.supervision.models import Case, CaseStatus  # supervision builds on providers, not the reverse
+
+    return Case.objects.filter(institution=institution, status=CaseStatus.CONFIRMED, decided_at__date__gt=since,
+                               decided_at__date__lte=on).count()

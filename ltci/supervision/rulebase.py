@@ -34,6 +34,7 @@ class Rule:
     basis: str
     template: str
     params: dict = field(default_factory=dict)
+    screened: bool = True  # False: its hits come from elsewhere (a sampled visit found untrue), not a screening
 
     def applies_to(self, region: str) -> bool:
         return self.regions is None or region in self.regions
@@ -58,7 +59,7 @@ def _load() -> tuple[dict[str, Rule], dict]:
         if raw["severity"] not in Severity.values:
             raise ValueError(f"rulebase.toml: {raw['code']}: unknown severity {raw['severity']!r}")
         rules[raw["code"]] = Rule(raw["code"], raw["name"], raw["severity"], regions, raw["basis"], raw["template"],
-                                  dict(raw.get("params", {})))
+                                  dict(raw.get("params", {})), raw.get("screened", True))
     return rules, dict(data["sampling"])
 
 

@@ -57,7 +57,7 @@ def _run(job: Job, month: date) -> None:
 
 def evaluate(f: frames.Frames, settings: dict[str, rulebase.Effective]) -> dict[str, "rules.pl.DataFrame"]:
     """Each enabled rule's findings over the frames, by rule code."""
-    return {code: rules.RULES[code](f, s.params) for code, s in settings.items() if s.enabled}
+    return {code: rules.RULES[code](f, s.params) for code, s in settings.items() if s.enabled and s.rule.screened}
 
 
 def screen(region: str, month: date, *, job: Job | None = None) -> dict:

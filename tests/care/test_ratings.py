@@ -107,3 +107,38 @@ def test_the_month_is_the_local_calendar_month(portal):
     start, end = ratings._month_bounds(timezone.localdate().replace(month=12, day=31))
     assert (start.month, start.day, end.month, end.day, end.year - start.year) == (12, 1, 1, 1, 1)
     assert str(start.tzinfo) == "Asia/Shanghai"
+
+
+def test_an_institutions_review_may_be_as_long_as_the_page_and_the_model_allow(portal):
+    """The care page offers 300 characters for an institution's review (the model's limit): a
+    250-character review is taken, 301 refused (it used to be cut at the visit's 200)."""
+    done = ratings.rate_institution(portal["institution"], portal["insured"], score=4, comment="好" * 250)
+    assert len(done.comment) == 250
+    InstitutionReview.objects.filter(pk=done.pk).update(created_at=done.created_at - timedelta(days=40))
+    with pytest.raises(ValidationError) as exc:
+        ratings.rate_institution(portal["institution"], portal["insured"], score=4, comment="好" * 301)
+    assert "comment" in exc.value.message_dict and "300" in exc.value.message_dict["comment"][0]
+
+
+def test_a_comment_typed_on_two_lines_in_a_browser_is_taken(portal):
+    """A browser sends a textarea's line break as CR LF: that is no control character."""
+    rating = ratings.rate_visit(portal["visits"][0], portal["insured"], score=5, comment="准时\r\n很耐心")
+    assert rating.comment == "准时\n很耐心"
+
+
+@pytest.mark.parametrize("comment", ["好\x7f好", "好\x85好", "评价\u202e好很"])
+def test_invisible_controls_and_bidi_overrides_are_refused(portal, comment):
+    with pytest.raises(ValidationError) as exc:
+        ratings.rate_visit(portal["visits"][0], portal["insured"], score=5, comment=comment)
+    assert "comment" in exc.value.message_dict
+    assert not VisitRating.objects.exists()
+
+
+def test_a_rating_holds_across_a_correction_of_a_correction(portal, client_for):
+    """Rated, corrected twice: the current version shows the rating given, not a refusal."""
+    visit = portal["visits"][0]
+    ratings.rate_visit(visit, portal["insured"], score=3, comment="还行")
+    fixed = visits.correct(visit, portal["clerk"], reason="漏选项目", items=["SC06", "SC19"])
+    fixed_again = visits.correct(fixed, portal["clerk"], reason="签退时间有误")
+    rows = {v["id"]: v for v in client_for(portal["insured"]).get("/api/my/visits").json()}
+    assert rows[fixed_again.pk]["rating"]["score"] == 3 and rows[fixed_again.pk]["rateable"] is False

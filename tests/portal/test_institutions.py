@@ -139,3 +139,39 @@ def test_without_a_benefit_grade_there_is_nothing_to_choose_yet(portal, listed, 
         "institution_id": listed["near5"].pk, "mode": "home_visit",
         "effective_from": f"{portal['today'] + timedelta(days=1)}"}, content_type="application/json")
     assert response.status_code == 422 and "待遇等级" in response.json()["message"]
+
+
+def test_the_insured_does_not_move_the_recorded_home(portal, listed, client_for):
+    """Check-ins are measured from the recorded home: a choice over the API takes it, and refuses
+    other coordinates (a change of home is made at the agency)."""
+    client = client_for(portal["insured"])
+    day = portal["today"] + timedelta(days=1)
+    response = client.post("/api/my/care-choices", {
+        "institution_id": listed["near5"].pk, "mode": "home_visit", "effective_from": f"{day}",
+        "home_latitude": "30.000000", "home_longitude": "120.000000"}, content_type="application/json")
+    assert response.status_code == 422 and response.json()["field"] == "home_latitude"
+    assert not CareChoice.objects.filter(person=portal["person"], effective_from=day).exists()
+    response = client.post("/api/my/care-choices", {
+        "institution_id": listed["near5"].pk, "mode": "home_visit", "effective_from": f"{day}",
+        "home_latitude": str(HOME[0]), "home_longitude": str(HOME[1])}, content_type="application/json")
+    assert response.status_code == 201
+    made = CareChoice.objects.get(person=portal["person"], effective_from=day)
+    assert (made.home_latitude, made.home_longitude) == HOME
+
+
+def test_choosing_an_institution_for_a_coming_day_does_not_open_it_to_review(portal, listed, client_for):
+    """Only an institution that serves or served the person is reviewed: choosing one for next
+    month is no way to rate it (or a competitor) now."""
+    from ltci.providers.models import InstitutionReview
+
+    client = client_for(portal["insured"])
+    near5 = listed["near5"]
+    response = client.post("/api/my/care-choices", {"institution_id": near5.pk, "mode": "home_visit",
+                                                     "effective_from": f"{portal['today'] + timedelta(days=20)}"},
+                           content_type="application/json")
+    assert response.status_code == 201
+    assert client.post(f"/api/my/institutions/{near5.pk}/reviews", {"score": 1},
+                       content_type="application/json").status_code == 404
+    assert client.post(f"/my/institutions/{near5.pk}/review", {"score": "1"}).status_code == 404
+    assert near5.name not in client.get("/my/care/").content.decode().split('id="institution-reviews"')[-1]
+    assert not InstitutionReview.objects.filter(institution=near5).exists()

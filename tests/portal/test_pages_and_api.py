@@ -317,3 +317,56 @@ def test_bed_days_count_as_settlement_counts_them(portal, client_for):
     rows = client.get("/api/my/stays").json()
     assert [(r["bed"], r["bed_days_this_month"]) for r in rows] == [("201", portal["today"].day)]
     assert f"本月 {portal['today'].day} 个床日" in client.get("/my/care/").content.decode()
+
+
+# Found in review ---------------------------------------------------------------------------------
+
+def test_the_list_of_applications_is_a_view_of_health_data(portal, client_for):
+    """Each application's state, decided grade and publicity: /api/my/applications is on the trail."""
+    client = client_for(portal["insured"])
+    assert client.get("/api/my/applications").json()
+    assert AuditEvent.objects.filter(action=Action.VIEW_HEALTH, object_id=str(portal["person"].pk),
+                                     detail__what="applications").exists()
+
+
+@pytest.mark.parametrize("answers", ['{"eating": ["dependent"]}', '{"eating": {"a": 1}}'])
+def test_a_self_assessment_answer_that_is_not_text_is_refused_not_a_crash(portal, client_for, answers):
+    paid_up(portal["person"])
+    before = Application.objects.count()
+    response = client_for(portal["insured"]).post("/api/my/applications", {
+        **{k: v for k, v in FORM.items() if not k.startswith("sa_")}, "pledge_signed": "true",
+        "self_assessment": answers, "discharge_summary": SimpleUploadedFile("d.pdf", PDF, "application/pdf")})
+    assert response.status_code == 422 and response.json()["field"] == "self_assessment"
+    assert Application.objects.count() == before
+
+
+def test_the_applicant_does_not_learn_who_is_drawn_to_assess(portal, client_for):
+    """The assign step's note names the two evaluators: the applicant sees the step, not the names
+    (an applicant who knows them before the visit could approach them)."""
+    from ltci.assessment import services as assessment
+    from tests.assessment.conftest import make_pool
+
+    pool = make_pool(portal["home"].region)
+    app = _in_publicity(portal["person"], portal["clerk"], until=portal["today"] + timedelta(days=9))
+    Application.objects.filter(pk=app.pk).update(state="accepted", decided_grade="", publicity_from=None,
+                                                  publicity_until=None)
+    app.refresh_from_db()
+    task = assessment.assign(app, portal["clerk"])
+    names = [e.user.get_full_name() for e in (task.first, task.second)]
+    assert all(names) and all(e in pool.experts + pool.assessors for e in (task.first, task.second))
+    client = client_for(portal["insured"])
+    body = client.get(f"/my/applications/{app.pk}/").content.decode()
+    assert "待现场评估" in body and not any(n in body for n in names)
+    data = client.get(f"/api/my/applications/{app.pk}").json()
+    assert data["steps"][-1]["state"] == "assigned" and not any(n in str(data) for n in names)
+
+
+def test_the_number_of_files_of_one_application_is_limited(portal, client_for):
+    """Each file is checked for kind and size, and one form does not store more than ten."""
+    paid_up(portal["person"])
+    client = client_for(portal["insured"])
+    before = Application.objects.count()
+    files = [SimpleUploadedFile(f"d{n}.pdf", PDF, "application/pdf") for n in range(11)]
+    response = client.post("/my/apply/", {**FORM, "file_discharge_summary": files})
+    assert response.status_code == 422 and "最多上传10个文件" in response.content.decode()
+    assert Application.objects.count() == before and not Material.objects.exists()

@@ -52,7 +52,7 @@ def hits(code, f, **params):
 
 
 def test_every_rule_of_the_rule_base_has_its_function_and_a_template_it_can_fill():
-    assert set(rulebase.RULES) == set(rules.RULES)
+    assert {code for code, rule in rulebase.RULES.items() if rule.screened} == set(rules.RULES)
     for code, rule in rulebase.RULES.items():
         assert rule.name and rule.basis and rule.severity in ("low", "medium", "high"), code
 

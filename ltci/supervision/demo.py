@@ -1,0 +1,140 @@
+"""Demo supervision: the last two months screened, cases opened for the institutions with the most
+hits (one confirmed with a recovery and a carer's suspension, one dismissed, the others under
+investigation by two auditors), and last month's random samples drawn, assigned and partly
+checked. Re-running adds nothing: a region screened before is left alone."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Count
+from django.utils import timezone
+
+from ltci.accounts.models import User
+from ltci.accounts.roles import Role
+from ltci.accounts.services import create_user
+from ltci.core.models import Job, JobKind
+from ltci.settlement import review
+from ltci.settlement.models import ApprovalStatus
+from ltci.settlement.review import StepRefused
+
+from . import cases, sampling, sanctions, screening
+from .models import Hit, HitStatus, Sample, SampleMethod, SampleOutcome, SanctionKind
+
+# A one-page PDF standing for the scanned record of an interview (询问笔录).
+EVIDENCE_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"
+                b"endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+                b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def _months(today: date) -> tuple[date, date]:
+    last = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return (last - timedelta(days=1)).replace(day=1), last
+
+
+def _second_auditor(region) -> User:
+    username = f"{region.pk}.auditor.2"
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = create_user(username=username, password=None, role=Role.AUDITOR, region=region,
+                           full_name="稽核员 李娜", is_demo=True)
+        User.objects.filter(pk=user.pk).update(password=make_password(settings.DEMO_PASSWORD))
+    return user
+
+
+def build(options, rng) -> dict[str, int]:
+    from ltci.regions.models import Region
+
+    region = Region.objects.get(pk=options.region)
+    if Job.objects.filter(kind=JobKind.SCREENING, region=region).exists():
+        return {"screened months": 0}
+    auditor = User.objects.filter(username=f"{region.pk}.auditor", is_demo=True).first()
+    clerk = User.objects.filter(username=f"{region.pk}.clerk", is_demo=True).first()
+    if auditor is None or clerk is None:
+        return {"screened months": 0}
+    second = _second_auditor(region)
+    today = timezone.localdate()
+    before, last = _months(today)
+    for month in (before, last):
+        screening.start_screening(region, f"{month:%Y-%m}", user=auditor, today=today)
+    opened = _cases(region.pk, (before, last), auditor, second, clerk, today)
+    checked = _samples(region.pk, last, auditor)
+    return {"screened months": 2, "supervision cases": opened, "samples checked": checked}
+
+
+def _cases(region: str, months: tuple[date, date], auditor, second, clerk, today: date) -> int:
+    """A case for each of the three institutions with the most new hits of the two months (the
+    largest split by person when only one institution has hits, so that a case can be dismissed)."""
+    hits = Hit.objects.filter(region_id=region, month__in=months, status=HitStatus.NEW, institution__isnull=False)
+    top = (hits.values("institution_id").annotate(n=Count("id")).order_by("-n", "institution_id")[:3])
+    groups = [list(hits.filter(institution_id=row["institution_id"]).order_by("month", "id")
+                   .values_list("pk", "person_id")) for row in top]
+    if len(groups) == 1 and len(groups[0]) > 1:
+        only = groups[0]
+        first = min(h[1] for h in only)
+        mine = [h for h in only if h[1] == first]
+        groups = [mine, [h for h in only if h[1] != first]] if len(mine) < len(only) else [only[:1], only[1:]]
+    made = [cases.open_case(region, [pk for pk, _ in g], auditor, assigned_to=auditor if n < 2 else second)
+            for n, g in enumerate(groups) if g]
+    # Confirm a case whose lines are not held already (the settlement demo holds one), so that its
+    # recovery has something to take back; dismiss another.
+    made.sort(key=lambda c: not _payable(c))
+    if made:
+        _confirm(made[0], auditor, clerk, today)
+    if len(made) > 1:
+        cases.decide(made[1], auditor, confirm=False,
+                     finding="经调取定位轨迹并电话回访参保人，服务属实；偏差系设备定位误差，已提醒机构校准。")
+    return len(made)
+
+
+def _payable(case) -> bool:
+    lines = cases.case_lines(case)
+    return lines.filter(approval__status__in=[ApprovalStatus.REVIEWED, ApprovalStatus.APPROVED,
+                                              ApprovalStatus.PAID]).exists() or \
+        review.waiting(lines).exists()
+
+
+def _approve_lines_of(case, clerk) -> None:
+    """The case's claims reviewed and approved before the audit found the problem, so that the
+    recovery has paid-for lines to take back (the settlement demo's second clerk approves)."""
+    approver = User.objects.filter(username=f"{case.region_id}.clerk.approver").first()
+    if approver is None:
+        return
+    for claim in {ln.claim for ln in cases.case_lines(case).select_related("claim")}:
+        if review.waiting(claim).exists():
+            review.review(claim, clerk, "稽核前已初审")
+        for approval in claim.approvals.filter(status=ApprovalStatus.REVIEWED):
+            review.approve(approval, approver, "复核通过")
+
+
+def _confirm(case, auditor, clerk, today: date) -> None:
+    _approve_lines_of(case, clerk)
+    cases.decide(case, auditor, confirm=True, evidence=SimpleUploadedFile("询问笔录.pdf", EVIDENCE_PDF,
+                                                                          "application/pdf"),
+                 finding="经调取服务记录、定位轨迹并询问参保人家属，部分服务未实际提供，机构对此无异议。")
+    try:
+        sanctions.apply(case, clerk, SanctionKind.RECOVERY, reason="按服务协议追回违规结算的基金", today=today)
+    except StepRefused:  # nothing of the case settled yet
+        pass
+    carer = sanctions.case_carers(case).order_by("id").first()
+    if carer is not None:
+        sanctions.apply(case, clerk, SanctionKind.CARER_SUSPENSION, reason="服务记录不实，暂停结算三个月",
+                        carer_id=carer.pk, starts_on=today, ends_on=sanctions.add_months(today, 3), today=today)
+
+
+def _samples(region: str, month: date, auditor) -> int:
+    """Last month's draw shared by the two auditors; the first auditor has checked some."""
+    if not sampling.draw(region, month, auditor):
+        return 0
+    sampling.assign_evenly(region, month, auditor)
+    mine = list(Sample.objects.filter(region_id=region, month=month, assigned_to=auditor).order_by("id")[:4])
+    outcomes = [(SampleMethod.CALL, SampleOutcome.CONFIRMED, "电话回访本人，确认当日服务及项目"),
+                (SampleMethod.CALL, SampleOutcome.NOT_CONFIRMED, "家属称当日护理员未上门"),
+                (SampleMethod.CALL, SampleOutcome.UNREACHABLE, "两次拨打无人接听"),
+                (SampleMethod.CALL, SampleOutcome.CONFIRMED, "家属确认服务，满意")]
+    for sample, (method, outcome, note) in zip(mine, outcomes):
+        sampling.record_outcome(sample, auditor, method=method, outcome=outcome, note=note)
+    return len(mine)

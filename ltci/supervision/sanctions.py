@@ -1,0 +1,190 @@
+"""Sanctions (处理) on a confirmed case, applied by the agency (SANCTION_APPLY), never by the
+auditor who investigated or decided the case. Each sanction acts where it takes effect and links
+what it did in `effects`:
+
+- recovery: the case's approved or paid lines are taken back by recovery lines in the first open
+  settlement month (ltci.settlement.run.recover);
+- fine: the amount is recorded only. Fines are non-tax revenue paid to the treasury (国库), not to
+  the insurance fund, so nothing is posted to the fund's ledger (docs/decisions/0009);
+- carer suspension: the carer's settlement is suspended for the period (ltci.providers.carers);
+- institution suspension: no new clients until a date (ltci.providers.designation.suspend);
+- termination: the agreement ends on a date (ltci.providers.designation.terminate).
+
+A region's default periods (Changning 二(二)2: three months) come from its policy parameters
+`[supervision] carer_suspension_months` / `institution_suspension_months` when present; otherwise
+the dates must be given.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ltci.audit.models import Action
+from ltci.audit.recorder import record
+from ltci.policy.errors import PolicyError
+from ltci.policy.policies import policy_carried_on
+from ltci.providers import carers, designation
+from ltci.providers.models import Carer
+from ltci.settlement import run
+from ltci.settlement.models import ApprovalStatus
+from ltci.settlement.review import StepRefused
+
+from .cases import case_lines
+from .models import Case, CaseStatus, Sanction, SanctionKind
+
+REASON_MAX = 300
+FINE_MAX = Decimal("9999999999.99")
+CENT = Decimal("0.01")
+
+
+def parse_date(value, field: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError({field: "日期格式应为 YYYY-MM-DD"}) from None
+
+
+def parse_amount(value, field: str = "amount") -> Decimal:
+    try:
+        amount = Decimal(str(value).strip()).quantize(CENT)
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationError({field: "金额须为数字，如 5000.00"}) from None
+    if not amount.is_finite() or not Decimal(0) < amount <= FINE_MAX:
+        raise ValidationError({field: "金额须大于0"})
+    return amount
+
+
+def default_months(region: str, kind: str, on: date) -> int | None:
+    """The region's default suspension period in months, if its policy parameters set one."""
+    try:
+        params = policy_carried_on(region, on)[0].params
+    except PolicyError:
+        return None
+    if "supervision" not in params:
+        return None
+    node = params.section("supervision").get(f"{kind}_months")
+    value = node.get("value") if isinstance(node, dict) else node
+    return value if isinstance(value, int) and value > 0 else None
+
+
+def add_months(day: date, months: int) -> date:
+    """The day before the same day `months` later: a period of whole months from `day`."""
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, d) - timedelta(days=1)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def case_carers(case: Case):
+    """The carers the case's hits name, else the carers of the case's institution."""
+    ids = set(case.hits.exclude(carer__isnull=True).values_list("carer_id", flat=True))
+    if ids:
+        return Carer.objects.filter(pk__in=ids)
+    if case.institution_id:
+        return Carer.objects.filter(institution_id=case.institution_id)
+    return Carer.objects.none()
+
+
+@transaction.atomic
+def apply(case: Case, user, kind: str, *, reason: str, amount=None, starts_on=None, ends_on=None, carer_id=None,
+          today: date | None = None) -> Sanction:
+    today = today or timezone.localdate()
+    case = Case.objects.select_for_update().select_related("institution").get(pk=case.pk)
+    if kind not in SanctionKind.values:
+        raise ValidationError({"kind": "处理方式须为追回基金、罚款、暂停护理员结算、暂停接收新参保人或解除服务协议"})
+    if case.status != CaseStatus.CONFIRMED:
+        raise StepRefused("只能对已查实的案件作出处理")
+    if user.pk in (case.decided_by_id, case.assigned_to_id):
+        raise StepRefused("承办并作出查实结论的稽核人员不能同时作出处理")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > REASON_MAX:
+        raise ValidationError({"reason": f"请填写处理依据（不超过{REASON_MAX}个字）"})
+    starts_on, ends_on = parse_date(starts_on, "starts_on"), parse_date(ends_on, "ends_on")
+    fields = {"case": case, "kind": kind, "reason": reason, "applied_by": user}
+    if kind == SanctionKind.RECOVERY:
+        fields.update(_recover(case, user, reason, today))
+    elif kind == SanctionKind.FINE:
+        fields.update(amount=parse_amount(amount), effects={"ledger": "罚款缴入国库，不记入长护险基金"})
+    elif kind == SanctionKind.CARER_SUSPENSION:
+        fields.update(_suspend_carer(case, user, reason, carer_id, starts_on, ends_on, today))
+    elif kind == SanctionKind.INSTITUTION_SUSPENSION:
+        institution = _institution(case)
+        if ends_on is None:
+            months = default_months(case.region_id, "institution_suspension", today)
+            if months is None:
+                raise ValidationError({"ends_on": "请填写暂停接收新参保人的截止日期"})
+            ends_on = add_months(today, months)
+        designation.suspend(institution, user, until=ends_on, reason=reason)
+        fields.update(starts_on=today, ends_on=ends_on, effects={"institution": institution.pk,
+                                                                  "suspended_until": ends_on.isoformat()})
+    else:  # termination
+        institution = _institution(case)
+        if starts_on is None:
+            raise ValidationError({"starts_on": "请填写解除服务协议的日期"})
+        designation.terminate(institution, user, on=starts_on, reason=reason)
+        fields.update(starts_on=starts_on,
+                      effects={"institution": institution.pk, "terminated_on": starts_on.isoformat()})
+    sanction = Sanction.objects.create(**fields)
+    record(Action.TRANSITION, case, user=user,
+           detail={"step": "sanction", "kind": kind, "sanction": sanction.pk,
+                   "amount": str(sanction.amount) if sanction.amount is not None else None, **sanction.effects})
+    return sanction
+
+
+def _institution(case: Case):
+    if case.institution_id is None:
+        raise StepRefused("该案件不涉及定点机构，不能对机构作出处理")
+    return case.institution
+
+
+def _recover(case: Case, user, reason: str, today: date) -> dict:
+    lines = (case_lines(case).filter(approval__status__in=[ApprovalStatus.APPROVED, ApprovalStatus.PAID],
+                                     fund__gt=0).order_by("id"))
+    recovered, made = [], []
+    for line in lines:
+        try:
+            new = run.recover(line, user, f"稽核案件{case.number}：{reason}"[:200], today=today)
+        except ValidationError:  # nothing left to take back on this line (recovered before)
+            continue
+        recovered.append(line.pk)
+        made.append(new)
+    if not made:
+        raise StepRefused("本案没有已审核通过且可追回的结算明细（未审核的明细已暂缓支付）")
+    total = -sum((ln.fund for ln in made), Decimal(0))
+    return {"amount": total.quantize(CENT),
+            "effects": {"recovery_lines": [ln.pk for ln in made], "recovered_lines": recovered}}
+
+
+def _suspend_carer(case: Case, user, reason: str, carer_id, starts_on, ends_on, today: date) -> dict:
+    choices = case_carers(case)
+    if carer_id in (None, ""):
+        if choices.count() != 1:
+            raise ValidationError({"carer": "请选择要暂停结算的护理员"})
+        carer = choices.get()
+    else:
+        try:
+            carer = choices.get(pk=int(carer_id))
+        except (Carer.DoesNotExist, ValueError, TypeError):
+            raise ValidationError({"carer": "该护理员与本案无关"}) from None
+    if starts_on is None or ends_on is None:
+        months = default_months(case.region_id, "carer_suspension", today)
+        if months is None:
+            raise ValidationError({"starts_on" if starts_on is None else "ends_on": "请填写暂停结算的起止日期"})
+        starts_on = starts_on or today
+        ends_on = ends_on or add_months(starts_on, months)
+    suspension = carers.suspend(carer, user, start=starts_on, end=ends_on, reason=reason[:200])
+    return {"carer": carer, "starts_on": starts_on, "ends_on": ends_on,
+            "effects": {"carer_suspension": suspension.pk, "carer": carer.pk}}

@@ -1,0 +1,433 @@
+"""Supervision pages: the month's hits and the screening run, the rule base and the region's
+settings, cases with their decision and sanctions, random samples (the auditor's phone page) and
+the institutions' ranking. Institution staff see none of it (no SUPERVISION_VIEW)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ltci.accounts.roles import CASE_DECIDE, SAMPLE_CHECK, SANCTION_APPLY, SUPERVISION_MANAGE, SUPERVISION_VIEW
+from ltci.accounts.scope import get_visible_or_404, require, visible
+from ltci.audit.models import Action
+from ltci.audit.recorder import record, record_view
+from ltci.core.errors import reasons
+from ltci.core.models import Job, JobKind
+from ltci.providers.catalogue import items_of
+from ltci.providers.models import Institution
+from ltci.settlement.api import line_status
+from ltci.settlement.run import parse_month_text
+from ltci.settlement.views import STATUS_LABELS
+
+from . import cases, ranking, rulebase, sampling, sanctions, screening
+from .models import Case, CaseStatus, Hit, HitStatus, Sample, SampleMethod, SampleOutcome, SanctionKind, Severity
+
+RECORD_LABELS = {"visit": "上门服务", "stay": "机构入住", "family_day": "亲情照护", "event": "事件记录",
+                 "plan": "护理计划", "application": "评估申请", "suspension": "暂停记录", "care_choice": "护理方式"}
+
+
+def last_month(today: date | None = None) -> date:
+    today = today or timezone.localdate()
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def _month(text: str | None, default: date) -> date:
+    if not text:
+        return default
+    try:
+        return parse_month_text(text)
+    except ValidationError:
+        return default
+
+
+def describe(hit: Hit) -> str:
+    return rulebase.describe(hit.rule, hit.detail, hit.params)
+
+
+def rule_name(code: str) -> str:
+    return rulebase.RULES[code].name if code in rulebase.RULES else code
+
+
+def _fail(request, exc: ValidationError):
+    messages.error(request, reasons(exc))
+
+
+# The month's hits and the screening run ---------------------------------------------------------
+
+@login_required
+def index(request):
+    require(request.user, SUPERVISION_VIEW)
+    if request.method == "POST":
+        require(request.user, SUPERVISION_MANAGE)
+        try:
+            job = screening.start_screening(request.user.region, request.POST.get("month", ""), user=request.user,
+                                            background=settings.JOBS_IN_BACKGROUND)
+        except ValidationError as exc:
+            _fail(request, exc)
+            return redirect("supervision:index")
+        return redirect("job_detail", job.pk)
+    hits = visible(Hit.objects.all(), request.user)
+    latest = hits.order_by("-month").values_list("month", flat=True).first()
+    month = _month(request.GET.get("month"), latest or last_month())
+    of_month = hits.filter(month=month).order_by()
+    by_rule = Counter(dict(of_month.values_list("rule").annotate(n=Count("id"))))
+    by_status = Counter(dict(of_month.values_list("status").annotate(n=Count("id"))))
+    rows = [{"code": code, "name": rule_name(code), "n": n} for code, n in by_rule.most_common()]
+    runs = visible(Job.objects.filter(kind=JobKind.SCREENING), request.user)[:12]
+    return render(request, "supervision/index.html", {
+        "month": month, "rows": rows, "total": sum(by_rule.values()),
+        "statuses": [(label, by_status.get(value, 0)) for value, label in HitStatus.choices],
+        "runs": runs, "may_manage": request.user.can(SUPERVISION_MANAGE), "default_month": last_month()})
+
+
+# Hits -----------------------------------------------------------------------------------------
+
+def filtered_hits(user, params):
+    """The user's hits under the list's filters; a filter given badly is ignored."""
+    qs = visible(Hit.objects.select_related("person", "institution", "carer", "case"), user)
+    if params.get("rule"):
+        qs = qs.filter(rule=params["rule"])
+    if params.get("month"):
+        try:
+            qs = qs.filter(month=parse_month_text(params["month"]))
+        except ValidationError:
+            qs = qs.none()
+    if params.get("status") in HitStatus.values:
+        qs = qs.filter(status=params["status"])
+    institution = params.get("institution", "")
+    if institution:
+        qs = qs.filter(institution_id=int(institution)) if str(institution).isdigit() else qs.none()
+    return qs.order_by("-month", "rule", "id")
+
+
+@login_required
+def hit_list(request):
+    require(request.user, SUPERVISION_VIEW)
+    qs = filtered_hits(request.user, request.GET)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    rows = [{"hit": h, "text": describe(h), "rule": rule_name(h.rule)} for h in page]
+    record(Action.VIEW_HEALTH, object_type_="supervision.hit", object_id="list", user=request.user,
+           detail={"filters": {k: request.GET.get(k, "") for k in ("rule", "month", "status", "institution")},
+                   "shown": len(rows)})
+    keep = "&".join(f"{k}={request.GET[k]}" for k in ("rule", "month", "status", "institution") if request.GET.get(k))
+    return render(request, "supervision/hits.html", {
+        "rows": rows, "page": page, "querystring": keep, "f": request.GET,
+        "rules": sorted(rulebase.rules_for(request.user.region_id) if request.user.region_id else [],
+                        key=lambda r: r.code),
+        "statuses": HitStatus.choices,
+        "institutions": visible(Institution.objects.order_by("name"), request.user),
+        "may_manage": request.user.can(SUPERVISION_MANAGE),
+        "auditors": cases.auditors(request.user.region_id) if request.user.can(SUPERVISION_MANAGE) else []})
+
+
+def hit_records(hit: Hit) -> list[dict]:
+    from ltci.care.models import Visit
+
+    out = []
+    for kind, ids in (hit.records or {}).items():
+        entry = {"kind": kind, "label": RECORD_LABELS.get(kind, kind), "ids": ids, "visits": []}
+        if kind == "visit":
+            entry["visits"] = list(Visit.objects.filter(pk__in=ids, region_id=hit.region_id)
+                                   .select_related("carer", "institution").order_by("checkin_at"))
+        out.append(entry)
+    return out
+
+
+@login_required
+def hit_detail(request, pk: int):
+    require(request.user, SUPERVISION_VIEW)
+    hit = get_visible_or_404(Hit.objects.select_related("person", "institution", "carer", "case"), request.user, pk=pk)
+    record_view("health", hit, what="supervision_hit")
+    return render(request, "supervision/hit_detail.html", {
+        "hit": hit, "text": describe(hit), "rule": rulebase.RULES.get(hit.rule), "records": hit_records(hit),
+        "params": sorted((hit.params or {}).items()), "detail": sorted((hit.detail or {}).items())})
+
+
+# Rules ----------------------------------------------------------------------------------------
+
+@login_required
+def rule_list(request):
+    require(request.user, SUPERVISION_VIEW)
+    region = request.user.region_id
+    if request.method == "POST":
+        require(request.user, SUPERVISION_MANAGE)
+        code = request.POST.get("rule", "")
+        try:
+            valid_from = sanctions.parse_date(request.POST.get("valid_from"), "valid_from")
+            if valid_from is None:
+                raise ValidationError({"valid_from": "请填写生效日期"})
+            params = {k[len("param_"):]: v for k, v in request.POST.items() if k.startswith("param_") and v != ""}
+            rulebase.change_setting(region, code, request.user, enabled=request.POST.get("enabled") == "on",
+                                    severity=request.POST.get("severity") or None, params=params,
+                                    valid_from=valid_from, reason=request.POST.get("reason", ""))
+        except ValidationError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, f"已保存规则{rule_name(code) if code != rulebase.SAMPLING else '随机抽查比例'}的设置")
+        return redirect("supervision:rules")
+    today = timezone.localdate()
+    effective = rulebase.effective(region, today) if region else {}
+    history = visible(rulebase.RuleSetting.objects.select_related("changed_by"), request.user)[:50]
+    return render(request, "supervision/rules.html", {
+        "rules": [{"e": e, "params": [(k, ",".join(map(str, v)) if isinstance(v, list) else v)
+                                        for k, v in sorted(e.params.items())]} for e in effective.values()],
+        "share": rulebase.sampling_share(region, today) if region else None, "history": history,
+        "severities": Severity.choices, "today": today, "may_manage": request.user.can(SUPERVISION_MANAGE),
+        "sampling": rulebase.SAMPLING})
+
+
+# Cases ----------------------------------------------------------------------------------------
+
+@login_required
+def case_list(request):
+    require(request.user, SUPERVISION_VIEW)
+    qs = visible(Case.objects.select_related("institution", "assigned_to"), request.user)
+    status = request.GET.get("status", "")
+    if status in CaseStatus.values:
+        qs = qs.filter(status=status)
+    if request.GET.get("mine") and request.user.can(CASE_DECIDE):
+        qs = qs.filter(assigned_to=request.user)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "supervision/cases.html", {
+        "page": page, "status": status, "statuses": CaseStatus.choices,
+        "querystring": f"status={status}" if status else "", "may_manage": request.user.can(SUPERVISION_MANAGE),
+        "auditors": cases.auditors(request.user.region_id) if request.user.can(SUPERVISION_MANAGE) else [],
+        "default_month": last_month()})
+
+
+def _auditor(request, field: str = "assigned_to"):
+    raw = request.POST.get(field, "")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ValidationError({field: "承办人无效"})
+    return cases.auditors(request.user.region_id).filter(pk=int(raw)).first() or _bad_auditor(field)
+
+
+def _bad_auditor(field):
+    raise ValidationError({field: "承办人须为本地区在职的稽核人员"})
+
+
+@login_required
+@require_POST
+def case_open(request):
+    """Opens a case from the hits ticked on the hit list."""
+    require(request.user, SUPERVISION_MANAGE)
+    try:
+        ids = [int(i) for i in request.POST.getlist("hits") if i.isdigit()]
+        case = cases.open_case(request.user.region_id, ids, request.user, title=request.POST.get("title", ""),
+                               assigned_to=_auditor(request))
+    except ValidationError as exc:
+        _fail(request, exc)
+        return redirect("supervision:hits")
+    messages.success(request, f"已立案 {case.number}")
+    return redirect("supervision:case", case.pk)
+
+
+@login_required
+@require_POST
+def case_open_month(request):
+    """One case per institution (or person) for a month's new hits."""
+    require(request.user, SUPERVISION_MANAGE)
+    try:
+        month = parse_month_text(request.POST.get("month", ""))
+        made = cases.open_cases_for_month(request.user.region_id, month, request.user, assigned_to=_auditor(request))
+    except ValidationError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, f"已立案 {len(made)} 件")
+    return redirect("supervision:cases")
+
+
+@login_required
+def case_detail(request, pk: int):
+    require(request.user, SUPERVISION_VIEW)
+    case = get_visible_or_404(Case.objects.select_related("institution", "assigned_to", "decided_by", "opened_by",
+                                                          "region"), request.user, pk=pk)
+    record_view("health", case, what="supervision_case")
+    hits = [{"hit": h, "text": describe(h), "rule": rule_name(h.rule)}
+            for h in case.hits.select_related("person", "institution", "carer").order_by("month", "id")]
+    lines = [{"line": ln, "status": STATUS_LABELS.get(line_status(ln), line_status(ln))}
+             for ln in cases.case_lines(case).select_related("person", "claim", "approval")
+             .prefetch_related("holds", "disputes").order_by("service_month", "person_id", "id")[:200]]
+    user = request.user
+    today = timezone.localdate()
+    months = {k: sanctions.default_months(case.region_id, k, today)
+              for k in ("carer_suspension", "institution_suspension")}
+    return render(request, "supervision/case_detail.html", {
+        "case": case, "hits": hits, "lines": lines, "sanctions": case.sanctions.select_related("applied_by", "carer"),
+        "may_assign": user.can(SUPERVISION_MANAGE) and case.status == CaseStatus.OPEN,
+        "may_decide": user.can(CASE_DECIDE) and case.status == CaseStatus.OPEN and case.assigned_to_id == user.pk,
+        "may_sanction": user.can(SANCTION_APPLY) and case.status == CaseStatus.CONFIRMED
+        and user.pk not in (case.decided_by_id, case.assigned_to_id),
+        "auditors": cases.auditors(case.region_id), "kinds": SanctionKind.choices,
+        "carers": sanctions.case_carers(case), "today": today, "months": months,
+        "max_finding": cases.FINDING_MAX})
+
+
+DONE = {"assign": "已派案", "confirm": "已查实，相关未审核结算明细已暂缓支付", "dismiss": "已排除",
+        "sanction": "处理决定已执行"}
+
+
+@login_required
+@require_POST
+def case_action(request, pk: int):
+    require(request.user, SUPERVISION_VIEW)
+    case = get_visible_or_404(Case.objects.all(), request.user, pk=pk)
+    action = request.POST.get("action", "")
+    permission = {"assign": SUPERVISION_MANAGE, "confirm": CASE_DECIDE, "dismiss": CASE_DECIDE,
+                  "sanction": SANCTION_APPLY}.get(action)
+    if permission is None:
+        raise Http404("unknown action")
+    require(request.user, permission)
+    p = request.POST
+    try:
+        if action == "assign":
+            cases.assign(case, _auditor(request) or _bad_auditor("assigned_to"), request.user)
+        elif action in ("confirm", "dismiss"):
+            cases.decide(case, request.user, confirm=action == "confirm", finding=p.get("finding", ""),
+                         evidence=request.FILES.get("evidence"))
+        else:
+            sanctions.apply(case, request.user, p.get("kind", ""), reason=p.get("reason", ""),
+                            amount=p.get("amount"), starts_on=p.get("starts_on"), ends_on=p.get("ends_on"),
+                            carer_id=p.get("carer") or None)
+    except ValidationError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, DONE[action])
+    return redirect("supervision:case", case.pk)
+
+
+@login_required
+def case_evidence(request, pk: int):
+    require(request.user, SUPERVISION_VIEW)
+    case = get_visible_or_404(Case.objects.all(), request.user, pk=pk)
+    path = cases.evidence_path(case)
+    if path is None or not path.exists():
+        raise Http404("no evidence")
+    record_view("health", case, what="supervision_evidence")
+    return FileResponse(path.open("rb"), content_type=cases.EVIDENCE_TYPES.get(path.suffix, "application/octet-stream"),
+                        filename=f"{case.number}{path.suffix}")
+
+
+# Samples --------------------------------------------------------------------------------------
+
+@login_required
+def sample_list(request):
+    require(request.user, SUPERVISION_VIEW)
+    month = _month(request.GET.get("month"), last_month())
+    qs = (visible(Sample.objects.select_related("visit__person", "visit__institution", "visit__carer", "assigned_to"),
+                  request.user).filter(month=month).order_by("outcome", "id"))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    region = request.user.region_id
+    counts = Counter(qs.values_list("outcome", flat=True))
+    record(Action.VIEW_HEALTH, object_type_="supervision.sample", object_id="list", user=request.user,
+           detail={"month": f"{month:%Y-%m}", "page": page.number})
+    return render(request, "supervision/samples.html", {
+        "page": page, "month": month, "querystring": f"month={month:%Y-%m}",
+        "share": rulebase.sampling_share(region, month) if region else None,
+        "population": sampling.population(region, month).count() if region else 0,
+        "counts": [(label, counts.get(value, 0)) for value, label in SampleOutcome.choices],
+        "may_manage": request.user.can(SUPERVISION_MANAGE),
+        "auditors": cases.auditors(region) if request.user.can(SUPERVISION_MANAGE) else []})
+
+
+@login_required
+@require_POST
+def sample_draw(request):
+    require(request.user, SUPERVISION_MANAGE)
+    month_text = request.POST.get("month", "")
+    try:
+        month = sampling.parse_month(month_text)
+        made = sampling.draw(request.user.region_id, month, request.user)
+    except ValidationError as exc:
+        _fail(request, exc)
+        return redirect("supervision:samples")
+    messages.success(request, f"已抽取 {len(made)} 次上门服务" if made else "本月已按比例抽取，没有新增")
+    return redirect(reverse("supervision:samples") + f"?month={month:%Y-%m}")
+
+
+@login_required
+@require_POST
+def sample_assign(request):
+    require(request.user, SUPERVISION_MANAGE)
+    month_text = request.POST.get("month", "")
+    try:
+        month = parse_month_text(month_text)
+        if request.POST.get("assigned_to") == "all":
+            n = sampling.assign_evenly(request.user.region_id, month, request.user)
+        else:
+            ids = [int(i) for i in request.POST.getlist("samples") if i.isdigit()]
+            n = sampling.assign(ids, _auditor(request) or _bad_auditor("assigned_to"), request.user,
+                                region=request.user.region_id)
+    except ValidationError as exc:
+        _fail(request, exc)
+        return redirect(reverse("supervision:samples") + (f"?month={month_text}" if month_text.isascii() else ""))
+    messages.success(request, f"已分派 {n} 个抽查任务")
+    return redirect(reverse("supervision:samples") + f"?month={month:%Y-%m}")
+
+
+def item_names(region: str, on: date) -> dict[str, str]:
+    return dict(items_of(region, on).values_list("code", "name"))
+
+
+@login_required
+def my_samples(request):
+    """The auditor's phone page: the samples assigned to me, with the person's contact to call or visit."""
+    require(request.user, SAMPLE_CHECK)
+    qs = (visible(Sample.objects.select_related("visit__person", "visit__institution", "visit__carer"), request.user)
+          .filter(assigned_to=request.user))
+    pending = list(qs.filter(outcome=SampleOutcome.PENDING).order_by("month", "id")[:100])
+    done = list(qs.exclude(outcome=SampleOutcome.PENDING).order_by("-checked_at")[:20])
+    names = item_names(request.user.region_id, timezone.localdate()) if request.user.region_id else {}
+    for s in pending:
+        s.item_labels = [names.get(c, c) for c in s.visit.items]
+        record_view("health", s.visit.person, what="supervision_sample", sample=s.pk)
+    return render(request, "supervision/my_samples.html", {
+        "pending": pending, "done": done, "methods": SampleMethod.choices,
+        "outcomes": [c for c in SampleOutcome.choices if c[0] != SampleOutcome.PENDING],
+        "note_max": sampling.NOTE_MAX})
+
+
+@login_required
+@require_POST
+def sample_record(request, pk: int):
+    require(request.user, SAMPLE_CHECK)
+    sample = get_visible_or_404(Sample.objects.all(), request.user, pk=pk)
+    p = request.POST
+    try:
+        sampling.record_outcome(sample, request.user, method=p.get("method", ""), outcome=p.get("outcome", ""),
+                                note=p.get("note", ""), latitude=p.get("latitude"), longitude=p.get("longitude"))
+    except ValidationError as exc:
+        _fail(request, exc)
+    else:
+        sample.refresh_from_db()
+        messages.success(request, f"已登记：{sample.visit.person.name} · {sample.get_outcome_display()}")
+    return redirect("supervision:my_samples")
+
+
+# Ranking --------------------------------------------------------------------------------------
+
+@login_required
+def ranking_page(request):
+    require(request.user, SUPERVISION_VIEW)
+    errors = ""
+    try:
+        start, end = ranking.period(request.GET.get("start"), request.GET.get("end"))
+    except ValidationError as exc:
+        errors = reasons(exc)
+        start, end = ranking.period(None, None)
+    rows = ranking.ranking(request.user.region_id, start, end) if request.user.region_id else []
+    return render(request, "supervision/ranking.html", {"rows": rows, "start": start, "end": end, "errors": errors})
