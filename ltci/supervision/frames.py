@@ -46,17 +46,23 @@ class Frames:
     institutions: pl.DataFrame  # institution_id, filed_beds, status, suspended_from, suspended_until
     agreements: pl.DataFrame  # institution_id, start, end (the earlier of its end and its termination)
     reassessments: pl.DataFrame  # application_id, person_id, institution_id, submitted_on
+    through: date | None = None  # the last day recorded: the month's last, or today in the current month
+
+    def __post_init__(self):
+        self.through = min(self.through or self.last, self.last)
+        if "root_id" not in self.visits.columns:  # root_id: the first version of a corrected visit
+            self.visits = self.visits.with_columns(pl.col("visit_id").alias("root_id"))
 
 
-def read(region: str, month: date, *, on_chunk=None) -> Frames:
+def read(region: str, month: date, *, on_chunk=None, today: date | None = None) -> Frames:
     first, last = month_bounds(month)
     reach_back = first - timedelta(days=400)  # a re-assessment window of up to 13 months
     effective = CareEvent.objects.filter(region_id=region, corrected_by__isnull=True, on__lte=last)
     overlapping_stays = (Stay.objects.filter(region_id=region, admitted_on__lte=last)
                          .filter(Q(discharged_on__isnull=True) | Q(discharged_on__gte=first)))
     return Frames(
-        region=region, first=first, last=last,
-        visits=_visits(region, first, last, on_chunk),
+        region=region, first=first, last=last, through=today,
+        visits=_with_roots(region, _visits(region, first, last, on_chunk)),
         minutes=_read(items_of(region, first).exclude(standard_minutes__isnull=True)
                       .values_list("code", "standard_minutes"), {"code": pl.String, "minutes": ID}),
         hospital=_hospital(effective),
@@ -99,6 +105,22 @@ def read(region: str, month: date, *, on_chunk=None) -> Frames:
                             .values_list("id", "person_id", "serving_institution_id", "submitted_on"),
                             {"application_id": ID, "person_id": ID, "institution_id": ID, "submitted_on": pl.Date}),
     )
+
+
+def _with_roots(region: str, visits: pl.DataFrame) -> pl.DataFrame:
+    """Visits with the id of their first version (`root_id`): corrections are rare, so the chains
+    of the region's corrections are walked in Python."""
+    back = dict(Visit.objects.filter(region_id=region, supersedes__isnull=False).values_list("id", "supersedes_id"))
+    roots = {}
+    for pk in back:
+        root = pk
+        while root in back:
+            root = back[root]
+        roots[pk] = root
+    mapping = pl.DataFrame({"visit_id": list(roots), "root_id": list(roots.values())},
+                           schema={"visit_id": ID, "root_id": ID})
+    return (visits.join(mapping, on="visit_id", how="left")
+            .with_columns(pl.col("root_id").fill_null(pl.col("visit_id"))))
 
 
 VISIT_SCHEMA = {"visit_id": ID, "person_id": ID, "institution_id": ID, "carer_id": ID, "checkin": LOCAL,

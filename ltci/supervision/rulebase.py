@@ -133,6 +133,9 @@ def checked_params(code: str, params: dict) -> dict:
     if unknown:
         raise ValidationError({"params": f"规则{code}没有参数：{'、'.join(unknown)}"})
     out = {k: _checked_param(code, k, defaults[k], v) for k, v in params.items()}
+    # The screening reads 13 months of re-assessment requests back: a longer window would count short.
+    if "window_months" in out and not 1 <= out["window_months"] <= 12:
+        raise ValidationError({"params.window_months": "统计窗口须为1到12个月"})
     if code == SAMPLING and not Decimal("0") < Decimal(out.get("share", "0.02")) <= Decimal("1"):
         raise ValidationError({"params.share": "抽查比例须大于0且不超过1"})
     return out

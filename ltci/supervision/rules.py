@@ -24,6 +24,9 @@ OUT = {"key": pl.String, "day": pl.Date, "person_id": ID, "institution_id": ID, 
 FACE_LABELS = dict(FaceCheck.choices)
 MODE_LABELS = dict(Mode.choices)
 RULES: dict[str, Callable[[Frames, dict], pl.DataFrame]] = {}
+# A visit's finding is keyed by the first version of the visit, so a correction that keeps the fault
+# is the same finding (the hit's records name the version screened).
+VISIT_KEY = pl.lit("visit:") + pl.col("root_id").cast(pl.String)
 
 
 def rule(code: str):
@@ -59,10 +62,11 @@ def _out(frame: pl.DataFrame, *, key: pl.Expr, records: pl.Expr, detail: pl.Expr
 def _care(f: Frames) -> pl.DataFrame:
     """Home care recorded in the month, visits and family-care days alike: kind, id, person, day."""
     return pl.concat([
-        f.visits.select(pl.lit("visit").alias("kind"), pl.col("visit_id").alias("record_id"), "person_id",
-                        "institution_id", "carer_id", "day"),
-        f.family.select(pl.lit("family_day").alias("kind"), pl.col("family_id").alias("record_id"), "person_id",
-                        pl.lit(None, ID).alias("institution_id"), "carer_id", "day"),
+        f.visits.select(pl.lit("visit").alias("kind"), pl.col("visit_id").alias("record_id"),
+                        pl.col("root_id").alias("key_id"), "person_id", "institution_id", "carer_id", "day"),
+        f.family.select(pl.lit("family_day").alias("kind"), pl.col("family_id").alias("record_id"),
+                        pl.col("family_id").alias("key_id"), "person_id", pl.lit(None, ID).alias("institution_id"),
+                        "carer_id", "day"),
     ])
 
 
@@ -75,9 +79,9 @@ def _care_records(**extra: pl.Expr) -> pl.Expr:
 RECORD_LABEL = pl.when(pl.col("kind") == "visit").then(pl.lit("上门服务")).otherwise(pl.lit("亲情照护"))
 
 
-def _care_out(frame: pl.DataFrame, **detail: pl.Expr) -> pl.DataFrame:
-    return _out(frame, key=pl.col("kind") + ":" + pl.col("record_id").cast(pl.String),
-                records=_care_records(),
+def _care_out(frame: pl.DataFrame, records: pl.Expr | None = None, **detail: pl.Expr) -> pl.DataFrame:
+    return _out(frame, key=pl.col("kind") + ":" + pl.col("key_id").cast(pl.String),
+                records=records if records is not None else _care_records(),
                 detail=_json(day=pl.col("day").cast(pl.String), record=RECORD_LABEL, **detail),
                 day=pl.col("day"), carer="carer_id")
 
@@ -85,13 +89,19 @@ def _care_out(frame: pl.DataFrame, **detail: pl.Expr) -> pl.DataFrame:
 @rule("visit_overlap")
 def visit_overlap(f: Frames, p: dict) -> pl.DataFrame:
     """A carer's visit that begins before an earlier one of theirs has ended."""
-    v = (f.visits.select("visit_id", "person_id", "institution_id", "carer_id", "checkin", "checkout", "day")
+    v = (f.visits.select("visit_id", "root_id", "person_id", "institution_id", "carer_id", "checkin", "checkout",
+                         "day")
          .sort("carer_id", "checkin", "visit_id")
-         .with_columns(pl.col("checkout").cum_max().shift(1).over("carer_id").alias("__busy_until"),
-                       pl.col("visit_id").shift(1).over("carer_id").alias("__before")))
+         # The visit still running is the one whose check-out is the latest so far: name it, not just
+         # the visit before (a short one may lie inside a long one).
+         .with_columns(pl.col("checkout").cum_max().over("carer_id").alias("__max"))
+         .with_columns(pl.when(pl.col("checkout") == pl.col("__max")).then(pl.col("visit_id")).forward_fill()
+                       .over("carer_id").alias("__holder"))
+         .with_columns(pl.col("__max").shift(1).over("carer_id").alias("__busy_until"),
+                       pl.col("__holder").shift(1).over("carer_id").alias("__before")))
     hits = v.filter(pl.col("__busy_until") > pl.col("checkin")).with_columns(
         ((pl.min_horizontal("__busy_until", "checkout") - pl.col("checkin")).dt.total_minutes()).alias("__overlap"))
-    return _out(hits, key=pl.lit("visit:") + pl.col("visit_id").cast(pl.String),
+    return _out(hits, key=VISIT_KEY,
                 records=_json(visit=_ids("__before", "visit_id")),
                 detail=_json(count=pl.lit(2), overlap_minutes=pl.col("__overlap")),
                 day=pl.col("day"), carer="carer_id")
@@ -102,7 +112,7 @@ def checkin_far(f: Frames, p: dict) -> pl.DataFrame:
     limit = int(p["distance_m"])
     v = f.visits.with_columns(pl.col("checkin_m").fill_null(0).alias("__in"), pl.col("checkout_m").fill_null(0).alias("__out"))
     hits = v.filter(pl.max_horizontal("__in", "__out") > limit)
-    return _out(hits, key=pl.lit("visit:") + pl.col("visit_id").cast(pl.String),
+    return _out(hits, key=VISIT_KEY,
                 records=_json(visit=_ids("visit_id")),
                 detail=_json(which=pl.when(pl.col("__in") >= pl.col("__out")).then(pl.lit("签到")).otherwise(pl.lit("签退")),
                              distance_m=pl.max_horizontal("__in", "__out"),
@@ -119,7 +129,7 @@ def visit_short(f: Frames, p: dict) -> pl.DataFrame:
     v = (f.visits.join(standard, on="visit_id", how="inner")
          .with_columns((pl.col("checkout") - pl.col("checkin")).dt.total_minutes().alias("__took")))
     hits = v.filter((pl.col("minutes") > 0) & (pl.col("__took") < pl.col("minutes") * share))
-    return _out(hits, key=pl.lit("visit:") + pl.col("visit_id").cast(pl.String),
+    return _out(hits, key=VISIT_KEY,
                 records=_json(visit=_ids("visit_id")),
                 detail=_json(minutes=pl.col("__took"), standard_minutes=pl.col("minutes")),
                 day=pl.col("day"), carer="carer_id")
@@ -132,21 +142,27 @@ def care_in_hospital(f: Frames, p: dict) -> pl.DataFrame:
     care = _care(f).join(f.hospital, on="person_id", how="inner")
     hits = care.filter((pl.col("day") > pl.col("admitted"))
                        & (pl.col("discharged").is_null() | (pl.col("day") < pl.col("discharged"))))
-    hits = hits.unique(["kind", "record_id"], keep="first")
-    return _care_out(hits, admitted=pl.col("admitted").cast(pl.String))
+    hits = (hits.unique(["kind", "record_id"], keep="first")
+            .join(f.hospital_events.unique(["person_id", "admitted"]), on=["person_id", "admitted"], how="left"))
+    return _care_out(hits, _care_records(care_event=pl.concat_list(pl.col("event_id")).list.drop_nulls()),
+                     admitted=pl.col("admitted").cast(pl.String))
 
 
 @rule("care_after_death")
 def care_after_death(f: Frames, p: dict) -> pl.DataFrame:
     """Home care after the day of death, and a stay still open (bed-days) after it."""
     care = _care(f).join(f.deaths, on="person_id", how="inner").filter(pl.col("day") > pl.col("died_on"))
-    care_hits = _care_out(care, died_on=pl.col("died_on").cast(pl.String))
+    care_hits = _care_out(care, _care_records(care_event=_ids("event_id")), died_on=pl.col("died_on").cast(pl.String))
+    # The first bed-day after death in the month: a bed-day runs from admission to the day before
+    # leaving (a same-day stay is its one day).
     stays = (f.stays.join(f.deaths, on="person_id", how="inner")
-             .filter(pl.col("discharged").is_null() | (pl.col("discharged") > pl.col("died_on") + timedelta(days=1)))
-             .with_columns(pl.max_horizontal(pl.col("died_on") + timedelta(days=1), pl.lit(f.first)).alias("__day"))
-             .filter(pl.col("__day") <= f.last))
+             .with_columns(pl.max_horizontal(pl.col("died_on") + timedelta(days=1), "admitted", pl.lit(f.first))
+                           .alias("__day"))
+             .filter((pl.col("__day") <= f.through)
+                     & (pl.col("discharged").is_null() | (pl.col("__day") < pl.col("discharged"))
+                        | ((pl.col("discharged") == pl.col("admitted")) & (pl.col("__day") == pl.col("admitted"))))))
     stay_hits = _out(stays, key=pl.lit("stay:") + pl.col("stay_id").cast(pl.String),
-                     records=_json(stay=_ids("stay_id")),
+                     records=_json(stay=_ids("stay_id"), care_event=_ids("event_id")),
                      detail=_json(died_on=pl.col("died_on").cast(pl.String), day=pl.col("__day").cast(pl.String),
                                   record=pl.lit("床日")),
                      day=pl.col("__day"))
@@ -161,7 +177,7 @@ def home_care_during_stay(f: Frames, p: dict) -> pl.DataFrame:
     hits = care.filter((pl.col("day") > pl.col("admitted"))
                        & (pl.col("discharged").is_null() | (pl.col("day") < pl.col("discharged"))))
     hits = hits.unique(["kind", "record_id"], keep="first")
-    return _care_out(hits, stay_id=pl.col("stay_id"))
+    return _care_out(hits, _care_records(stay=_ids("stay_id")), stay_id=pl.col("stay_id"))
 
 
 def _mode_on(frame: pl.DataFrame, f: Frames) -> pl.DataFrame:
@@ -188,11 +204,11 @@ def home_and_family_same_day(f: Frames, p: dict) -> pl.DataFrame:
 
 def _bed_days(f: Frames) -> pl.DataFrame:
     """One row per bed-day of the month: the stay's days from admission to the day before leaving."""
-    last_day = (pl.when(pl.col("discharged").is_null()).then(pl.lit(f.last))
+    last_day = (pl.when(pl.col("discharged").is_null()).then(pl.lit(f.through))
                 .when(pl.col("discharged") > pl.col("admitted")).then(pl.col("discharged") - timedelta(days=1))
                 .otherwise(pl.col("discharged")))
     return (f.stays.with_columns(pl.max_horizontal("admitted", pl.lit(f.first)).alias("__from"),
-                                 pl.min_horizontal(last_day, pl.lit(f.last)).alias("__to"))
+                                 pl.min_horizontal(last_day, pl.lit(f.through)).alias("__to"))
             .filter(pl.col("__from") <= pl.col("__to"))
             .with_columns(pl.date_ranges("__from", "__to").alias("day")).explode("day")
             .select("stay_id", "person_id", "institution_id", "day"))
@@ -230,7 +246,7 @@ def beds_over_filed(f: Frames, p: dict) -> pl.DataFrame:
 @rule("face_check_failed")
 def face_check_failed(f: Frames, p: dict) -> pl.DataFrame:
     hits = f.visits.filter(pl.col("face_check") != FaceCheck.PASSED)
-    return _out(hits, key=pl.lit("visit:") + pl.col("visit_id").cast(pl.String),
+    return _out(hits, key=VISIT_KEY,
                 records=_json(visit=_ids("visit_id")),
                 detail=_json(face_check=pl.col("face_check").replace_strict(FACE_LABELS, default=pl.col("face_check"))),
                 day=pl.col("day"), carer="carer_id")
@@ -249,12 +265,12 @@ def _plan_on(frame: pl.DataFrame, f: Frames) -> pl.DataFrame:
 
 @rule("item_not_in_plan")
 def item_not_in_plan(f: Frames, p: dict) -> pl.DataFrame:
-    v = _plan_on(f.visits.select("visit_id", "person_id", "institution_id", "carer_id", "day", "items"), f)
+    v = _plan_on(f.visits.select("visit_id", "root_id", "person_id", "institution_id", "carer_id", "day", "items"), f)
     done = v.select("visit_id", "plan_id", "items").explode("items").rename({"items": "code"}).drop_nulls("code")
     outside = (done.join(f.plan_items, on=["plan_id", "code"], how="anti")
                .group_by("visit_id").agg(pl.col("code").unique().sort().alias("__outside")))
     hits = v.join(outside, on="visit_id", how="inner")
-    return _out(hits, key=pl.lit("visit:") + pl.col("visit_id").cast(pl.String),
+    return _out(hits, key=VISIT_KEY,
                 records=_json(visit=_ids("visit_id"), plan=pl.concat_list(pl.col("plan_id")).list.drop_nulls()),
                 detail=_json(items=pl.col("__outside"), day=pl.col("day").cast(pl.String),
                              plan_id=pl.col("plan_id")),
@@ -266,7 +282,7 @@ def suspended_carer(f: Frames, p: dict) -> pl.DataFrame:
     care = _care(f).join(f.suspensions, on="carer_id", how="inner")
     hits = (care.filter((pl.col("day") >= pl.col("start")) & (pl.col("day") <= pl.col("end")))
             .unique(["kind", "record_id"], keep="first"))
-    return _out(hits, key=pl.col("kind") + ":" + pl.col("record_id").cast(pl.String),
+    return _out(hits, key=pl.col("kind") + ":" + pl.col("key_id").cast(pl.String),
                 records=_care_records(suspension=_ids("suspension_id")),
                 detail=_json(day=pl.col("day").cast(pl.String), start=pl.col("start").cast(pl.String),
                              end=pl.col("end").cast(pl.String)),
@@ -281,7 +297,7 @@ def suspended_institution(f: Frames, p: dict) -> pl.DataFrame:
                .filter((pl.col("start") <= pl.col("day")) & (pl.col("day") <= pl.col("end")))
                .select("visit_id").unique())
     uncovered = f.visits.join(covered, on="visit_id", how="anti")
-    visit_hits = _out(uncovered, key=pl.lit("visit:") + pl.col("visit_id").cast(pl.String),
+    visit_hits = _out(uncovered, key=VISIT_KEY,
                       records=_json(visit=_ids("visit_id")),
                       detail=_json(what=pl.lit("无有效服务协议时记录上门服务"), status=pl.lit("协议未生效或已终止"),
                                    since=pl.col("day").cast(pl.String)),
@@ -312,7 +328,7 @@ def reassessment_frequent(f: Frames, p: dict) -> pl.DataFrame:
     since = f.last.replace(day=1)
     for _ in range(window - 1):
         since = (since - timedelta(days=1)).replace(day=1)
-    asked = f.reassessments.filter(pl.col("submitted_on") >= since)
+    asked = f.reassessments.filter(pl.col("submitted_on") >= since).sort("submitted_on", "application_id")
     people = (asked.group_by("person_id")
               .agg(pl.len().alias("__n"), pl.col("application_id").sort(), pl.col("institution_id").drop_nulls().last(),
                    pl.col("submitted_on").max())

@@ -24,9 +24,12 @@ from ltci.regions.models import Region
 from ltci.settlement.run import parse_month_text
 
 from . import frames, rulebase, rules
-from .models import Hit
+from .models import Hit, HitStatus
 
 WRITE_BATCH = 5000
+# Rules whose one finding a month sums up the month (a person's bed-days, an institution's fullest
+# day, a person's requests): while nobody has taken the hit up, a later run brings its figures up to date.
+SUMMING = frozenset({"bed_days_over_month", "beds_over_filed", "reassessment_frequent"})
 
 
 def parse_month(text: str, *, today: date | None = None) -> date:
@@ -44,12 +47,12 @@ def start_screening(region: Region | str, month_text: str, *, user=None, backgro
     month = parse_month(month_text, today=today)  # refuses before any job exists
     job = Job.objects.create(kind=JobKind.SCREENING, region=region, title=f"{month:%Y年%m月}疑点筛查",
                              params={"month": f"{month:%Y-%m}"}, created_by=user, total=100)
-    job.thread = jobs.run(job, lambda j: _run(j, month), background=background)
+    job.thread = jobs.run(job, lambda j: _run(j, month, today), background=background)
     return job
 
 
-def _run(job: Job, month: date) -> None:
-    counts = screen(job.region_id, month, job=job)
+def _run(job: Job, month: date, today: date | None) -> None:
+    counts = screen(job.region_id, month, job=job, today=today)
     message = (f"筛查上门服务 {counts['visits']:,} 条，发现疑点 {counts['hits']:,} 个，其中新增 {counts['new']:,} 个"
                if counts["hits"] else f"筛查上门服务 {counts['visits']:,} 条，未发现疑点")
     jobs.finish(job, JobStatus.DONE, counts, message)
@@ -60,14 +63,14 @@ def evaluate(f: frames.Frames, settings: dict[str, rulebase.Effective]) -> dict[
     return {code: rules.RULES[code](f, s.params) for code, s in settings.items() if s.enabled and s.rule.screened}
 
 
-def screen(region: str, month: date, *, job: Job | None = None) -> dict:
+def screen(region: str, month: date, *, job: Job | None = None, today: date | None = None) -> dict:
     """Screens one month of a region; returns counts: visits screened, hits found, new ones stored, by rule."""
     started = time.monotonic()
     first, last = frames.month_bounds(month)
     settings = rulebase.effective(region, last)
     report = (lambda done, total=100: jobs.report(job, done, total)) if job else (lambda *a: None)
     report(5)
-    f = frames.read(region, month)
+    f = frames.read(region, month, today=today or timezone.localdate())
     read_at = time.monotonic()
     report(50)
     found = evaluate(f, settings)
@@ -76,13 +79,20 @@ def screen(region: str, month: date, *, job: Job | None = None) -> dict:
     counts = {"visits": f.visits.height, "hits": 0, "new": 0}
     with transaction.atomic():
         known = set(Hit.objects.filter(region_id=region, month=first).values_list("rule", "key"))
-        new = []
+        open_sums = {(h.rule, h.key): h for h in Hit.objects.filter(region_id=region, month=first, rule__in=SUMMING,
+                                                                     status=HitStatus.NEW, case__isnull=True)}
+        new, refreshed = [], []
         for code, frame in found.items():
             s = settings[code]
             counts[code] = frame.height
             counts["hits"] += frame.height
             for row in frame.iter_rows(named=True):
                 if (code, row["key"]) in known:
+                    hit = open_sums.get((code, row["key"]))
+                    detail, records = json.loads(row["detail"]), json.loads(row["records"])
+                    if hit is not None and (hit.detail, hit.records) != (detail, records):
+                        hit.detail, hit.records, hit.day = detail, records, row["day"]
+                        refreshed.append(hit)
                     continue
                 known.add((code, row["key"]))
                 new.append(Hit(region_id=region, month=first, rule=code, severity=s.severity, key=row["key"][:120],
@@ -90,7 +100,10 @@ def screen(region: str, month: date, *, job: Job | None = None) -> dict:
                                carer_id=row["carer_id"], records=json.loads(row["records"]),
                                detail=json.loads(row["detail"]), params=s.params, job=job))
         Hit.objects.bulk_create(new, batch_size=WRITE_BATCH, ignore_conflicts=True)
+        Hit.objects.bulk_update(refreshed, ["detail", "records", "day"], batch_size=WRITE_BATCH)
         counts["new"] = len(new)
+        if refreshed:
+            counts["refreshed"] = len(refreshed)
         counts["seconds"] = round(time.monotonic() - started, 1)
         counts["timing"] = (f"读取 {read_at - started:.1f} · 规则 {rules_at - read_at:.1f} · "
                             f"写入 {time.monotonic() - rules_at:.1f}")

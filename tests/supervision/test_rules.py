@@ -70,7 +70,23 @@ def test_overlapping_visits_of_one_carer_are_flagged_once_naming_both():
 def test_a_visit_inside_a_long_earlier_one_is_flagged_though_the_one_just_before_ended():
     f = frames([v(1, at=datetime(2025, 3, 3, 8, 0), minutes=240), v(2, at=datetime(2025, 3, 3, 9, 0), minutes=30),
                 v(3, at=datetime(2025, 3, 3, 10, 0), minutes=30)])
-    assert [h["key"] for h in hits("visit_overlap", f)] == ["visit:2", "visit:3"]
+    found = {h["key"]: h["records"]["visit"] for h in hits("visit_overlap", f)}
+    assert found == {"visit:2": [1, 2], "visit:3": [1, 3]}  # both lie inside visit 1, which is named
+
+
+def test_a_corrected_visit_keeps_the_key_of_its_first_version():
+    f = frames([v(9, checkin_m=900)])
+    f.visits = f.visits.with_columns(pl.lit(4, ID).alias("root_id"))  # visit 9 corrects visit 4
+    [hit] = hits("checkin_far", f)
+    assert hit["key"] == "visit:4" and hit["records"] == {"visit": [9]}
+
+
+def test_the_current_month_counts_bed_days_only_through_today():
+    f = frames(stays=[(5, 1, 3, date(2025, 2, 1), None), (6, 2, 3, date(2025, 3, 10), None)],
+               institutions=[(3, 1, "active", None, None)])
+    f.through = date(2025, 3, 12)
+    [hit] = hits("beds_over_filed", f)
+    assert hit["detail"]["days_over"] == 3  # 10–12 March, not to the end of the month
 
 
 def test_a_check_in_or_out_farther_than_the_regions_distance():
@@ -97,7 +113,7 @@ def test_care_on_a_day_wholly_in_hospital_but_not_on_the_admission_or_discharge_
                family=[(50, 1, 9, date(2025, 3, 7))])
     found = {h["key"]: h for h in hits("care_in_hospital", f)}
     assert set(found) == {"visit:2", "visit:4", "family_day:50"}
-    assert found["family_day:50"]["records"] == {"family_day": [50]}
+    assert found["family_day:50"]["records"] == {"family_day": [50], "care_event": []}  # no admission event here
     assert rulebase.describe("care_in_hospital", found["visit:2"]["detail"], {}) == "2025-03-06住院期间记录了上门服务"
 
 
@@ -107,7 +123,24 @@ def test_care_and_open_stays_after_death():
                stays=[(5, 2, 3, date(2025, 1, 1), None), (6, 3, 3, date(2025, 1, 1), None)])
     found = {h["key"]: h for h in hits("care_after_death", f)}
     assert set(found) == {"visit:2", "stay:5"}
-    assert found["stay:5"]["day"] == date(2025, 3, 3) and found["stay:5"]["records"] == {"stay": [5]}
+    assert found["stay:5"]["day"] == date(2025, 3, 3) and found["stay:5"]["records"] == {"stay": [5], "care_event": [98]}
+    assert found["visit:2"]["records"] == {"visit": [2], "care_event": [99]}
+
+
+def test_a_stay_is_flagged_after_death_only_for_a_bed_day_it_still_has_in_the_month():
+    f = frames(deaths=[(1, date(2025, 1, 10), 99), (2, date(2025, 3, 10), 98)],
+               stays=[(5, 1, 1, date(2024, 12, 1), date(2025, 3, 1)),  # left on 1 March: no bed-day in March
+                      (6, 2, 1, date(2025, 3, 20), date(2025, 3, 20)),  # a same-day stay after death
+                      (7, 2, 1, date(2025, 3, 11), date(2025, 3, 11))])
+    found = {h["key"]: h["day"] for h in hits("care_after_death", f)}
+    assert found == {"stay:6": date(2025, 3, 20), "stay:7": date(2025, 3, 11)}
+
+
+def test_the_hospital_admission_behind_a_hit_is_named():
+    f = frames([v(2, at=datetime(2025, 3, 6, 9))], hospital=[(1, date(2025, 3, 5), date(2025, 3, 9))],
+               hospital_events=[(1, 77, date(2025, 3, 5))])
+    [hit] = hits("care_in_hospital", f)
+    assert hit["records"] == {"visit": [2], "care_event": [77]}
 
 
 def test_home_care_inside_an_institutional_stay():
@@ -115,7 +148,8 @@ def test_home_care_inside_an_institutional_stay():
                stays=[(5, 1, 3, date(2025, 3, 10), date(2025, 3, 15))])
     assert [h["key"] for h in hits("home_care_during_stay", f)] == []  # the admission day itself is allowed
     f = frames([v(1, at=datetime(2025, 3, 12, 9))], stays=[(5, 1, 3, date(2025, 3, 10), date(2025, 3, 15))])
-    assert [h["key"] for h in hits("home_care_during_stay", f)] == ["visit:1"]
+    [hit] = hits("home_care_during_stay", f)
+    assert hit["key"] == "visit:1" and hit["records"] == {"visit": [1], "stay": [5]}
 
 
 def test_home_visit_and_family_care_on_one_day_unless_the_mode_allows_both():

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from ltci.accounts.roles import Role
-from ltci.care.models import CareChoice, FamilyCareDay
+from ltci.care.models import CareChoice, FamilyCareDay, Stay, Visit
 from ltci.core.models import Job, JobKind
 from ltci.providers.models import CarerSuspension
 from ltci.supervision import nightly, rulebase, screening
@@ -90,6 +90,47 @@ def test_a_regions_setting_turns_a_rule_off_or_changes_its_parameters_from_its_d
     assert "face_check_failed" in counts
 
 
+def test_a_correction_that_keeps_the_fault_is_the_same_finding(visited):
+    screen(visited)
+    far = visited.visits[1]
+    corrected = Visit.objects.create(region=far.region, person=far.person, institution=far.institution,
+                                     carer=far.carer, request_id="fix-1", checkin_at=far.checkin_at,
+                                     checkin_latitude=far.checkin_latitude, checkin_longitude=far.checkin_longitude,
+                                     checkin_distance_m=820, checkout_at=far.checkout_at, face_check="passed",
+                                     items=far.items, supersedes=far, entered_by=visited.users[Role.CLERK])
+    again = screen(visited)
+    assert again["new"] == 0
+    assert Hit.objects.get(rule="checkin_far").key == f"visit:{far.pk}" and corrected.pk != far.pk
+
+
+def test_a_summing_hit_nobody_took_up_is_brought_up_to_date_and_one_in_a_case_is_not(visited):
+    clerk = visited.users[Role.CLERK]
+    visited.institution.filed_beds = 0
+    visited.institution.save()
+    screen(visited)
+    hit = Hit.objects.get(rule="beds_over_filed")
+    assert hit.detail["occupied"] == 1
+    other = visited.other_person
+    CareChoice.objects.create(region=visited.region, person=other, mode="institution_care",
+                              institution=visited.institution, effective_from=date(2025, 1, 1), created_by=clerk)
+    Stay.objects.create(region=visited.region, person=other, institution=visited.institution, bed="102",
+                        admitted_on=date(2025, 3, 1), entered_by=clerk)
+    again = screen(visited)
+    hit.refresh_from_db()
+    assert again["new"] == 0 and again["refreshed"] == 1 and hit.detail["occupied"] == 2
+    case = Case.objects.create(region=visited.region, number="T-2", month=MARCH, title="t", opened_by=clerk)
+    Hit.objects.filter(pk=hit.pk).update(case=case, status=HitStatus.IN_CASE)
+    Stay.objects.filter(person=other).update(admitted_on=date(2025, 3, 20))
+    assert "refreshed" not in screen(visited)
+
+
+def test_the_reassessment_window_is_at_most_twelve_months():
+    with pytest.raises(ValidationError) as exc:
+        rulebase.checked_params("reassessment_frequent", {"window_months": 24})
+    assert "params.window_months" in exc.value.message_dict
+    assert rulebase.checked_params("reassessment_frequent", {"window_months": "6"}) == {"window_months": 6}
+
+
 @pytest.mark.parametrize("params, field", [({"distance_m": "near"}, "params.distance_m"),
                                            ({"radius": 5}, "params"),
                                            ({"distance_m": -1}, "params.distance_m")])
@@ -159,13 +200,13 @@ def test_the_nightly_round_screens_every_regions_current_and_previous_month(visi
 
 
 def test_family_care_on_a_hospital_day_is_found(visited):
-    event(visited, "hospital_admission", date(2025, 3, 14))
+    admission = event(visited, "hospital_admission", date(2025, 3, 14))
     event(visited, "hospital_discharge", date(2025, 3, 20))
     day = FamilyCareDay.objects.create(region=visited.region, person=visited.person, carer=visited.carer,
                                        day=date(2025, 3, 16), entered_by=visited.users[Role.CLERK])
     screen(visited)
     [hit] = Hit.objects.filter(rule="care_in_hospital")
-    assert hit.records == {"family_day": [day.pk]} and hit.day == date(2025, 3, 16)
+    assert hit.records == {"family_day": [day.pk], "care_event": [admission.pk]} and hit.day == date(2025, 3, 16)
 
 
 def test_the_job_page_names_each_rule_and_the_counts(visited, client_for):

@@ -46,7 +46,7 @@ class Command(BaseCommand):
             raise CommandError(job.message)
         c = job.counts
         by_rule = ", ".join(f"{k} {v:,}" for k, v in c.items()
-                            if k not in ("visits", "hits", "new", "seconds", "timing") and v)
+                            if k not in ("visits", "hits", "new", "refreshed", "seconds", "timing") and v)
         self.stdout.write(f"{job.title}: {job.message}")
         self.stdout.write(f"  {c.get('visits', 0):,} visits screened, {c.get('hits', 0):,} hits "
                           f"({c.get('new', 0):,} new) in {time.monotonic() - started:.1f} s "
