@@ -28,6 +28,24 @@ class JobOut(Schema):
     finished_at: datetime | None
 
 
+class RunOut(Schema):
+    """A batch run started from another app's endpoint (a settlement, a screening): where it stands."""
+
+    id: int
+    title: str
+    status: str
+    percent: int
+    counts: dict
+    message: str
+
+
+def run_out(job: Job) -> dict:
+    done, total = jobs.progress(job)
+    return {"id": job.pk, "title": job.title, "status": job.status,
+            "percent": 100 if job.finished_at else int(100 * done / total) if total else 0,
+            "counts": job.counts, "message": job.message}
+
+
 class IssueOut(Schema):
     kind: str
     row: int | None

@@ -26,6 +26,7 @@ from ltci.accounts.scope import get_visible_or_404
 from ltci.assessment import services as assessment
 from ltci.assessment.models import Channel
 from ltci.audit.recorder import record_view
+from ltci.care import api as care_api
 from ltci.care import choices, plans, ratings
 from ltci.care.geo import point
 from ltci.care.models import CarePlan, Visit
@@ -335,22 +336,11 @@ def offered_institutions(request, lat: str = "", lon: str = ""):
             for o in choices.offers(person, services.today(), near=near)]
 
 
-class ChoiceIn(Schema):
-    institution_id: int
-    mode: str
-    effective_from: date
-    home_latitude: str | None = None
-    home_longitude: str | None = None
+class ChoiceIn(care_api.ChoiceIn):
+    institution_id: int  # the portal chooses from the list of institutions, never "none"
 
 
-class ChoiceOut(Schema):
-    id: int
-    mode: str
-    institution_id: int | None
-    effective_from: date
-
-
-@router.post("/my/care-choices", response={201: ChoiceOut})
+@router.post("/my/care-choices", response={201: care_api.ChoiceOut})
 def choose(request, body: ChoiceIn):
     c = services.choose_institution(request.user, institution_id=body.institution_id, mode=body.mode,
                                     effective_from=body.effective_from, home_latitude=body.home_latitude,

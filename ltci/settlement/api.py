@@ -15,6 +15,7 @@ from ninja import Router, Schema, Status
 from ltci.accounts.roles import CLAIM_APPROVE, CLAIM_DISPUTE, CLAIM_REVIEW, CLAIM_VIEW, PAYMENT_MAKE, SETTLEMENT_RUN
 from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.audit.recorder import record_view
+from ltci.core.api import RunOut, run_out
 from ltci.core import jobs
 from ltci.core.models import Job, JobKind
 from ltci.enrolment.models import Person
@@ -30,34 +31,18 @@ class RunIn(Schema):
     month: str
 
 
-class RunOut(Schema):
-    id: int
-    title: str
-    status: str
-    percent: int
-    counts: dict
-    message: str
-
-
-def _run(job: Job) -> dict:
-    done, total = jobs.progress(job)
-    return {"id": job.pk, "title": job.title, "status": job.status,
-            "percent": 100 if job.finished_at else int(100 * done / total) if total else 0,
-            "counts": job.counts, "message": job.message}
-
-
 @router.post("/settlement/runs", response={202: RunOut}, summary="执行月度结算（全部成功或全部不写入）")
 def start(request, body: RunIn):
     require(request.user, SETTLEMENT_RUN)
     job = run.start_settlement(request.user.region, body.month, user=request.user,
                                background=settings.JOBS_IN_BACKGROUND)
-    return Status(202, _run(job))
+    return Status(202, run_out(job))
 
 
 @router.get("/settlement/runs/{pk}", response=RunOut, summary="结算进度与结果")
 def run_status(request, pk: int):
     require(request.user, CLAIM_VIEW)
-    return _run(get_visible_or_404(Job.objects.filter(kind=JobKind.SETTLEMENT), request.user, pk=pk))
+    return run_out(get_visible_or_404(Job.objects.filter(kind=JobKind.SETTLEMENT), request.user, pk=pk))
 
 
 class ClaimOut(Schema):

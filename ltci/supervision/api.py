@@ -16,6 +16,7 @@ from ltci.accounts.roles import CASE_DECIDE, SAMPLE_CHECK, SANCTION_APPLY, SUPER
 from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.audit.models import Action
 from ltci.audit.recorder import record, record_view
+from ltci.core.api import RunOut, run_out
 from ltci.core import jobs
 from ltci.core.models import Job
 from ltci.settlement.run import parse_month_text
@@ -87,28 +88,12 @@ class MonthIn(Schema):
     month: str
 
 
-class JobOut(Schema):
-    id: int
-    title: str
-    status: str
-    percent: int
-    counts: dict
-    message: str
-
-
-def _job(job: Job) -> dict:
-    done, total = jobs.progress(job)
-    return {"id": job.pk, "title": job.title, "status": job.status,
-            "percent": 100 if job.finished_at else int(100 * done / total) if total else 0,
-            "counts": job.counts, "message": job.message}
-
-
-@router.post("/supervision/screenings", response={202: JobOut}, summary="执行疑点筛查（返回任务）")
+@router.post("/supervision/screenings", response={202: RunOut}, summary="执行疑点筛查（返回任务）")
 def start_screening(request, body: MonthIn):
     require(request.user, SUPERVISION_MANAGE)
     job = screening.start_screening(request.user.region, body.month, user=request.user,
                                     background=settings.JOBS_IN_BACKGROUND)
-    return Status(202, _job(job))
+    return Status(202, run_out(job))
 
 
 class RuleOut(Schema):
