@@ -74,7 +74,7 @@ def open_case(region: str, hit_ids, user, *, title: str = "", assigned_to=None) 
     if not ids:
         raise ValidationError({"hits": "请选择要立案的疑点"})
     Region.objects.select_for_update().get(pk=region)  # one numbering writer per region
-    hits = list(Hit.objects.select_for_update().filter(pk__in=ids, region_id=region)
+    hits = list(Hit.objects.select_for_update(of=("self",)).filter(pk__in=ids, region_id=region)
                 .select_related("institution", "person").order_by("month", "id"))
     if len(hits) != len(ids):
         raise ValidationError({"hits": "所选疑点不存在或不属于本地区"})

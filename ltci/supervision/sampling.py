@@ -141,7 +141,7 @@ def _coordinate(value, field: str, limit: int) -> Decimal | None:
 def record_outcome(sample: Sample, user, *, method: str, outcome: str, note: str = "", latitude=None,
                    longitude=None) -> Sample:
     """The assigned auditor's result of a call or home check; 服务不实 becomes a hit."""
-    sample = Sample.objects.select_for_update().select_related("visit").get(pk=sample.pk)
+    sample = Sample.objects.select_for_update(of=("self",)).select_related("visit").get(pk=sample.pk)
     if sample.assigned_to_id != user.pk:
         raise StepRefused("只有被分派的核查人员可以登记结果")
     if sample.outcome != SampleOutcome.PENDING:

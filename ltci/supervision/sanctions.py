@@ -102,7 +102,7 @@ def case_carers(case: Case):
 def apply(case: Case, user, kind: str, *, reason: str, amount=None, starts_on=None, ends_on=None, carer_id=None,
           today: date | None = None) -> Sanction:
     today = today or timezone.localdate()
-    case = Case.objects.select_for_update().select_related("institution").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("institution").get(pk=case.pk)
     if kind not in SanctionKind.values:
         raise ValidationError({"kind": "处理方式须为追回基金、罚款、暂停护理员结算、暂停接收新参保人或解除服务协议"})
     if case.status != CaseStatus.CONFIRMED:
