@@ -1,13 +1,9 @@
 import time
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from ltci.core import jobs
-from ltci.core.context import Actor, acting
-from ltci.core.errors import reasons
+from ltci.core import commands
 from ltci.core.models import JobStatus
-from ltci.regions.models import Region
 
 from ...billing import start_billing
 
@@ -22,16 +18,10 @@ class Command(BaseCommand):
         bill.add_argument("--period", required=True, help="a year (2024) or, in monthly regions, a month (2024-03)")
 
     def handle(self, *args, action, region, period, **options):
-        reg = Region.objects.filter(pk=region).first()
-        if reg is None:
-            raise CommandError(f"unknown region {region!r}")
+        reg = commands.region(region)
         started = time.monotonic()
-        with acting(Actor(name="ltci contributions bill", channel="cli")):
-            try:
-                job = start_billing(reg, period, background=True)
-            except ValidationError as exc:
-                raise CommandError(reasons(exc)) from None
-            job = jobs.follow(job, job.thread, self.stderr)
+        job = commands.follow("ltci contributions bill", lambda: start_billing(reg, period, background=True),
+                              self.stderr)
         seconds = time.monotonic() - started
         people = job.counts.get("people", 0)
         self.stdout.write(f"{job.title}: {job.get_status_display()}。{job.message}")

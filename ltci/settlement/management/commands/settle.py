@@ -1,14 +1,10 @@
 import time
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from ltci.core import jobs
-from ltci.core.context import Actor, acting
-from ltci.core.errors import reasons
+from ltci.core import commands
 from ltci.core.models import JobStatus
-from ltci.regions.models import Region
 
 from ...run import start_settlement
 
@@ -21,18 +17,11 @@ class Command(BaseCommand):
         parser.add_argument("--month", required=True, help="a month that has ended, e.g. 2026-10")
 
     def handle(self, *args, region, month, **options):
-        reg = Region.objects.filter(pk=region).first()
-        if reg is None:
-            raise CommandError(f"unknown region {region!r}")
+        reg = commands.region(region)
         started = time.monotonic()
-        with acting(Actor(name="ltci settle", channel="cli")):
-            try:
-                # In a thread, so that the command can print progress (inline where jobs run inline: tests).
-                job = start_settlement(reg, month, background=settings.JOBS_IN_BACKGROUND)
-            except ValidationError as exc:
-                raise CommandError(reasons(exc)) from None
-            job = jobs.follow(job, job.thread, self.stderr)
-        job.refresh_from_db()
+        # In a thread, so that the command can print progress (inline where jobs run inline: tests).
+        job = commands.follow("ltci settle", lambda: start_settlement(reg, month, background=settings.JOBS_IN_BACKGROUND),
+                              self.stderr)
         seconds = time.monotonic() - started
         if job.status == JobStatus.FAILED:
             raise CommandError(job.message)

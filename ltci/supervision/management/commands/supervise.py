@@ -1,14 +1,10 @@
 import time
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from ltci.core import jobs
-from ltci.core.context import Actor, acting
-from ltci.core.errors import reasons
+from ltci.core import commands
 from ltci.core.models import JobStatus
-from ltci.regions.models import Region
 
 from ...nightly import run_round
 from ...screening import start_screening
@@ -31,17 +27,10 @@ class Command(BaseCommand):
             return
         if not region or not month:
             raise CommandError("give --region and --month, or --nightly")
-        reg = Region.objects.filter(pk=region).first()
-        if reg is None:
-            raise CommandError(f"unknown region {region!r}")
+        reg = commands.region(region)
         started = time.monotonic()
-        with acting(Actor(name="ltci supervise", channel="cli")):
-            try:
-                job = start_screening(reg, month, background=settings.JOBS_IN_BACKGROUND)
-            except ValidationError as exc:
-                raise CommandError(reasons(exc)) from None
-            job = jobs.follow(job, job.thread, self.stderr)
-        job.refresh_from_db()
+        job = commands.follow("ltci supervise", lambda: start_screening(reg, month, background=settings.JOBS_IN_BACKGROUND),
+                              self.stderr)
         if job.status == JobStatus.FAILED:
             raise CommandError(job.message)
         c = job.counts
