@@ -54,6 +54,7 @@ OBJECTION_FILE = "assessment.object"  # object to a grade during publicity
 CERTIFICATE_VIEW = "certificate.view"
 ASSESSMENT_REPORT = "assessment.report"  # re-assessment ranking, active discovery
 VISIT_RECORD = "visit.record"  # a carer's own check-in and check-out
+VISIT_ACCEPT = "visit.accept"  # accept or refuse a visit recorded later than the region allows
 CARE_VIEW = "care.view"  # modes, stays and visits of the scope
 CARE_CHANGE = "care.change"  # record a mode, an admission or a discharge
 CATALOGUE_CHANGE = "catalogue.change"  # price the service catalogue (Excel in)
@@ -103,6 +104,7 @@ PERMISSION_LABELS = {
     CERTIFICATE_VIEW: "查看评估结论",
     ASSESSMENT_REPORT: "重复评估排名与主动发现",
     VISIT_RECORD: "上门服务签到签退（本人）",
+    VISIT_ACCEPT: "受理逾期补录的上门服务记录",
     CARE_VIEW: "查看护理方式、入住与上门服务记录",
     CARE_CHANGE: "登记护理方式、入住与离开",
     CATALOGUE_CHANGE: "维护服务项目目录的价格与时长",
@@ -140,7 +142,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CLERK: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, PERSON_CHANGE, PERSON_EXPORT,
                            PERSON_IMPORT, CONTRIBUTION_VIEW, CONTRIBUTION_BILL, PAYMENT_RECORD, CONTRIBUTION_EXPORT,
                            JOB_VIEW, APPLICATION_SUBMIT, APPLICATION_HANDLE, OBJECTION_FILE, ASSESSMENT_REPORT,
-                           CARE_VIEW, CARE_CHANGE, CATALOGUE_CHANGE, INSTITUTION_MANAGE, CARER_MANAGE,
+                           CARE_VIEW, CARE_CHANGE, VISIT_ACCEPT, CATALOGUE_CHANGE, INSTITUTION_MANAGE, CARER_MANAGE,
                            CLAIM_VIEW, SETTLEMENT_RUN, CLAIM_REVIEW, CLAIM_APPROVE, PAYMENT_MAKE, LEDGER_VIEW,
                            DISCLOSURE_VIEW, SUPERVISION_VIEW, SANCTION_APPLY, *_ASSESSMENT_READ}),
     # Assessors, experts and the committee reach people only through the tasks assigned to them

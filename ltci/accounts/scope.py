@@ -53,16 +53,30 @@ def get_visible_or_404(queryset: QuerySet, user, **lookup):
     """The object if the user's scope holds it; otherwise 404, and the attempt goes to the trail."""
     obj = visible(queryset, user).filter(**lookup).first()
     if obj is None:
-        if queryset.filter(**lookup).exists():
-            from ltci.audit.recorder import record
-
-            record(
-                Action.DENIED, object_type_=queryset.model._meta.label_lower,
-                object_id=next(iter(lookup.values()), ""), outcome=Outcome.DENIED,
-                detail={"reason": "out_of_scope"},
-            )
+        record_out_of_scope(queryset.filter(**lookup), next(iter(lookup.values()), ""))
         raise Http404("not found")
     return obj
+
+
+def all_visible_or_404(queryset: QuerySet, user, ids) -> list:
+    """The rows a request body names by id, every one within the user's scope; one outside, or
+    missing, and the request answers 404 (as for an id in the URL), the attempt on the trail."""
+    ids = sorted({int(i) for i in ids or []})
+    found = list(visible(queryset, user).filter(pk__in=ids))
+    if len(found) != len(ids):
+        missing = sorted(set(ids) - {o.pk for o in found})
+        record_out_of_scope(queryset.filter(pk__in=missing), ",".join(map(str, missing))[:64])
+        raise Http404("not found")
+    return found
+
+
+def record_out_of_scope(matching: QuerySet, object_id) -> None:
+    """An attempt at a row that exists but lies outside the user's scope goes to the trail."""
+    if matching.exists():
+        from ltci.audit.recorder import record
+
+        record(Action.DENIED, object_type_=matching.model._meta.label_lower, object_id=object_id,
+               outcome=Outcome.DENIED, detail={"reason": "out_of_scope"})
 
 
 def require(user, permission: str) -> None:

@@ -26,7 +26,7 @@ from ltci.enrolment.models import Person
 from ltci.providers.models import Institution
 
 from . import blind, discovery, reports, services, tasks
-from .models import Channel, Lead
+from .models import Channel, Lead, Review
 from .pdf import certificate_pdf
 
 router = Router(tags=["失能评估"])
@@ -163,7 +163,9 @@ def submit_application(
 
 def _applicant(user, person_id: int | None) -> Person:
     """The insured apply for their own person; the agency for anyone of its region."""
-    if user.person_id and person_id in (None, user.person_id):
+    if user.person_id:  # nobody but oneself exists for the insured: another id answers 404
+        if person_id not in (None, user.person_id):
+            get_visible_or_404(Person.objects.all(), user, pk=person_id)
         return user.person
     if person_id is None:
         raise ValidationError({"person_id": "请指定参保人"})
@@ -236,8 +238,8 @@ def redraw(request, pk: int, body: RedrawIn):
     app = _get_app(request, pk)
     review = None
     if body.review_id is not None:
-        review = app.reviews.filter(pk=body.review_id).first()
-        if review is None:
+        review = get_visible_or_404(Review.objects.all(), request.user, pk=body.review_id)
+        if review.application_id != app.pk:
             raise ValidationError({"review_id": "该申请没有这项评定"})
     services.redraw(app, request.user, reason=body.note, review=review)
     app.refresh_from_db()

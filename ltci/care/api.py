@@ -8,12 +8,13 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from ninja import Router, Schema, Status
 
-from ltci.accounts.roles import CARE_CHANGE, CARE_VIEW, VISIT_RECORD
+from ltci.accounts.roles import CARE_CHANGE, CARE_VIEW, VISIT_ACCEPT, VISIT_RECORD
 from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.enrolment.models import Person
 from ltci.providers.models import Institution
 
 from . import choices, plans, stays, visits
+from .clients import client_or_404
 from .models import CareChoice, CarePlan, Stay, Visit
 
 router = Router(tags=["护理服务"])
@@ -32,13 +33,15 @@ class VisitOut(Schema):
     face_check: str
     items: list[str]
     notes: str
+    acceptance: str
+    acceptance_label: str
 
 
 def _visit(v: Visit) -> dict:
     return {"id": v.pk, "person_id": v.person_id, "person_name": v.person.name, "carer_id": v.carer_id,
             "request_id": v.request_id, "checkin_at": v.checkin_at, "checkin_distance_m": v.checkin_distance_m,
             "checkout_at": v.checkout_at, "checkout_distance_m": v.checkout_distance_m, "face_check": v.face_check,
-            "items": v.items, "notes": v.notes}
+            "items": v.items, "notes": v.notes, "acceptance": v.acceptance, "acceptance_label": v.get_acceptance_display()}
 
 
 class CheckInIn(Schema):
@@ -64,9 +67,7 @@ def check_in(request, body: CheckInIn):
     """A retry with the same `request_id` answers 200 with the visit made the first time."""
     require(request.user, VISIT_RECORD)
     carer = visits.carer_of(request.user)
-    person = Person.objects.filter(pk=body.person_id, region_id=request.user.region_id).first()
-    if person is None:
-        raise ValidationError({"person_id": "本地区没有该参保人"})
+    person = client_or_404(request.user, body.person_id)
     visit, made = visits.check_in_request(request.user, person=person, request_id=body.request_id,
                                           latitude=body.latitude, longitude=body.longitude, at=body.at, carer=carer)
     visit.person = person
@@ -103,6 +104,25 @@ def list_visits(request, person_id: int | None = None, day: date | None = None, 
     if day:
         qs = qs.filter(checkin_at__date=day)
     return [_visit(v) for v in qs[:min(max(limit, 1), 1000)]]
+
+
+@router.get("/visits/pending-acceptance", response=list[VisitOut], summary="逾期补录、待受理的上门服务")
+def pending_acceptance(request):
+    require(request.user, VISIT_ACCEPT)
+    return [_visit(v) for v in visits.pending_acceptance(request.user)[:500]]
+
+
+class AcceptanceIn(Schema):
+    accept: bool
+    note: str = ""
+
+
+@router.post("/visits/{pk}/acceptance", response=VisitOut, summary="受理或不予受理逾期补录的上门服务")
+def decide_acceptance(request, pk: int, body: AcceptanceIn):
+    """Accepted: settled from the next run on; refused: never settled. Either can be reversed."""
+    require(request.user, VISIT_ACCEPT)
+    visit = get_visible_or_404(Visit.objects.select_related("person"), request.user, pk=pk)
+    return _visit(visits.decide_acceptance(visit, request.user, accept=body.accept, note=body.note))
 
 
 class ChoiceIn(Schema):
@@ -162,9 +182,7 @@ def _stay(s: Stay) -> dict:
 def admit(request, body: StayIn):
     require(request.user, CARE_CHANGE)
     institution = get_visible_or_404(Institution.objects.all(), request.user, pk=body.institution_id)
-    person = Person.objects.filter(pk=body.person_id, region_id=institution.region_id).first()
-    if person is None:
-        raise ValidationError({"person_id": "本地区没有该参保人"})
+    person = client_or_404(request.user, body.person_id)
     return Status(201, _stay(stays.admit(person, institution, request.user, bed=body.bed, on=body.admitted_on)))
 
 
@@ -294,8 +312,8 @@ def add_event(request, person_id: int, body: EventIn):
     person = get_visible_or_404(Person.objects.all(), request.user, pk=person_id)
     corrects = None
     if body.corrects_id is not None:
-        corrects = CareEvent.objects.filter(pk=body.corrects_id, person=person).first()
-        if corrects is None:
+        corrects = get_visible_or_404(CareEvent.objects.all(), request.user, pk=body.corrects_id)
+        if corrects.person_id != person.pk:
             raise ValidationError({"corrects_id": "要更正的事件不是该参保人的记录"})
     event = care_events.record_event(person, request.user, kind=body.kind, on=body.on, reference=body.reference,
                                      note=body.note, corrects=corrects)
@@ -369,8 +387,8 @@ def record_family_care_days(request, person_id: int, body: CareDaysIn):
     """All the days or none: a refusal lists each bad day with its reason."""
     require(request.user, CARE_CHANGE)
     person = get_visible_or_404(Person.objects.all(), request.user, pk=person_id)
-    carer = Carer.objects.filter(pk=body.carer_id, kind=CarerKind.FAMILY, beneficiary=person).first()
-    if carer is None:
+    carer = get_visible_or_404(Carer.objects.all(), request.user, pk=body.carer_id)
+    if carer.kind != CarerKind.FAMILY or carer.beneficiary_id != person.pk:
         raise ValidationError({"carer_id": f"该人员不是{person.name}的亲情照护人员"})
     return Status(201, {"recorded": family.record_days(person, request.user, carer=carer, days=body.days)})
 

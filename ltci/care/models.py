@@ -76,6 +76,19 @@ class FaceCheck(models.TextChoices):
     NOT_DONE = "not_done", "未核验"
 
 
+class Acceptance(models.TextChoices):
+    """A visit recorded later than the region allows waits for the agency before it is settled."""
+
+    NOT_NEEDED = "", "无需受理"
+    PENDING = "pending", "待经办机构受理"
+    ACCEPTED = "accepted", "已受理"
+    REJECTED = "rejected", "不予受理"
+
+
+# Visits that settlement may pay: recorded in time, or late and accepted.
+SETTLEABLE_ACCEPTANCE = (Acceptance.NOT_NEEDED, Acceptance.ACCEPTED)
+
+
 class Visit(models.Model):
     """One home visit. Check-in and check-out keep time, place and the distance to the home; the
     face check is filled by an external verifier. A correction is a new row that supersedes this one."""
@@ -101,11 +114,19 @@ class Visit(models.Model):
                                       related_name="superseded_by")
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     entered_at = models.DateTimeField(auto_now_add=True)
+    acceptance = models.CharField("补录受理", max_length=8, choices=Acceptance.choices, blank=True,
+                                  default=Acceptance.NOT_NEEDED)
+    acceptance_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="+", verbose_name="受理人")
+    acceptance_at = models.DateTimeField("受理时间", null=True, blank=True)
+    acceptance_note = models.CharField("受理意见", max_length=200, blank=True)
 
     class Meta:
         ordering = ["-checkin_at"]
         constraints = [models.UniqueConstraint(fields=["carer", "request_id"], name="visit_unique_request")]
-        indexes = [models.Index(fields=["carer", "checkin_at"]), models.Index(fields=["person", "checkin_at"])]
+        indexes = [models.Index(fields=["carer", "checkin_at"]), models.Index(fields=["person", "checkin_at"]),
+                   models.Index(fields=["region", "checkin_at"], condition=models.Q(acceptance="pending"),
+                                name="visit_acceptance_pending")]
 
     class Scope:
         region = "region"

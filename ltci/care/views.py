@@ -14,16 +14,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ltci.accounts.roles import CARE_CHANGE, CARE_VIEW, VISIT_RECORD
+from ltci.accounts.roles import CARE_CHANGE, CARE_VIEW, VISIT_ACCEPT, VISIT_RECORD
 from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.assessment.services import grade_on
 from ltci.core.errors import error_pairs, reasons
-from ltci.enrolment.models import Person
 from ltci.policy.errors import PolicyError
 from ltci.policy.plans import plan_limit
 from ltci.providers.catalogue import items_of
 
 from . import plans, visits
+from .clients import clients_of
 from .choices import mode_on
 from .models import VISITED_MODES, CarePlan, FaceCheck, PlanStatus, Visit
 
@@ -53,10 +53,11 @@ def check_in(request):
     require(request.user, VISIT_RECORD)
     carer = visits.carer_of(request.user)
     raw = request.POST.get("person") or ""
-    person = Person.objects.filter(pk=int(raw), region_id=carer.region_id).first() if _whole(raw) else None
+    person = (clients_of(carer.institution_id).filter(pk=int(raw), region_id=carer.region_id).first()
+              if _whole(raw) else None)
     try:
         if person is None:
-            raise ValidationError({"person": "请选择服务对象"})
+            raise ValidationError({"person": "请选择本机构的服务对象"})
         visit = visits.check_in(request.user, person=person, request_id=request.POST.get("request_id", ""),
                                 latitude=request.POST.get("latitude", ""), longitude=request.POST.get("longitude", ""))
     except ValidationError as exc:
@@ -187,3 +188,47 @@ def event_list(request):
     context["events"] = (visible(CareEvent.objects.select_related("person", "entered_by"), request.user)
                          .annotate(corrected=Exists(newer)).order_by("-entered_at", "-id")[:200])
     return render(request, "care/events.html", context, status=422 if context.get("errors") else 200)
+
+
+@login_required
+def acceptance_list(request):
+    """The agency's list of visits recorded later than the region allows, oldest first."""
+    require(request.user, VISIT_ACCEPT)
+    rows = list(visits.pending_acceptance(request.user)[:200])
+    return render(request, "care/acceptance_list.html", {"visits": rows, "limit_days": _limit_days(request.user)})
+
+
+@login_required
+def acceptance_detail(request, pk: int):
+    """One late visit with what is known of it; the decision (or its reversal) is taken here."""
+    require(request.user, VISIT_ACCEPT)
+    visit = get_visible_or_404(Visit.objects.select_related("person", "carer", "institution", "acceptance_by"),
+                               request.user, pk=pk)
+    if request.method == "POST":
+        accept = request.POST.get("decision") == "accept"
+        try:
+            visits.decide_acceptance(visit, request.user, accept=accept, note=request.POST.get("note", ""))
+        except ValidationError as exc:
+            messages.error(request, reasons(exc))
+            return render(request, "care/acceptance_detail.html", _acceptance_context(request, visit), status=422)
+        messages.success(request, f"已{'受理' if accept else '不予受理'}：{visit.person.name} "
+                                  f"{timezone.localtime(visit.checkin_at):%Y-%m-%d %H:%M} 的上门服务")
+        return redirect("care:acceptance_list")
+    return render(request, "care/acceptance_detail.html", _acceptance_context(request, visit))
+
+
+def _acceptance_context(request, visit: Visit) -> dict:
+    return {"visit": visit, "late_by": _late_text(visit),
+            "limit_days": _limit_days(request.user), "values": request.POST,
+            "catalogue": {i.code: i.name for i in items_of(visit.region_id, timezone.localtime(visit.checkin_at).date())}}
+
+
+def _limit_days(user) -> int:
+    return visits.late_entry_limit(user.region_id, timezone.localdate()).days
+
+
+def _late_text(visit: Visit) -> str:
+    """How long after the visit its record was first entered, in days and hours."""
+    gap = visit.entered_at - visit.checkin_at
+    days, hours = gap.days, gap.seconds // 3600
+    return f"{days}天{hours}小时" if days else f"{hours}小时"

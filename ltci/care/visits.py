@@ -12,16 +12,18 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ltci.accounts.roles import Reach
 from ltci.audit.models import Action
 from ltci.audit.recorder import record
 from ltci.enrolment.models import Person
+from ltci.policy.policies import setting
 from ltci.providers.catalogue import items_of
 from ltci.providers.models import Carer, CarerKind
 
 from .choices import mode_on
 from .events import ended_on, hospital_stays, suspended_on
 from .geo import distance_m, point
-from .models import VISITED_MODES, FaceCheck, Visit
+from .models import VISITED_MODES, Acceptance, FaceCheck, Visit
 from .plans import plan_on
 
 CLOCK_SKEW = timedelta(minutes=2)  # a phone's clock may run a little ahead of the server's
@@ -57,28 +59,49 @@ def _request_id(value: str, field: str) -> str:
 
 
 def _may_serve(carer: Carer, person: Person, day):
-    """The person's mode that day, if this carer may visit them then; otherwise refused with the reason."""
+    """The person's mode that day, if this carer may visit them then; otherwise refused with the reason.
+
+    The carer's own standing comes first, then whether the carer's institution serves the person
+    that day; only then the person's own events (death, hospital), which a carer may learn only of
+    the people the institution serves."""
     if not carer.active:
         raise Refused("该护理员已不在岗")
     if carer.certificate_expiry and carer.certificate_expiry < day:
         raise Refused(f"该护理员的职业资格证书已于{carer.certificate_expiry:%Y-%m-%d}到期")
+    # A suspended carer records nothing while suspended, whatever day the record claims.
+    today = timezone.localdate()
+    suspension = (carer.suspensions.filter(start__lte=day, end__gte=day).first()
+                  or carer.suspensions.filter(start__lte=today, end__gte=today).first())
+    if suspension:
+        raise Refused(f"该护理员{suspension.start:%Y-%m-%d}至{suspension.end:%Y-%m-%d}暂停结算（{suspension.reason}），"
+                      f"暂停期间不能登记服务")
+    choice = mode_on(person, day)
+    if choice is None or choice.mode not in VISITED_MODES or choice.institution_id != carer.institution_id:
+        raise Refused(f"{person.name}{day:%Y-%m-%d}不是本机构上门护理的服务对象")
     ended = ended_on(person)
     if ended and ended < day:
         raise Refused(f"{person.name}已于{ended:%Y-%m-%d}死亡或迁出，不能再登记服务")
     if suspended_on(hospital_stays(person), day):
         raise Refused(f"{person.name}{day:%Y-%m-%d}在住院，居家服务暂停")
-    suspension = carer.suspensions.filter(start__lte=day, end__gte=day).first()
-    if suspension:
-        raise Refused(f"该护理员{suspension.start:%Y-%m-%d}至{suspension.end:%Y-%m-%d}暂停结算：{suspension.reason}")
-    choice = mode_on(person, day)
-    if choice is None or choice.mode not in VISITED_MODES:
-        raise Refused(f"{person.name}{day:%Y-%m-%d}不在上门护理方式中")
-    if choice.institution_id != carer.institution_id:
-        raise Refused(f"{person.name}的上门护理由其他机构提供")
     plan = plan_on(person, day)
     if plan is None or plan.institution_id != carer.institution_id:
         raise Refused(f"{person.name}尚无经本人确认的护理计划，不能开始服务")
     return choice
+
+
+def late_entry_limit(region: str, day) -> timedelta:
+    """How long after a visit its record may be entered without the agency's acceptance."""
+    days, _ = setting(region, day, "care", "late_entry_days")
+    return timedelta(days=int(days))
+
+
+def _acceptance(region: str, happened: datetime, current: str = Acceptance.NOT_NEEDED) -> str:
+    """A record entered later than the region allows waits for the agency; one already waiting or
+    refused stays so (a later record cannot launder it)."""
+    if current in (Acceptance.PENDING, Acceptance.REJECTED):
+        return Acceptance.PENDING
+    late = timezone.now() - happened > late_entry_limit(region, timezone.localtime(happened).date())
+    return Acceptance.PENDING if late else current
 
 
 def _overlap(carer: Carer, start: datetime, end: datetime, exclude: int):
@@ -117,10 +140,11 @@ def check_in_request(user, *, person: Person, request_id: str, latitude, longitu
                 visit = Visit.objects.create(
                     region_id=person.region_id, person=person, institution_id=carer.institution_id, carer=carer,
                     request_id=request_id, checkin_at=at, checkin_latitude=lat, checkin_longitude=lon,
-                    checkin_distance_m=distance, entered_by=user)
+                    checkin_distance_m=distance, entered_by=user, acceptance=_acceptance(person.region_id, at))
         except IntegrityError:  # the same request arrived twice at once: the first one won
             return Visit.objects.get(carer=carer, request_id=request_id), False
-        record(Action.CREATE, visit, user=user, detail={"checkin": at.isoformat(), "distance_m": distance})
+        record(Action.CREATE, visit, user=user, detail={"checkin": at.isoformat(), "distance_m": distance,
+                                                        "acceptance": visit.acceptance})
     return visit, True
 
 
@@ -186,9 +210,10 @@ def check_out(user, visit: Visit, *, request_id: str, latitude, longitude, items
         current.checkout_at, current.checkout_request_id = at, request_id
         current.checkout_latitude, current.checkout_longitude, current.checkout_distance_m = lat, lon, distance
         current.items, current.face_check, current.notes = codes, face_check, (notes or "").strip()
+        current.acceptance = _acceptance(current.region_id, at, current.acceptance)
         current.save()
         record(Action.UPDATE, current, user=user, detail={"checkout": at.isoformat(), "items": len(codes),
-                                                          "face_check": face_check})
+                                                          "face_check": face_check, "acceptance": current.acceptance})
     return current
 
 
@@ -236,6 +261,12 @@ def correct(visit: Visit, user, *, reason: str, checkin_at: datetime | None = No
         raise Refused("更正后的时间与该护理员的另一次服务重叠")
     day = timezone.localtime(start).date()
     _may_serve(visit.carer, visit.person, day)
+    if user.reach == Reach.REGION:  # the agency corrects: its own record needs no acceptance
+        acceptance, accepted_by, accepted_at = Acceptance.ACCEPTED, user, timezone.now()
+    else:
+        acceptance = _acceptance(visit.region_id, end or start, visit.acceptance)
+        kept = acceptance == Acceptance.ACCEPTED  # an accepted record corrected in time stays accepted
+        accepted_by, accepted_at = (visit.acceptance_by, visit.acceptance_at) if kept else (None, None)
     codes = visit.items
     if items is not None:
         codes = _items(items, visit.region_id, day)
@@ -247,6 +278,45 @@ def correct(visit: Visit, user, *, reason: str, checkin_at: datetime | None = No
         checkin_distance_m=visit.checkin_distance_m, checkout_at=end, checkout_request_id=visit.checkout_request_id,
         checkout_latitude=visit.checkout_latitude, checkout_longitude=visit.checkout_longitude,
         checkout_distance_m=visit.checkout_distance_m, face_check=visit.face_check, items=codes,
-        notes=(notes if notes is not None else visit.notes)[:500], supersedes=visit, entered_by=user)
-    record(Action.UPDATE, fixed, user=user, detail={"corrects": visit.pk, "reason": reason.strip()})
+        notes=(notes if notes is not None else visit.notes)[:500], supersedes=visit, entered_by=user,
+        acceptance=acceptance, acceptance_by=accepted_by, acceptance_at=accepted_at,
+        acceptance_note="经办机构更正" if user.reach == Reach.REGION else visit.acceptance_note if kept else "")
+    record(Action.UPDATE, fixed, user=user, detail={"corrects": visit.pk, "reason": reason.strip(),
+                                                    "acceptance": acceptance})
     return fixed
+
+
+def pending_acceptance(user):
+    """Visits of the user's scope that wait for the agency's acceptance, oldest first."""
+    from ltci.accounts.scope import visible
+
+    return (visible(Visit.objects.filter(acceptance=Acceptance.PENDING, superseded_by__isnull=True), user)
+            .select_related("person", "carer", "institution").order_by("checkin_at", "pk"))
+
+
+@transaction.atomic
+def decide_acceptance(visit: Visit, user, *, accept: bool, note: str = "") -> Visit:
+    """The agency accepts a late record (it is settled from then on) or refuses it (it never is).
+    A decision can be reversed the same way; settlement books the difference."""
+    from ltci.accounts.roles import VISIT_ACCEPT
+
+    if not user.can(VISIT_ACCEPT):
+        raise PermissionDenied(VISIT_ACCEPT)
+    note = (note or "").strip()
+    if len(note) > 200:
+        raise ValidationError({"note": "受理意见不能超过200个字"})
+    if not accept and not note:
+        raise ValidationError({"note": "不予受理须写明理由"})
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    if not visit.acceptance:
+        raise Refused("该服务记录按时登记，无需受理")
+    if Visit.objects.filter(supersedes=visit).exists():
+        raise Refused("该记录已被更正，请受理最新的版本")
+    if visit.checkout_at is None:
+        raise Refused("该服务尚未签退，签退后再受理")
+    before = visit.acceptance
+    visit.acceptance = Acceptance.ACCEPTED if accept else Acceptance.REJECTED
+    visit.acceptance_by, visit.acceptance_at, visit.acceptance_note = user, timezone.now(), note
+    visit.save(update_fields=["acceptance", "acceptance_by", "acceptance_at", "acceptance_note"])
+    record(Action.TRANSITION, visit, user=user, detail={"acceptance": [before, visit.acceptance], "note": note})
+    return visit

@@ -72,6 +72,23 @@ def policy_carried_on(code: str, on: date, params_dir: Path = PARAMS_DIR) -> tup
         return policy_on(code, last.valid_from, params_dir), True
 
 
+PLATFORM_FILE = "platform.toml"
+
+
+def setting(code: str, on: date, section: str, key: str, params_dir: Path = PARAMS_DIR) -> tuple[object, str]:
+    """(value, basis) of a setting: the region's own, from the version in force (or carried on) on
+    `on`, else the platform default of `params/platform.toml`; the basis says which, in words."""
+    try:
+        policy, _ = policy_carried_on(code, on, params_dir)
+    except PolicyError:
+        policy = None
+    if policy is not None and section in policy.params and key in policy.params.section(section):
+        p = policy.params.section(section).param(key)
+        return p.value, policy.cite(p.clause)
+    p = _params(Path(params_dir) / PLATFORM_FILE).section(section).param(key)
+    return p.value, f"{p.clause}（本地区政策文件未作规定）"
+
+
 def clear_caches() -> None:
     """Forget loaded files (tests that write a region into a temporary directory)."""
     _regions.cache_clear()

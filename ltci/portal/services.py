@@ -9,10 +9,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils import timezone
 
 from ltci.accounts.roles import Reach
-from ltci.accounts.scope import visible
+from ltci.accounts.scope import record_out_of_scope, visible
 from ltci.assessment import services as assessment
 from ltci.assessment.flow import OPEN
 from ltci.assessment.models import Application, Certificate
@@ -197,6 +198,12 @@ def choose_institution(user, *, institution_id, mode: str, effective_from: date,
     from ltci.accounts.roles import CARE_CHOOSE
 
     person = insured(user, CARE_CHOOSE)
+    # The region's designated institutions are public; one of another region is nobody's to choose.
+    from ltci.providers.models import Institution
+
+    if not Institution.objects.filter(pk=institution_id, region_id=person.region_id).exists():
+        record_out_of_scope(Institution.objects.filter(pk=institution_id), institution_id)
+        raise Http404("not found")
     on = on or today()
     if not isinstance(effective_from, date) or not on < effective_from <= on + timedelta(days=CHOICE_AHEAD_DAYS):
         raise ValidationError({"effective_from": f"生效日期须在明天至{CHOICE_AHEAD_DAYS}天内"})

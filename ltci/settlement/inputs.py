@@ -17,7 +17,7 @@ from django.db.models import Q, Sum
 
 from ltci.assessment.models import Certificate
 from ltci.care.events import ADMISSION, DISCHARGE, ENDING, _Fault, _pair
-from ltci.care.models import CareChoice, CareEvent, FamilyCareDay, Stay, Visit
+from ltci.care.models import SETTLEABLE_ACCEPTANCE, CareChoice, CareEvent, FamilyCareDay, Stay, Visit
 from ltci.contributions.models import Bill, Payment
 from ltci.contributions.standing import _collects_locally
 from ltci.enrolment.models import Enrolment, EnrolmentStatus, GroupMembership
@@ -104,13 +104,14 @@ def read(region: str, month: date) -> Frames:
 
 
 def _visits(region: str, first: date, last: date, prices: pl.DataFrame) -> pl.DataFrame:
-    """Checked-out visits of the month that no correction replaced, priced chunk by chunk (the item
-    lists never all sit in memory); `day` is the local day of check-in."""
+    """Checked-out visits of the month that no correction replaced and, if recorded late, the agency
+    accepted; priced chunk by chunk (the item lists never all sit in memory); `day` is the local day
+    of check-in."""
     tz = ZoneInfo(settings.TIME_ZONE)
     since = datetime.combine(first, time.min, tz)
     until = datetime.combine(last + timedelta(days=1), time.min, tz)
     qs = (Visit.objects.filter(region_id=region, checkin_at__gte=since, checkin_at__lt=until, checkout_at__isnull=False,
-                               superseded_by__isnull=True)
+                               superseded_by__isnull=True, acceptance__in=SETTLEABLE_ACCEPTANCE)
           .values_list("person_id", "institution_id", "carer_id", "checkin_at", "items"))
     sql, params = qs.query.sql_with_params()
     schema = {"person_id": ID, "institution_id": ID, "carer_id": ID, "day": pl.Date, "items": pl.List(pl.String)}

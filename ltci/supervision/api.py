@@ -13,12 +13,14 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from ltci.accounts.roles import CASE_DECIDE, SAMPLE_CHECK, SANCTION_APPLY, SUPERVISION_MANAGE, SUPERVISION_VIEW
-from ltci.accounts.scope import get_visible_or_404, require, visible
+from ltci.accounts.models import User
+from ltci.accounts.scope import all_visible_or_404, get_visible_or_404, require, visible
 from ltci.audit.models import Action
 from ltci.audit.recorder import record, record_view
 from ltci.core.api import RunOut, run_out
 from ltci.core import jobs
 from ltci.core.models import Job
+from ltci.providers.models import Carer
 from ltci.settlement.run import parse_month_text
 
 from . import cases, ranking, rulebase, sampling, sanctions, screening
@@ -227,9 +229,12 @@ def case_list(request, status: str = "", offset: int = 0, limit: int = 200):
 
 
 def _auditor(user, raw: int | None):
+    """The user named to take a case or a sample: a user of one's own scope (404 otherwise), who
+    must be one of the region's auditors (422 otherwise)."""
     if raw is None:
         return None
-    found = cases.auditors(user.region_id).filter(pk=raw).first()
+    named = get_visible_or_404(User.objects.all(), user, pk=raw)
+    found = cases.auditors(user.region_id).filter(pk=named.pk).first()
     if found is None:
         raise ValidationError({"assigned_to": "承办人须为本地区在职的稽核人员"})
     return found
@@ -244,6 +249,7 @@ class OpenIn(Schema):
 @router.post("/supervision/cases", response={201: CaseOut}, summary="对所选疑点立案")
 def open_case(request, body: OpenIn):
     require(request.user, SUPERVISION_MANAGE)
+    all_visible_or_404(Hit.objects.all(), request.user, body.hits)
     c = cases.open_case(request.user.region_id, body.hits, request.user, title=body.title,
                         assigned_to=_auditor(request.user, body.assigned_to))
     return Status(201, _case(_cases_qs(request.user).get(pk=c.pk)))
@@ -308,6 +314,8 @@ class SanctionIn(Schema):
 def apply_sanction(request, pk: int, body: SanctionIn):
     require(request.user, SANCTION_APPLY)
     c = get_visible_or_404(Case.objects.all(), request.user, pk=pk)
+    if body.carer_id is not None:
+        get_visible_or_404(Carer.objects.all(), request.user, pk=body.carer_id)
     s = sanctions.apply(c, request.user, body.kind, reason=body.reason, amount=body.amount,
                         starts_on=body.starts_on, ends_on=body.ends_on, carer_id=body.carer_id)
     return Status(201, _sanction(s))
@@ -399,6 +407,7 @@ def assign_samples(request, body: AssignSamplesIn):
     region = request.user.region_id
     if not body.samples and body.month:
         return {"assigned": sampling.assign_evenly(region, parse_month_text(body.month), request.user)}
+    all_visible_or_404(Sample.objects.all(), request.user, body.samples)
     auditor = _auditor(request.user, body.assigned_to)
     if auditor is None:
         raise ValidationError({"assigned_to": "请选择核查人员"})

@@ -181,7 +181,8 @@ def test_the_insured_cannot_apply_for_someone_else(world, pool, applicant, clien
         "person_id": world["home"].other_person.pk, "applicant_name": "王小明", "applicant_relation": "self",
         "applicant_phone": "13800000000", "disabled_since": "2025-01-01", "pledge_signed": "true",
         "self_assessment": json.dumps(ALL_DEPENDENT), "outpatient_record": pdf()})
-    assert response.status_code == 403 and not Application.objects.exists()
+    # Nobody but oneself exists for the insured: another person's id answers 404 (tests/accounts/test_body_ids).
+    assert response.status_code == 404 and not Application.objects.exists()
 
 
 @pytest.mark.parametrize("role", [Role.CARER, Role.INSTITUTION_ADMIN, Role.ASSESSOR])

@@ -39,9 +39,11 @@ def test_the_api_refuses_bad_input_with_the_field(scene, client_for):
     response = device.post("/api/visits/checkin", body(person_id=scene["person"].pk, latitude="200"),
                            content_type="application/json")
     assert response.status_code == 422 and response.json()["field"] == "latitude"
+    # Someone the carer's institution does not serve is nobody to the carer: 404, and no name.
     response = device.post("/api/visits/checkin", body(person_id=scene["home"].other_person.pk),
                            content_type="application/json")
-    assert response.status_code == 409 and response.json()["code"] == "refused"
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert scene["home"].other_person.name not in response.content.decode()
     assert not Visit.objects.exists()
 
 

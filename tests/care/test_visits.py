@@ -81,7 +81,7 @@ def test_a_suspended_carer_or_a_person_not_in_a_home_mode_is_refused(scene):
     assert "暂停结算" in exc.value.messages[0]
     with pytest.raises(visits.Refused) as exc:
         checkin(scene, user=scene["other_user"], person=scene["home"].other_person)
-    assert "不在上门护理方式中" in exc.value.messages[0]
+    assert "不是本机构上门护理的服务对象" in exc.value.messages[0]
     assert not Visit.objects.exists()
 
 

@@ -141,6 +141,28 @@ def test_visits_of_a_carer_whose_settlement_is_suspended_are_not_paid(home):
     assert Line.objects.get().units["visits"] == 1
 
 
+def test_a_late_visit_is_paid_only_once_the_agency_accepts_it_and_a_reversal_takes_it_back(home):
+    """Xuzhou's home package is paid for a month with a visit: the month's only visit, recorded late."""
+    from ltci.care import visits as care_visits
+    from ltci.care.models import Acceptance
+
+    inst, carer = visiting(home)
+    CareChoice.objects.create(region=home.region, person=home.person, mode="home_visit", institution=inst,
+                              effective_from=date(2025, 3, 1), created_by=home.users[Role.CLERK])
+    late = visit(home, inst, carer, date(2025, 3, 20))
+    late.acceptance = Acceptance.PENDING
+    late.save()
+    settle(home)
+    assert not Line.objects.filter(claim__institution=inst).exists()
+    clerk = home.users[Role.CLERK]
+    care_visits.decide_acceptance(late, clerk, accept=True, note="回访属实")
+    settle(home)
+    assert [line.fund for line in Line.objects.filter(claim__institution=inst)] == [Decimal("900.00")]
+    care_visits.decide_acceptance(late, clerk, accept=False, note="复核不属实")
+    settle(home)
+    assert sum(line.fund for line in Line.objects.filter(claim__institution=inst)) == 0  # taken back by adjustment
+
+
 def test_a_recovery_takes_the_money_back_and_a_rerun_does_not_pay_it_again(home):
     settle(home)
     line = Line.objects.get()
