@@ -3,7 +3,8 @@
 Each run is a separate process, timed end to end (start-up, reading Parquet, validation, rules,
 writing Parquet), with its peak resident memory. The engine's output must equal DuckDB's.
 
-Then the roster import and billing on SQLite (bench/enrolment.py), 1,500 carers checking in and
+Then the roster import and billing on SQLite (bench/enrolment.py), logins and writes during a roster
+import (bench/import_writes.py, issue 15), 1,500 carers checking in and
 out against `ltci serve` on loopback (bench/visits.py, issue 6): requests per second, latency, errors,
 a month's settlement of 45,000 beneficiaries on SQLite and PostgreSQL (bench/settlement.py, issue 7),
 the screening of that month's 1,500,000 visits against the rule base (bench/supervision.py, issue 8),
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
-from bench import cockpit, enrolment, generate, settlement, supervision, visits
+from bench import cockpit, enrolment, generate, import_writes, settlement, supervision, visits
 
 ROOT = Path(__file__).resolve().parents[1]
 PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
@@ -57,7 +58,10 @@ def main(argv=None) -> int:
     p.add_argument("--beneficiaries", type=int, default=45_000, help="beneficiaries settled (settlement)")
     p.add_argument("--settle-visits", type=int, default=1_500_000, help="visits of the month settled (settlement)")
     p.add_argument("--bed-days", type=int, default=600_000, help="bed-days of the month settled (settlement)")
-    p.add_argument("--only", choices=["policy", "enrolment", "visits", "settlement", "supervision", "cockpit"], help="run one group of batches")
+    p.add_argument("--import-rows", type=int, default=1_000_000,
+                   help="roster rows imported while a clerk logs in (import-writes)")
+    p.add_argument("--only", choices=["policy", "enrolment", "import-writes", "visits", "settlement", "supervision",
+                                      "cockpit"], help="run one group of batches")
     p.add_argument("--dir", type=Path, default=ROOT / "var" / "bench")
     args = p.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
@@ -68,6 +72,10 @@ def main(argv=None) -> int:
         print(f"\n{'SQLite, Jiaxing':<28}{'rows':>11}  {'time':>9}  {'rows/s':>12}  {'peak':>8}")
         for title, rows, seconds, peak, line in enrolment.run(args.roster_rows, args.dir, measure):
             print(f"{title:<28}{rows:>11,}  {seconds:>8.1f}s  {rows / seconds:>12,.0f}  {peak:>6.0f}MB   {line}")
+    if args.only in (None, "import-writes"):
+        result = import_writes.run(args.import_rows, args.dir / "import-writes")
+        print("\nSQLite, logins and writes during a roster import\n" + "\n".join(result.lines()))
+        failed |= bool(result.logins.failures or result.probe.failures) or max(result.probe.seconds, default=0) > 2
     if args.only in (None, "visits"):
         result = visits.run(args.carers, args.window, args.dir, threads=args.threads)
         print("\n" + "\n".join(visits.report(result)))

@@ -11,6 +11,7 @@ the month of joining; monthly regions bill the month from the base and pension o
 from __future__ import annotations
 
 import polars as pl
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -30,10 +31,15 @@ from .models import PAYER_FIELDS, Bill, BillKind
 from .periods import Period, month_end, region_period
 
 CHUNK = 100_000
+ISSUE_BATCH = 5000
 
 
 def start_billing(region, period_text: str, *, user=None, background: bool = False) -> Job:
     period = region_period(region.pk, period_text)  # refuses a wrong period before any job exists
+    jobs.recover()
+    if Job.objects.filter(kind=JobKind.BILLING, region=region, params__period=period.code,
+                          status__in=[JobStatus.PENDING, JobStatus.RUNNING]).exists():
+        raise ValidationError({"period": f"{period.label}的缴费核定正在进行，请等它完成"})
     job = Job.objects.create(kind=JobKind.BILLING, region=region, title=f"{period.label}缴费核定",
                              params={"period": period.code}, created_by=user)
     job.thread = jobs.run(job, lambda j: _bill(j, period), background=background)
@@ -54,7 +60,10 @@ def _bill(job: Job, period: Period) -> None:
                     f"AND start <= %s AND (\"end\" IS NULL OR \"end\" >= %s) AND status <> %s",
                     [job.region_id, period.last, period.first, EnrolmentStatus.SUSPENDED])
         jobs.report(job, 0, cur.fetchone()[0])
-    with transaction.atomic():
+    # A chunk's bills are written with the counts so far (on SQLite each chunk commits on its own: the
+    # lock is held a chunk at a time). Billing compares with the bills the period has, so a run that
+    # died half way is completed by running it again, and nobody is billed twice.
+    with jobs.chunked_writes():
         after = 0
         while True:
             frame = _people(job.region_id, period, after)
@@ -74,15 +83,21 @@ def _bill(job: Job, period: Period) -> None:
                 counts["skipped"] += 1
                 issues.append(JobIssue(job=job, kind=IssueKind.REJECTED, column=row["column"], person_id=row["person_id"],
                                        reason=f"缺少{row['label']}，未核定"))
-            if frame.height:
-                _bill_chunk(job, period, frame, counts)
+            with transaction.atomic():
+                if frame.height:
+                    _bill_chunk(job, period, frame, counts)
+                jobs.mark(job, counts=counts, kept=f"已核定 {counts['original'] + counts['adjustment']:,} 人的缴费单，"
+                                                   f"其余未核定；再次执行本期核定即可补齐，已核定的不会重复")
             jobs.report(job, counts["people"])
-        JobIssue.objects.bulk_create(issues, batch_size=5000)
-    jobs.finish(job, JobStatus.DONE, counts,
-                f"新核定 {counts['original']} 人，调整 {counts['adjustment']} 人，无变化 {counts['unchanged']} 人"
-                + (f"，{counts['skipped']} 人缺少缴费基数未核定" if counts["skipped"] else "")
-                + (f"，{counts['excluded']} 人不参加长护险" if counts["excluded"] else ""))
-    record(Action.BATCH, job, region=job.region_id, detail={"kind": job.kind, "period": period.code, **counts})
+        for start in range(0, len(issues), ISSUE_BATCH):
+            with transaction.atomic():
+                JobIssue.objects.bulk_create(issues[start:start + ISSUE_BATCH])
+        with transaction.atomic():
+            jobs.finish(job, JobStatus.DONE, counts,
+                        f"新核定 {counts['original']} 人，调整 {counts['adjustment']} 人，无变化 {counts['unchanged']} 人"
+                        + (f"，{counts['skipped']} 人缺少缴费基数未核定" if counts["skipped"] else "")
+                        + (f"，{counts['excluded']} 人不参加长护险" if counts["excluded"] else ""))
+            record(Action.BATCH, job, region=job.region_id, detail={"kind": job.kind, "period": period.code, **counts})
 
 
 def _people(region_id: str, period: Period, after: int) -> pl.DataFrame:

@@ -10,13 +10,13 @@ fund closed the month it arrived in is posted in the first open month.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
@@ -53,7 +53,8 @@ def owed(person_id: int, period: str, payer: str) -> tuple[Decimal, Decimal, boo
 
 
 def _check(person: Person, period: str, payer: str, channel: str, amount: Decimal, reference: str,
-           paid_on: date, *, new_reference: bool = True) -> None:
+           paid_on: date, *, new_reference: bool = True, pending: Pending | None = None) -> None:
+    """Refuses a payment that cannot be right; `pending`: what a file's earlier rows will pay."""
     if payer not in PAYER_FIELDS:
         raise ValidationError({"payer": "缴费主体应为个人、用人单位、医保统筹基金划转或财政补助"})
     if channel not in CHANNEL_PAYERS:
@@ -68,9 +69,11 @@ def _check(person: Person, period: str, payer: str, channel: str, amount: Decima
         raise ValidationError({"reference": "须填写渠道流水号"})
     if paid_on > timezone.localdate():
         raise ValidationError({"paid_on": "到账日期不能晚于今天"})
-    if new_reference and reference_taken(channel, reference):
+    if new_reference and (reference_taken(channel, reference) or (pending and pending.reference_taken(channel, reference))):
         raise ValidationError({"reference": f"该渠道流水号已登记：{reference}"})
     billed, paid, has_bill = owed(person.pk, period, payer)
+    if pending:
+        paid += pending.paid(person.pk, period, payer)
     if not has_bill:
         raise ValidationError({"period": f"该参保人在{period}没有缴费核定（未参保或尚未核定）"})
     if amount > billed - paid:
@@ -140,28 +143,88 @@ def start_import(path: Path, region, *, strict: bool = True, dry_run: bool = Fal
                  background: bool = False) -> Job:
     job = Job.objects.create(kind=JobKind.PAYMENT_IMPORT, region=region, title=title or Path(path).name,
                              params={"strict": strict, "dry_run": dry_run}, created_by=user)
-    job.thread = jobs.run(job, lambda j: import_file(j, Path(path), COLUMNS, lambda chunk, report: _chunk(j, chunk, report, user),
-                                        strict=strict, dry_run=dry_run), background=background)
+    job.thread = jobs.run(job, lambda j: _import(j, Path(path), strict=strict, dry_run=dry_run), background=background)
     return job
 
 
-def _chunk(job: Job, chunk: list, report: Report, user) -> None:
+def _import(job: Job, path: Path, *, strict: bool, dry_run: bool) -> None:
+    pending = Pending()
+    try:
+        import_file(job, path, COLUMNS, lambda chunk, report: _plan(job, chunk, report, pending), apply,
+                    strict=strict, dry_run=dry_run)
+    finally:
+        pending.drop()
+
+
+class Pending:
+    """What a file's earlier rows will pay, while the file is checked and nothing is written yet:
+    temporary tables of the connection, which hold no lock on the books."""
+
+    def __init__(self):
+        with connection.cursor() as cur:
+            cur.execute("CREATE TEMPORARY TABLE IF NOT EXISTS payment_pending "
+                        "(k varchar(80) PRIMARY KEY, amount varchar(24) NOT NULL)")
+            cur.execute("CREATE TEMPORARY TABLE IF NOT EXISTS payment_pending_ref "
+                        "(channel varchar(24), reference varchar(80), PRIMARY KEY (channel, reference))")
+            cur.execute("DELETE FROM payment_pending")
+            cur.execute("DELETE FROM payment_pending_ref")
+
+    def paid(self, person_id: int, period: str, payer: str) -> Decimal:
+        with connection.cursor() as cur:
+            cur.execute("SELECT amount FROM payment_pending WHERE k = %s", [f"{person_id}|{period}|{payer}"])
+            row = cur.fetchone()
+        return Decimal(row[0]) if row else Decimal("0")
+
+    def reference_taken(self, channel: str, reference: str) -> bool:
+        base = reference.split("#", 1)[0]
+        with connection.cursor() as cur:
+            cur.execute("SELECT 1 FROM payment_pending_ref WHERE channel = %s AND (reference = %s OR reference = %s "
+                        "OR reference LIKE %s)", [channel, reference, base, f"{base}#%"])
+            return cur.fetchone() is not None
+
+    def add(self, items: list[PaymentItem]) -> None:
+        with connection.cursor() as cur:
+            for i in items:
+                key = f"{i.person_id}|{i.period}|{i.payer}"
+                total = self.paid(i.person_id, i.period, i.payer) + i.amount
+                cur.execute("DELETE FROM payment_pending WHERE k = %s", [key])
+                cur.execute("INSERT INTO payment_pending (k, amount) VALUES (%s, %s)", [key, str(total)])
+                cur.execute("INSERT INTO payment_pending_ref (channel, reference) VALUES (%s, %s)",
+                            [i.channel, i.reference])
+
+    def drop(self) -> None:
+        with connection.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS payment_pending")
+            cur.execute("DROP TABLE IF EXISTS payment_pending_ref")
+
+
+def _plan(job: Job, chunk: list, report: Report, pending: Pending) -> list:
+    """A chunk's rows checked against the bills, the payments recorded and the file's earlier rows
+    (reads only): the payments they make, as rows of PaymentItem."""
     numbers = {str(v.get("id_number", "")).replace(" ", "").upper() for _, v in chunk}
     people = {p.id_number: p for p in Person.objects.filter(region_id=job.region_id, id_number__in=numbers).order_by()}
+    planned = []
     for row, values in chunk:
         try:
-            with transaction.atomic():  # a rejected row leaves nothing behind, even in lenient mode
-                _row(job, values, people, user)
+            items = _row(values, people, pending)
         except RowRejected as exc:
             report.reject(row, exc.column, exc.reason)
         except ValidationError as exc:
             field, messages = next(iter(exc.message_dict.items()))
             report.reject(row, field, messages[0])
         else:
+            pending.add(items)
+            planned += [list(astuple(i)) for i in items]
             report.counts["accepted"] += 1
+    return planned
 
 
-def _row(job: Job, v: dict, people: dict, user) -> None:
+def apply(job: Job, rows: list) -> None:
+    """Writes a chunk's checked payments (checked again set-wise as they are written)."""
+    record_payments([PaymentItem(*row) for row in rows], user=job.created_by, job=job)
+
+
+def _row(v: dict, people: dict, pending: Pending) -> list[PaymentItem]:
     number = str(v.get("id_number", "")).replace(" ", "").upper()
     try:
         parse_identity(detect_kind(number), number)
@@ -193,35 +256,37 @@ def _row(job: Job, v: dict, people: dict, user) -> None:
         v["period"] = f"{v['period'].year}-{v['period'].month:02d}"
     if v.get("period"):
         period = parse_period(str(v["period"])).code
-        _check(person, period, payer, channel, v["amount"], reference, v["paid_on"])
-        _save(person, period, payer, channel, v["amount"], reference, v["paid_on"], user=user, job=job)
-        return
+        _check(person, period, payer, channel, v["amount"], reference, v["paid_on"], pending=pending)
+        return [PaymentItem(person.pk, person.region_id, period, payer, channel, v["amount"], reference, v["paid_on"])]
     if channel != Channel.PERSONAL_ACCOUNT:
         raise RowRejected("period", "除个人账户划扣外须填写缴费期间")
-    _allocate(job, person, v["amount"], reference, v["paid_on"], user)
+    return _allocate(person, v["amount"], reference, v["paid_on"], pending)
 
 
-def _allocate(job, person: Person, amount: Decimal, reference: str, paid_on: date, user) -> None:
+def _allocate(person: Person, amount: Decimal, reference: str, paid_on: date, pending: Pending) -> list[PaymentItem]:
     """A personal-account credit settles the oldest open individual parts; what it cannot cover stays owed."""
     if amount <= 0:
         raise RowRejected("amount", "金额应大于0")
-    if reference_taken(Channel.PERSONAL_ACCOUNT, reference):
+    if reference_taken(Channel.PERSONAL_ACCOUNT, reference) or pending.reference_taken(Channel.PERSONAL_ACCOUNT, reference):
         raise RowRejected("reference", f"该渠道流水号已登记：{reference}")
-    parts = open_individual_parts(person.pk)
+    parts = [(period, due - pending.paid(person.pk, period, Payer.INDIVIDUAL))
+             for period, due in open_individual_parts(person.pk)]
+    parts = [(period, due) for period, due in parts if due > 0]
     if not parts:
         raise RowRejected("amount", "该参保人没有欠缴的个人缴费")
-    left = amount
+    left, items = amount, []
     for period, due in parts:
         if left <= 0:
             break
         take = min(left, due)
         _check(person, period, Payer.INDIVIDUAL, Channel.PERSONAL_ACCOUNT, take, f"{reference}#{period}", paid_on,
-               new_reference=False)  # the whole reference was checked once above
-        _save(person, period, Payer.INDIVIDUAL, Channel.PERSONAL_ACCOUNT, take, f"{reference}#{period}", paid_on,
-              user=user, job=job)
+               new_reference=False, pending=pending)  # the whole reference was checked once above
+        items.append(PaymentItem(person.pk, person.region_id, period, Payer.INDIVIDUAL, Channel.PERSONAL_ACCOUNT,
+                                 take, f"{reference}#{period}", paid_on))
         left -= take
     if left > 0:
         raise RowRejected("amount", f"超过全部欠缴的个人缴费 {amount - left}元")
+    return items
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ def job_out(job: Job) -> dict:
 @router.get("/jobs/{job_id}", response=JobOut, summary="任务进度与结果")
 def job(request, job_id: int):
     require(request.user, JOB_VIEW)
-    return job_out(get_visible_or_404(Job.objects.all(), request.user, pk=job_id))
+    return job_out(jobs.checked(get_visible_or_404(Job.objects.all(), request.user, pk=job_id)))
 
 
 @router.get("/jobs/{job_id}/issues", response=list[IssueOut], summary="任务报告明细（拒绝、更新、名单中未出现）")

@@ -18,7 +18,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _job(request, pk):
     require(request.user, JOB_VIEW)
-    return get_visible_or_404(Job.objects.all(), request.user, pk=pk)
+    return jobs.checked(get_visible_or_404(Job.objects.all(), request.user, pk=pk))
 
 
 def _progress_context(job):

@@ -1,20 +1,28 @@
-"""Running long work (imports, billing) and showing its progress while it runs.
+"""Running long work (imports, billing, settlement, screening) and showing its progress while it runs.
 
-The work runs in one database transaction, so its progress cannot be read from the database by
-the page that polls it: it is kept here, in the serving process, and in the Job row once done.
-Pages start the work in a thread; commands and tests run it in the caller's thread.
+Progress is kept here, in the serving process, and in the Job row once done. Pages start the work
+in a thread; commands and tests run it in the caller's thread. Each job names the process that runs
+it, so that a later start can tell a job whose process died from one still running: such a job is
+finished from its staged changes where it has them (an import that was writing), and otherwise
+marked failed with the reason, on the trail (`recover`).
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
 import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 
-from django.db import close_old_connections, connection, connections
+from django.db import close_old_connections, connection, connections, transaction
 from django.utils import timezone
 
 from .context import Actor, acting, current_actor
 from .models import Job, JobStatus
+
+log = logging.getLogger(__name__)
 
 _progress: dict[int, tuple[int, int | None]] = {}
 _lock = threading.Lock()
@@ -47,8 +55,56 @@ def finish(job: Job, status: str, counts: dict, message: str = "") -> Job:
     return job
 
 
+def mark(job: Job, *, counts: dict | None = None, **params) -> None:
+    """Writes a job's counts and parameters (e.g. how many chunks are written) in the caller's
+    transaction, so that they are committed with the work they describe."""
+    job.params = {**job.params, **params}
+    fields = ["params"]
+    if counts is not None:
+        job.counts = dict(counts)
+        fields.append("counts")
+    Job.objects.filter(pk=job.pk).update(**{f: getattr(job, f) for f in fields})
+
+
+def chunked_writes():
+    """The frame of a long write made of chunks, each in its own atomic(). On PostgreSQL, which lets
+    others write meanwhile, the whole is one transaction (a chunk's atomic() is a savepoint). SQLite
+    has one writer: each chunk commits on its own, so the lock is held one chunk at a time and a
+    login or a carer's check-in waits at most that long; what is committed is marked on the job."""
+    return nullcontext() if connection.vendor == "sqlite" else transaction.atomic()
+
+
+# --- the process that runs a job ----------------------------------------------------------------
+
+def _start_ticks(pid: int) -> str:
+    """A process's start time in clock ticks since boot (Linux), which tells a reused pid apart."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def this_process() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{_start_ticks(os.getpid())}"
+
+
+def process_alive(owner: str) -> bool:
+    """Whether the process named by `owner` still runs; one on another host is taken to (its own
+    host's next start judges it)."""
+    host, _, rest = owner.partition(":")
+    pid, _, ticks = rest.partition(":")
+    if host != socket.gethostname():
+        return True
+    if not pid.isdigit():
+        return False
+    return _start_ticks(int(pid)) == ticks != ""
+
+
 def run(job: Job, work: Callable[[Job], None], *, background: bool = False) -> threading.Thread | None:
     """Runs `work(job)`; in a thread (returned) when `background`, acting as the current actor either way."""
+    job.owner = this_process()
+    Job.objects.filter(pk=job.pk).update(owner=job.owner)
     actor = current_actor()
     if not background:
         _guarded(job, work)
@@ -87,3 +143,60 @@ def _guarded(job: Job, work) -> None:
     except Exception as exc:  # the job's row must say it failed; the error goes to the log too
         finish(job, JobStatus.FAILED, job.counts, f"处理失败：{exc}")
         raise
+
+
+# --- jobs whose process died ----------------------------------------------------------------------
+
+# How a job of each kind is finished or described after its process died: a function (job) -> bool,
+# True when it finished the job itself. Apps register theirs (ltci.core.imports for the imports).
+RECOVERERS: dict[str, Callable[[Job], bool]] = {}
+
+ABANDONED = ("处理进程意外中止（服务重启或进程被终止），{kept}。")
+
+
+def checked(job: Job) -> Job:
+    """The job as it stands; one shown running whose process died is first finished or failed."""
+    if job.finished_at is None and job.owner and not process_alive(job.owner):
+        recover()
+        job.refresh_from_db()
+    return job
+
+
+def orphans():
+    """Unfinished jobs whose process is gone (a job is given its process before it runs: `run`)."""
+    for job in (Job.objects.filter(finished_at__isnull=True, status__in=[JobStatus.PENDING, JobStatus.RUNNING])
+                .exclude(owner="")):
+        if not process_alive(job.owner):
+            yield job
+
+
+def recover() -> list[Job]:
+    """Finishes or fails every job whose process died; returns them. Called when the platform
+    starts serving and when a job's page is read."""
+    from ltci.audit.models import Action, Outcome
+    from ltci.audit.recorder import record
+
+    from . import imports  # noqa: F401  (registers how an import is finished)
+
+    handled = []
+    for job in orphans():
+        with transaction.atomic():
+            claimed = Job.objects.select_for_update().filter(pk=job.pk, owner=job.owner, finished_at__isnull=True)
+            if not claimed.update(owner=this_process()):
+                continue  # another process took it meanwhile
+        job.owner = this_process()
+        recoverer = RECOVERERS.get(job.kind)
+        try:
+            if recoverer is not None and recoverer(job):
+                handled.append(job)
+                continue
+        except Exception:  # recovery itself failed: the job is marked failed below, with the reason logged
+            log.exception("recovering job %s failed", job.pk)
+        kept = job.params.get("kept") or "未保存任何数据"
+        with transaction.atomic():
+            finish(job, JobStatus.FAILED, job.counts, ABANDONED.format(kept=kept))
+            record(Action.BATCH if job.kind not in ("roster_import", "payment_import") else Action.IMPORT, job,
+                   region=job.region_id, outcome=Outcome.FAILURE,
+                   detail={"kind": job.kind, "abandoned": True, **job.counts})
+        handled.append(job)
+    return handled

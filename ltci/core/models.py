@@ -35,6 +35,8 @@ class Job(models.Model):
                                    related_name="+", verbose_name="操作人")
     created_at = models.DateTimeField("开始时间", auto_now_add=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    # The process running the job (host:pid:start), so that a later start can tell it died.
+    owner = models.CharField("处理进程", max_length=120, blank=True)
 
     class Meta:
         verbose_name = "批处理任务"

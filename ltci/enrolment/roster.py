@@ -176,14 +176,16 @@ def _import(job: Job, path: Path, *, strict: bool, dry_run: bool) -> None:
         cur.execute("CREATE TEMPORARY TABLE IF NOT EXISTS roster_seen (id_number varchar(18) PRIMARY KEY)")
         cur.execute("DELETE FROM roster_seen")
     try:
-        import_file(job, path, COLUMNS, lambda chunk, report: _chunk(job, rules, chunk, report),
+        import_file(job, path, COLUMNS, lambda chunk, report: _plan(job, rules, chunk, report), apply,
                     strict=strict, dry_run=dry_run, after=lambda report: _missing(job, report))
     finally:
         with connection.cursor() as cur:
             cur.execute("DROP TABLE IF EXISTS roster_seen")
 
 
-def _chunk(job, rules: RosterRules, chunk, report: Report) -> None:
+def _plan(job, rules: RosterRules, chunk, report: Report) -> dict:
+    """A chunk's rows checked against the register (reads only): the changes they make, and the
+    report lines. The IDs seen go to a temporary table, which holds no lock on the register."""
     counts = report.counts
     rows: dict[str, RosterRow] = {}
     listed = []  # IDs of rejected rows: they are on the roster, so not "missing" from it
@@ -212,29 +214,29 @@ def _chunk(job, rules: RosterRules, chunk, report: Report) -> None:
               .order_by().values_list("pk", "person_id", *ENROLMENT_FIELDS)}
     last_end = dict(Enrolment.objects.filter(person_id__in=[i for i in ids if i not in active], end__isnull=False)
                     .order_by("end").values_list("person_id", "end"))
-    new_people, new_enrolments, person_updates, enrolment_updates = [], [], [], []
+    changes = {"people": [], "enrol": [], "person_updates": [], "enrolment_updates": []}
     for id_number, row in rows.items():
         found = existing.get(id_number)
         if found is None:
-            new_people.append(row)
+            changes["people"].append(_person_values(row) + _enrolment_values(row))
+            counts["accepted"] += 1
             continue
         person_id, name = found[0], found[2]
         enrolment = active.get(person_id)
         if enrolment is None and person_id in last_end and row.start <= last_end[person_id]:
-            # Checked before anything of the row is queued: a rejected row changes nothing.
+            # Checked before anything of the row is staged: a rejected row changes nothing.
             report.reject(row.row, "start", f"早于上次参保终止日期 {last_end[person_id]}")
             continue
         changed = [f for f, old in zip(PERSON_FIELDS, found[2:]) if old != getattr(row, f)]
         if changed:
-            person_updates.append(Person(pk=person_id, **{f: getattr(row, f) for f in PERSON_FIELDS},
-                                         name_initials=initials(row.name)))
+            changes["person_updates"].append([person_id, *(getattr(row, f) for f in PERSON_FIELDS), initials(row.name)])
         if enrolment is None:
-            new_enrolments.append((person_id, row))
+            changes["enrol"].append([person_id, *_enrolment_values(row)])
             changed.append("enrolment")
         else:
             e_changed = [f for f, old in zip(ENROLMENT_FIELDS, enrolment[2:]) if old != getattr(row, f)]
             if e_changed:
-                enrolment_updates.append(Enrolment(pk=enrolment[0], **{f: getattr(row, f) for f in ENROLMENT_FIELDS}))
+                changes["enrolment_updates"].append([enrolment[0], *_enrolment_values(row)])
             changed += e_changed
         if changed:
             counts["updated"] += 1
@@ -242,15 +244,31 @@ def _chunk(job, rules: RosterRules, chunk, report: Report) -> None:
                        f"{name}（{mask_id(id_number)}）已更新", person_id)
         else:
             counts["unchanged"] += 1
-    if new_people:
-        created = _insert_people(job.region_id, new_people)
-        new_enrolments += [(created[r.id_number], r) for r in new_people]
-        counts["accepted"] += len(new_people)
-    _insert_enrolments(job.region_id, new_enrolments)
-    if person_updates:
-        Person.objects.bulk_update(person_updates, [*PERSON_FIELDS, "name_initials"])
-    if enrolment_updates:
-        Enrolment.objects.bulk_update(enrolment_updates, list(ENROLMENT_FIELDS))
+    return changes
+
+
+def _person_values(r: RosterRow) -> list:
+    return [r.id_kind, r.id_number, r.name, r.sex, r.birth_date, r.phone, r.district, r.address, initials(r.name)]
+
+
+def _enrolment_values(r: RosterRow) -> list:
+    return [r.scheme, r.category, r.start, r.contribution_base, r.pension]
+
+
+def apply(job, changes: dict) -> None:
+    """Writes a chunk's checked changes: new people with their enrolment, new enrolments, updates."""
+    enrol = [(person_id, values) for person_id, *values in changes["enrol"]]
+    if changes["people"]:
+        created = _insert_people(job.region_id, [values[:9] for values in changes["people"]])
+        enrol += [(created[values[1]], values[9:]) for values in changes["people"]]
+    _insert_enrolments(job.region_id, enrol)
+    if changes["person_updates"]:
+        Person.objects.bulk_update(
+            [Person(pk=pk, **dict(zip(PERSON_FIELDS, values)), name_initials=name_initials)
+             for pk, *values, name_initials in changes["person_updates"]], [*PERSON_FIELDS, "name_initials"])
+    if changes["enrolment_updates"]:
+        Enrolment.objects.bulk_update([Enrolment(pk=pk, **dict(zip(ENROLMENT_FIELDS, values)))
+                                       for pk, *values in changes["enrolment_updates"]], list(ENROLMENT_FIELDS))
 
 
 def _insert(model, columns: tuple[str, ...], values: list[tuple]) -> None:
@@ -260,18 +278,20 @@ def _insert(model, columns: tuple[str, ...], values: list[tuple]) -> None:
         cur.executemany(f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES ({marks})", values)
 
 
-def _insert_people(region_id: str, rows: list[RosterRow]) -> dict[str, int]:
+def _insert_people(region_id: str, rows: list[list]) -> dict[str, int]:
+    """Inserts people given as (kind, ID, name, sex, birth, phone, district, address, initials)."""
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
     _insert(Person, ("region_id", "id_kind", "id_number", "name", "sex", "birth_date", "phone", "district", "address",
                      "name_initials", "created_at"),
-            [(region_id, r.id_kind, r.id_number, r.name, r.sex, ops.adapt_datefield_value(r.birth_date), r.phone,
-              r.district, r.address, initials(r.name), now) for r in rows])
-    return dict(Person.objects.filter(region_id=region_id, id_number__in=[r.id_number for r in rows])
+            [(region_id, kind, number, name, sex, ops.adapt_datefield_value(birth), phone, district, address, abbr, now)
+             for kind, number, name, sex, birth, phone, district, address, abbr in rows])
+    return dict(Person.objects.filter(region_id=region_id, id_number__in=[r[1] for r in rows])
                 .order_by().values_list("id_number", "pk"))
 
 
-def _insert_enrolments(region_id: str, items: list[tuple[int, RosterRow]]) -> None:
+def _insert_enrolments(region_id: str, items: list[tuple[int, list]]) -> None:
+    """Inserts active enrolments given as (person, [scheme, category, start, base, pension])."""
     if not items:
         return
     ops = connection.ops
@@ -281,8 +301,8 @@ def _insert_enrolments(region_id: str, items: list[tuple[int, RosterRow]]) -> No
 
     _insert(Enrolment, ("region_id", "person_id", "scheme", "category", "start", "status", "end_reason",
                         "contribution_base", "pension"),
-            [(region_id, pid, r.scheme, r.category, ops.adapt_datefield_value(r.start), EnrolmentStatus.ACTIVE, "",
-              money(r.contribution_base), money(r.pension)) for pid, r in items])
+            [(region_id, pid, scheme, category, ops.adapt_datefield_value(start), EnrolmentStatus.ACTIVE, "",
+              money(base), money(pension)) for pid, (scheme, category, start, base, pension) in items])
 
 
 def _seen_before(id_numbers: list[str]) -> list[str]:
@@ -295,8 +315,11 @@ def _seen_before(id_numbers: list[str]) -> list[str]:
 
 
 def _remember(id_numbers: list[str]) -> None:
+    """One statement a chunk: outside a transaction, each statement commits (to the temporary table)."""
+    if not id_numbers:
+        return
     with connection.cursor() as cur:
-        cur.executemany("INSERT INTO roster_seen (id_number) VALUES (%s)", [(n,) for n in id_numbers])
+        cur.execute(f"INSERT INTO roster_seen (id_number) VALUES {', '.join(['(%s)'] * len(id_numbers))}", id_numbers)
 
 
 def _missing(job, report: Report) -> None:

@@ -36,6 +36,12 @@ class Command(BaseCommand):
                 retired = retire_demo_passwords()
             if retired:
                 self.stdout.write(f"Not in demo mode: the demo password of {retired} demo account(s) no longer works.")
+        from ltci.core import jobs
+
+        with acting(Actor(name="ltci serve", channel="cli")):
+            for job in jobs.recover():
+                self.stdout.write(f"job {job.pk} ({job.get_kind_display()}) of a process that died: "
+                                  f"{job.get_status_display()}. {job.message}")
         if not no_nightly:
             from ltci.supervision.nightly import start_scheduler
 

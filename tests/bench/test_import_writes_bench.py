@@ -1,0 +1,16 @@
+"""The import bench of `make bench` (bench/import_writes.py) in small: during a roster import on
+SQLite, a clerk logs in again and again and another writer takes the write lock; none fails and
+the writer never waits for more than about a second (the import holds the lock a chunk at a time).
+The bench builds its own SQLite file whatever database the suite uses."""
+
+from bench import import_writes
+
+
+def test_logins_and_writes_go_on_during_a_roster_import(tmp_path):
+    result = import_writes.run(60_000, tmp_path, progress=lambda text: None)
+
+    assert "全部导入" in result.import_status
+    assert result.logins.seconds and result.logins.failures == []
+    assert len(result.probe.seconds) >= 5 and result.probe.failures == []
+    # One chunk's write (2,000 rows) at a time, on a machine that may be busy with other work.
+    assert max(result.probe.seconds) < 2.0, result.lines()
