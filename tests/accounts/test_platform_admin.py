@@ -242,6 +242,12 @@ def test_the_platform_administrator_links_an_insured_account_by_id_number_and_se
     assert person.masked_id in page and person.id_number not in page and person.name not in page
     assert AuditEvent.objects.filter(action=Action.CREATE, object_type="accounts.user",
                                      object_id=str(account.pk)).exists()
+    # Each lookup is on the trail, found or not, with the number masked: the form is no silent oracle.
+    lookups = AuditEvent.objects.filter(action=Action.VIEW_ID, actor=admin).order_by("id")
+    assert [(e.detail["found"], e.outcome, e.region_id) for e in lookups] == [(False, "failure", "xuzhou"),
+                                                                              (True, "success", "xuzhou")]
+    assert lookups[1].object_id == str(person.pk) and lookups[1].object_repr == person.masked_id
+    assert away.id_number not in lookups[0].object_repr
 
 
 def test_the_platform_administrator_deactivates_and_resets_accounts_on_the_trail(world, admin, client_for):
