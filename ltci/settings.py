@@ -1,7 +1,7 @@
 """Settings of the ltci platform, read from the environment.
 
 LTCI_ENV        development (default) | production
-LTCI_DEMO       1 = demo mode: demo users keep their printed password (never in production)
+LTCI_DEMO       1 = demo mode: demo accounts log in with the printed password (never in production)
 LTCI_SECRET_KEY required in production; elsewhere one is made once and kept in var/secret_key
 DATABASE_URL    default sqlite:///var/ltci.sqlite3 (WAL); postgres://... for PostgreSQL
 LTCI_ALLOWED_HOSTS  comma-separated host names (production)
@@ -139,7 +139,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "ltci.accounts.backends.AccountBackend",  # Django's, refusing demo accounts outside demo mode
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -222,5 +222,6 @@ LOGGING = {
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 
-# The demo users' password, printed by `make run`; refused outside demo mode.
+# The demo users' password, printed by `make run`; demo accounts are refused outside demo mode
+# (ltci.accounts.backends), whatever their password.
 DEMO_PASSWORD = "ltci-demo-2026"

@@ -1,4 +1,6 @@
-"""System check: outside demo mode no demo account may keep its known password."""
+"""System check: outside demo mode no demo account may keep its known password. A second layer: the
+authentication backend refuses demo accounts outside demo mode whatever their password
+(ltci/accounts/backends.py); the published hash has no business in a production database all the same."""
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register

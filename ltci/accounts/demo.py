@@ -65,5 +65,5 @@ def print_logins(out) -> None:
     out.write(f"Demo logins (password for all: {settings.DEMO_PASSWORD}):")
     for u in users:
         where = u.region.name if u.region else "全部地区"
-        out.write(f"  {u.username:<28} {u.get_role_display() or '平台管理员（基础数据管理）'} · {where}")
+        out.write(f"  {u.username:<28} {u.get_role_display() or '平台管理员（基础数据、账号与全部地区驾驶舱）'} · {where}")
     out.write("")

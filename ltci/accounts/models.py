@@ -6,7 +6,7 @@ from django.db import models
 
 from ltci.audit.signals import AuditedModel
 
-from .roles import ALL_PERMISSIONS, ROLE_PERMISSIONS, ROLE_REACH, Reach, Role
+from .roles import PLATFORM_ADMIN, ROLE_PERMISSIONS, ROLE_REACH, Reach, Role, admin_site_allows
 
 
 class User(AuditedModel, AbstractUser):
@@ -45,25 +45,54 @@ class User(AuditedModel, AbstractUser):
         return f"{self.last_name}{self.first_name}".strip()
 
     @property
+    def role_key(self) -> str:
+        """The user's row in roles.py's tables: the role, or the platform administrator's for a superuser."""
+        return PLATFORM_ADMIN if self.is_superuser else self.role
+
+    @property
     def reach(self) -> str | None:
-        return ROLE_REACH.get(self.role)
+        return ROLE_REACH.get(self.role_key)
 
     @property
     def permissions(self) -> frozenset[str]:
-        if self.is_superuser:
-            return ALL_PERMISSIONS
-        if not self.is_active or not self.region_id:
+        if not self.is_active or not (self.region_id or self.is_superuser):
             return frozenset()
-        return ROLE_PERMISSIONS.get(self.role, frozenset())
+        return ROLE_PERMISSIONS.get(self.role_key, frozenset())
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
 
+    # Django's own permissions (read by the admin site only) come from roles.ADMIN_SITE, for every
+    # user, superusers included: being a superuser grants no more than the platform administrator's row.
+    def has_perm(self, perm, obj=None) -> bool:
+        return admin_site_allows(self.permissions, perm)
+
+    def has_perms(self, perm_list, obj=None) -> bool:
+        return all(self.has_perm(p, obj) for p in perm_list)
+
+    def has_module_perms(self, app_label) -> bool:
+        from .roles import ADMIN_SITE
+
+        return any(label.startswith(f"{app_label}.") and permission in self.permissions
+                   for label, (permission, _) in ADMIN_SITE.items())
+
     def clean(self):
         super().clean()
-        if self.is_superuser:
-            return
+        # The admin site is the platform administrator's only.
+        self.is_staff = self.is_superuser
         errors = {}
+        if self.is_superuser:
+            # One meaning only: roles.py's platform administrator, of every region and none.
+            for name, value, message in (
+                    ("role", self.role, "平台管理员没有其他角色，请留空。"),
+                    ("region", self.region_id, "平台管理员不属于某一统筹地区，请留空。"),
+                    ("institution", self.institution_id, "平台管理员不属于定点机构，请留空。"),
+                    ("person", self.person_id, "平台管理员不关联参保人。")):
+                if value:
+                    errors[name] = message
+            if errors:
+                raise ValidationError(errors)
+            return
         if not self.role:
             errors["role"] = "请选择角色。"
         if not self.region_id:

@@ -26,6 +26,8 @@ class Reach(models.TextChoices):
     REGION = "region", "本统筹地区"
     INSTITUTION = "institution", "本机构"
     SELF = "self", "本人"
+    # The platform administrator: every region, but only its reference data and its accounts.
+    PLATFORM = "platform", "全部统筹地区的基础数据与账号"
 
 
 # Permissions, each a capability a page or endpoint asks for.
@@ -77,6 +79,8 @@ SAMPLE_CHECK = "sample.check"  # record the outcome of a sampled visit's call or
 COCKPIT_VIEW = "cockpit.view"  # the bureau's cockpit (驾驶舱)
 CARE_RATE = "care.rate"  # the person served rates a visit and the institution
 CARE_CHOOSE = "care.choose"  # the insured chooses an institution for their care
+USER_MANAGE = "user.manage"  # accounts of every region in the admin site: create, deactivate, reset a password
+REFERENCE_MANAGE = "reference.manage"  # the admin site's reference data (基础数据管理); see ADMIN_SITE
 
 PERMISSION_LABELS = {
     REGION_VIEW: "查看统筹地区与政策版本",
@@ -127,6 +131,8 @@ PERMISSION_LABELS = {
     COCKPIT_VIEW: "查看驾驶舱",
     CARE_RATE: "评价上门服务与定点机构（本人）",
     CARE_CHOOSE: "选择定点护理机构（本人）",
+    USER_MANAGE: "创建账号、停用账号与重置密码",
+    REFERENCE_MANAGE: "基础数据管理（评估人员库；统筹地区、政策版本、服务项目目录与定点机构只读）",
 }
 
 # The flow of an application, for each role that takes part in it.
@@ -170,6 +176,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                                 SUPERVISION_VIEW, COCKPIT_VIEW, *_ASSESSMENT_READ}),
 }
 
+# The platform administrator (平台管理员): a superuser, of no region and no role (`User.role_key`).
+# He keeps the reference data and the accounts of every region and reads the cockpit of all regions
+# together (aggregates). No person data (register, ID numbers, exports, applications, care, claims)
+# and no step with money (settlement, review, approval, payment, fees, budget, sanctions): see
+# docs/decisions/0015. He is one more row of this table, so nothing else decides.
+PLATFORM_ADMIN = "platform_admin"
+ROLE_PERMISSIONS[PLATFORM_ADMIN] = frozenset({REGION_VIEW, USER_VIEW, USER_MANAGE, REFERENCE_MANAGE, COCKPIT_VIEW})
+
 ROLE_REACH: dict[str, str] = {
     Role.BUREAU_ADMIN: Reach.REGION,
     Role.CLERK: Reach.REGION,
@@ -181,6 +195,32 @@ ROLE_REACH: dict[str, str] = {
     Role.INSURED: Reach.SELF,
     Role.AUDITOR: Reach.REGION,
     Role.SUPERVISOR: Reach.REGION,
+    PLATFORM_ADMIN: Reach.PLATFORM,
 }
 
-ALL_PERMISSIONS = frozenset(PERMISSION_LABELS)
+# The admin site (基础数据管理, /admin/): each model it shows, the permission that shows it, and
+# whether that permission may also add and change it there ("change") or only read it ("view").
+# Nothing is ever deleted there (users are deactivated; the trail points at them). Regions and
+# policy versions are copied from the policy engine's files on every migrate, and institutions come
+# from designation, so they are read-only here; the catalogue's prices are the agency's (its page).
+# A model not listed is not in the admin site for anyone; the platform administrator's data scope
+# (scope.py) is these models and the reference data, in every region.
+VIEW, CHANGE = "view", "change"
+ADMIN_SITE: dict[str, tuple[str, str]] = {
+    "accounts.user": (USER_MANAGE, CHANGE),
+    "assessment.evaluator": (REFERENCE_MANAGE, CHANGE),
+    "assessment.recusal": (REFERENCE_MANAGE, CHANGE),  # entered with the person's ID number, shown masked
+    "regions.region": (REFERENCE_MANAGE, VIEW),
+    "regions.policyversion": (REFERENCE_MANAGE, VIEW),
+    "providers.institution": (REFERENCE_MANAGE, VIEW),  # to pick an institution staff account's institution
+}
+
+
+def admin_site_allows(permissions: frozenset[str], perm: str) -> bool:
+    """Whether holders of `permissions` have Django's `perm` ("app.action_model") in the admin site."""
+    app, _, codename = perm.partition(".")
+    action, _, model = codename.partition("_")
+    entry = ADMIN_SITE.get(f"{app}.{model}")
+    if entry is None or entry[0] not in permissions:
+        return False
+    return action == "view" or (action in ("add", "change") and entry[1] == CHANGE)

@@ -6,17 +6,20 @@ A model says where its scope lives in an inner `class Scope`:
     person = "pk"                path to the insured person the row is about, if any
     reference = True             reference data: visible to everyone in the region
 A row outside the scope does not exist for the user: lookups answer 404, never the data.
+
+The platform administrator (Reach.PLATFORM) reaches every region, but only its reference data and
+the models of the admin site (roles.ADMIN_SITE): no person, claim or journal row, whatever the page.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from ltci.audit.models import Action, Outcome
 
-from .roles import Reach
+from .roles import ADMIN_SITE, Reach
 
 NOTHING = Q(pk__in=[])
 
@@ -24,9 +27,10 @@ NOTHING = Q(pk__in=[])
 def scope_q(user, model: type[Model]) -> Q:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return NOTHING
-    if user.is_superuser:
-        return Q()
     scope = getattr(model, "Scope", None)
+    if user.reach == Reach.PLATFORM:
+        reaches = getattr(scope, "reference", False) or model._meta.label_lower in ADMIN_SITE
+        return Q() if reaches else NOTHING
     if scope is None or not user.region_id or not user.reach:
         return NOTHING
     q = Q(**{_field(scope.region): user.region_id})
@@ -77,6 +81,23 @@ def record_out_of_scope(matching: QuerySet, object_id) -> None:
 
         record(Action.DENIED, object_type_=matching.model._meta.label_lower, object_id=object_id,
                outcome=Outcome.DENIED, detail={"reason": "out_of_scope"})
+
+
+def chosen_region(user, code: str | None):
+    """The region a request works in: the user's own; the platform administrator, who has none, names
+    one (`?region=`). None when he has not named one yet (a page offers the choice); an unknown code
+    is a ValidationError on `region`."""
+    from ltci.regions.models import Region
+
+    if user.region_id:
+        return user.region
+    code = (code or "").strip()
+    if not code:
+        return None
+    region = visible(Region.objects.all(), user).filter(pk=code[:32]).first()
+    if region is None:
+        raise ValidationError({"region": f"没有统筹地区“{code[:20]}”"})
+    return region
 
 
 def require(user, permission: str) -> None:

@@ -203,7 +203,7 @@ class Evaluator(AuditedModel, models.Model):
         return f"{self.user.get_full_name() or self.user.username}（{self.get_kind_display()}）"
 
 
-class Recusal(models.Model):
+class Recusal(AuditedModel, models.Model):
     """A declared family or interest relation: the evaluator steps aside for this person."""
 
     evaluator = models.ForeignKey(Evaluator, on_delete=models.PROTECT, related_name="recusals")
@@ -212,6 +212,14 @@ class Recusal(models.Model):
 
     class Meta:
         unique_together = [("evaluator", "person")]
+
+    class Scope:
+        region = "evaluator__region"
+        person = "person"
+
+    def __str__(self):
+        # Kept by the platform administrator, who sees no names of the insured: the masked number only.
+        return f"{self.evaluator} 回避 {self.person.masked_id}"
 
 
 class SiteAssessment(models.Model):

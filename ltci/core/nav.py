@@ -45,10 +45,12 @@ NAV = (
     NavItem("我的抽查任务", "supervision:my_samples", roles.SAMPLE_CHECK),
     NavItem("监管排名", "supervision:ranking", roles.SUPERVISION_VIEW),
     NavItem("定点机构", "providers:institution_list", roles.INSTITUTION_VIEW),
-    NavItem("服务项目目录", "providers:catalogue", roles.CATALOGUE_CHANGE),
+    NavItem("服务项目目录", "providers:catalogue", (roles.CATALOGUE_CHANGE, roles.REFERENCE_MANAGE)),
     NavItem("统筹地区与政策", "regions:region_list", roles.REGION_VIEW),
     NavItem("账号", "accounts:user_list", roles.USER_VIEW),
     NavItem("审计日志", "audit:event_list", roles.AUDIT_VIEW),
+    # The admin site: reference data and accounts, as roles.ADMIN_SITE lists them.
+    NavItem("基础数据管理", "admin:index", (roles.REFERENCE_MANAGE, roles.USER_MANAGE)),
 )
 
 

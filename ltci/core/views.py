@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from ltci.accounts.models import User
-from ltci.accounts.roles import Role
+from ltci.accounts.roles import USER_MANAGE, Role
 from ltci.accounts.scope import visible
 from ltci.audit.models import Action, AuditEvent
 from ltci.enrolment.models import Enrolment, EnrolmentStatus, Person
@@ -52,7 +52,7 @@ def home(request):
     today = timezone.localdate()
     context = {"today": today, "summary": _region_summary(user, today), "role": user.role}
     persons = visible(Person.objects.all(), user)
-    if user.role in (Role.BUREAU_ADMIN, Role.SUPERVISOR, Role.CLERK, Role.AUDITOR) or user.is_superuser:
+    if user.role in (Role.BUREAU_ADMIN, Role.SUPERVISOR, Role.CLERK, Role.AUDITOR):
         context["person_count"] = persons.count()
         context["institution_count"] = visible(Institution.objects.all(), user).count()
         context["enrolment_chart"] = _enrolment_chart(user)
@@ -63,6 +63,11 @@ def home(request):
         role_labels = dict(Role.choices)
         for row in context["users_by_role"]:
             row["label"] = role_labels.get(row["role"], row["role"])
+    if user.can(USER_MANAGE):  # the platform administrator: the accounts of every region, counted
+        context["users_by_region"] = (
+            visible(User.objects.filter(is_active=True), user).values("region__name")
+            .annotate(n=Count("id")).order_by("region__name")
+        )
     if user.role == Role.CLERK:
         context["recent_persons"] = persons.order_by("-created_at", "-id")[:8]
     if user.role == Role.AUDITOR:

@@ -1,11 +1,12 @@
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from ltci.accounts.roles import CARER_MANAGE, CATALOGUE_CHANGE, INSTITUTION_MANAGE, INSTITUTION_VIEW, REGION_VIEW
-from ltci.accounts.scope import get_visible_or_404, require, visible
+from ltci.accounts.scope import chosen_region, get_visible_or_404, require, visible
 from ltci.core.uploads import save_upload
 
 from . import carers, catalogue, designation, quality
@@ -64,13 +65,17 @@ class CatalogueItemOut(Schema):
     national_code: str
 
 
-@router.get("/catalogue", response=list[CatalogueItemOut], summary="本地区服务项目目录")
-def catalogue_items(request):
+@router.get("/catalogue", response=list[CatalogueItemOut],
+            summary="本地区服务项目目录（平台管理员用 region 指定统筹地区）")
+def catalogue_items(request, region: str = ""):
     require(request.user, REGION_VIEW)
+    chosen = chosen_region(request.user, region)
+    if chosen is None:
+        raise ValidationError({"region": "请指定统筹地区"})
     return [{"code": i.code, "name": i.name, "category": i.category,
              "unit_price": str(i.unit_price) if i.unit_price is not None else None,
              "standard_minutes": i.standard_minutes, "qualification": i.qualification, "national_code": i.national_code}
-            for i in catalogue.items_of(request.user.region_id, timezone.localdate())]
+            for i in catalogue.items_of(chosen.pk, timezone.localdate())]
 
 
 @router.post("/catalogue/import", summary="导入服务项目价格与时长（Excel）")

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from ltci.accounts.roles import CARER_MANAGE, CATALOGUE_CHANGE, INSTITUTION_MANAGE, INSTITUTION_VIEW, REGION_VIEW
-from ltci.accounts.scope import get_visible_or_404, require, visible
+from ltci.accounts.scope import chosen_region, get_visible_or_404, require, visible
 from ltci.core.errors import error_pairs
 from ltci.core.uploads import save_upload
 from ltci.core.values import BadValue, parse_date
@@ -88,19 +88,39 @@ def institution_detail(request, pk: int):
     }, status=422 if errors else 200)
 
 
+def _catalogue_region(request):
+    """The user's region; the platform administrator picks one (?region=), offered on the page."""
+    try:
+        return chosen_region(request.user, request.GET.get("region")), None
+    except ValidationError as exc:
+        return None, [m for ms in exc.message_dict.values() for m in ms]
+
+
+def _region_choice(request, errors=None):
+    from ltci.regions.models import Region
+
+    return render(request, "providers/catalogue.html", {
+        "choose_region": True, "regions": visible(Region.objects.order_by("pk"), request.user), "errors": errors},
+        status=422 if errors else 200)
+
+
 @login_required
 def catalogue_page(request):
     """The region's service catalogue; the agency downloads it as Excel, prices it, and uploads it back."""
     require(request.user, REGION_VIEW)
-    today = timezone.localdate()
-    context = {"items": catalogue.items_of(request.user.region_id, today),
-               "code": catalogue.catalogue_of(request.user.region_id, today),
-               "may_change": request.user.can(CATALOGUE_CHANGE)}
     if request.method == "POST":
         require(request.user, CATALOGUE_CHANGE)
+    region, errors = _catalogue_region(request)
+    if region is None:
+        return _region_choice(request, errors)
+    today = timezone.localdate()
+    context = {"items": catalogue.items_of(region.pk, today), "code": catalogue.catalogue_of(region.pk, today),
+               "region": region, "region_param": "" if request.user.region_id else region.pk,
+               "may_change": request.user.can(CATALOGUE_CHANGE)}
+    if request.method == "POST":
         try:
             path, _ = save_upload(request.FILES.get("file"), subdir="catalogue")
-            result = catalogue.import_prices(request.user.region_id, today, path, request.user)
+            result = catalogue.import_prices(region.pk, today, path, request.user)
         except ValidationError as exc:
             context["errors"] = [m for ms in exc.message_dict.values() for m in ms]
             return render(request, "providers/catalogue.html", context, status=422)
@@ -112,7 +132,10 @@ def catalogue_page(request):
 @login_required
 def catalogue_export(request):
     require(request.user, REGION_VIEW)
-    data = catalogue.export_xlsx(request.user.region_id, timezone.localdate())
+    region, errors = _catalogue_region(request)
+    if region is None:
+        return _region_choice(request, errors)
+    data = catalogue.export_xlsx(region.pk, timezone.localdate())
     response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="catalogue.xlsx"'
     return response

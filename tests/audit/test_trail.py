@@ -164,9 +164,10 @@ def test_the_application_cannot_edit_or_delete_the_trail(world):
     assert AuditEvent.objects.get(pk=event.pk).object_repr != "tampered"
 
 
-def test_the_admin_offers_the_trail_read_only(world, admin_client):
+def test_the_admin_offers_the_trail_to_nobody(world, admin_client):
+    """The trail holds people's names: not the platform administrator's (docs/decisions/0015), and never editable."""
     event = AuditEvent.objects.first()
-    assert admin_client.get("/admin/audit/auditevent/").status_code == 200
+    assert admin_client.get("/admin/audit/auditevent/").status_code == 403
     assert admin_client.post(f"/admin/audit/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 

@@ -125,12 +125,15 @@ def test_hits_and_cases_link_to_the_supervision_lists(both, client_for):
     assert one_month["supervision"]["by_rule"][0]["url"] == f"{hits}?rule={r1}&month=2025-02"
 
 
-def test_the_platform_administrators_fund_links_name_the_region(both, admin, client_for):
-    f = client_for(admin).get(f"/cockpit/?region=xuzhou&{PERIOD}").context["f"]
-    assert f["fund"]["months"][0]["url"] == "/fund/journals/?month=2025-01&region=xuzhou"
-    assert f["links"]["fund"] == "/fund/?region=xuzhou"
-    together = client_for(admin).get(f"/cockpit/?{PERIOD}").context["f"]
-    assert {c["url"] for c in together["fund"]["cover"]} >= {"/fund/?region=xuzhou", "/fund/?region=nanning"}
+def test_the_platform_administrators_figures_link_to_no_list_of_people_or_money(both, admin, client_for):
+    """He reads the figures of every region, but not the lists behind them (docs/decisions/0015)."""
+    for query in (f"region=xuzhou&{PERIOD}", PERIOD):
+        f = client_for(admin).get(f"/cockpit/?{query}").context["f"]
+        assert f["fund"]["balance"] and f["providers"]["certified_carers"] >= 4
+        assert {m["url"] for m in f["fund"]["months"]} == {None} and {c["url"] for c in f["fund"]["cover"]} == {None}
+        assert {r["url"] for r in f["beneficiaries"]["by_grade"] + f["providers"]["by_kind"]} <= {None}
+        assert {r["url"] for r in f["supervision"]["by_rule"] + f["supervision"]["cases"]} <= {None}
+        assert [k for k, v in f["links"].items() if v] == ["population"]
 
 
 # --- population entries -----------------------------------------------------------------------

@@ -14,7 +14,8 @@ from ltci.core.demo import DemoOptions
 LIMIT_SECONDS = 1.0
 
 
-def test_demo_population_and_the_page_within_a_second(db, client_for):
+def test_demo_population_and_the_page_within_a_second(db, client_for, settings):
+    settings.DEMO_MODE = True  # the demo's accounts log in in demo mode only
     call_command("demo", region=["jiaxing"], seed=1)  # the demo's default size (300 insured); enters population
     options = DemoOptions(region="jiaxing", insured=300, seed=1)
     assert Population.objects.filter(region_id="jiaxing").count() == 2

@@ -38,3 +38,13 @@ def test_demo_refuses_unknown_regions(db):
         call_command("demo", region=["atlantis"], insured=5, seed=1)
     with pytest.raises(CommandError, match="--region"):
         call_command("demo", insured=5, seed=1)
+
+
+def test_ltci_demo_exits_2_in_production_and_touches_no_database(tmp_path):
+    """Run as an operator would: the command refuses before it opens the database (none exists here)."""
+    from .test_cli import ltci, production_env
+
+    result = ltci("demo", "--all-regions", env=production_env(tmp_path))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "refused in production" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "db.sqlite3").exists() or (tmp_path / "db.sqlite3").stat().st_size == 0

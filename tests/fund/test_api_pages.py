@@ -107,15 +107,19 @@ def test_cover_ratio_and_disclosure_over_json(books, client_for):
     assert insured.get("/api/fund/balances").status_code == 403
 
 
-def test_a_platform_administrator_names_the_region(books, client):
+def test_the_platform_administrator_reads_no_books(books, client):
+    """The fund's books are the regions' (docs/decisions/0015): he sees its totals in the cockpit only."""
     root = create_user(username="root", password=None, role="", full_name="平台管理员", is_superuser=True,
                        is_staff=True)
     client.force_login(root)
-    assert client.get("/api/fund/balances").json()["field"] == "region"
-    assert client.get("/api/fund/balances?region=nanning").json()["accounts"][0]["balance"] == "777.77"
-    page = client.get("/fund/").content.decode()
-    assert "请选择要查看的地区" in page
-    assert "777.77" in client.get("/fund/?region=nanning").content.decode()
+    for url in ("/api/fund/balances?region=nanning", "/api/fund/journals?region=nanning", "/fund/?region=nanning",
+                "/fund/journals/?region=nanning", "/fund/disclosure/?region=nanning"):
+        response = client.get(url)
+        assert response.status_code == 403 and b"777.77" not in response.content, url
+    fee = {"kind": "assessment", "amount": "10.00", "on": "2025-03-01", "memo": "评估费", "region": "nanning"}
+    assert client.post("/api/fund/fees", fee, content_type="application/json").status_code == 403
+    assert client.post("/fund/fees", fee).status_code == 403
+    assert not Fee.objects.exists()
 
 
 def test_the_ledger_page_shows_the_books_and_forms_only_to_managers(books, client_for):

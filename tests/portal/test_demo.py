@@ -11,7 +11,8 @@ from ltci.portal import demo
 from ltci.settlement.models import Line
 
 
-def test_the_demo_gives_the_insured_and_a_family_account_things_to_do(db, client_for):
+def test_the_demo_gives_the_insured_and_a_family_account_things_to_do(db, client_for, settings):
+    settings.DEMO_MODE = True  # the demo's accounts log in in demo mode only
     # The demo command runs the portal's demo among the others (ltci.core.demo); a second run adds nothing.
     call_command("demo", region=["jiaxing"], insured=120, seed=3)
     options = DemoOptions(region="jiaxing", insured=120, seed=3)

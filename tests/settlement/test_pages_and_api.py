@@ -121,3 +121,23 @@ def test_the_settlement_page_starts_a_run_and_shows_its_progress(home, client_fo
     assert "月度结算" in job_page and "新增结算明细 1 条" in job_page
     bad = c.post("/settlement/", {"month": "2099-01"}, follow=True).content.decode()
     assert "尚未结束" in bad
+
+
+def test_the_platform_administrator_takes_no_step_with_money(claim, home, clerks, client_for):
+    """Issue 15: the platform administrator approved a claim. He now reaches no claim and no step."""
+    from ltci.accounts.models import User
+    from ltci.settlement.models import Approval
+
+    approval = review.review(claim, clerks["reviewer"])
+    admin = client_for(User.objects.create_superuser("root", password=None))
+    steps = [(f"/api/settlement/approvals/{approval.pk}/approve", {"note": ""}),
+             ("/api/settlement/runs", {"month": "2025-04"}),
+             (f"/api/settlement/claims/{claim.pk}/review", {"note": ""}),
+             (f"/api/settlement/approvals/{approval.pk}/return", {"note": "退回"}),
+             ("/api/settlement/payment-batches", {})]
+    for url, body in steps:
+        assert admin.post(url, body, content_type="application/json").status_code == 403, url
+    page = admin.post(f"/settlement/claims/{claim.pk}/action", {"action": "approve", "id": approval.pk})
+    assert page.status_code == 403
+    assert admin.get(f"/api/settlement/claims/{claim.pk}").status_code == 403
+    assert Approval.objects.get(pk=approval.pk).status == approval.status and approval.status != "approved"

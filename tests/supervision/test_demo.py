@@ -13,7 +13,8 @@ from ltci.supervision.models import Case, CaseStatus, Sample, SampleOutcome, San
 
 
 @pytest.mark.django_db
-def test_the_demo_shows_a_living_scheme(client_for):
+def test_the_demo_shows_a_living_scheme(client_for, settings):
+    settings.DEMO_MODE = True  # the demo's accounts log in in demo mode only
     call_command("demo", region=["xuzhou"], insured=120, seed=3)  # `ltci demo` runs the supervision part
     options = DemoOptions(region="xuzhou", insured=120, seed=3)
     assert Job.objects.filter(kind=JobKind.SCREENING, region="xuzhou").count() == 2

@@ -1,5 +1,6 @@
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from ltci.core.context import Actor, acting
@@ -18,6 +19,12 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="skip regions that already have demo data")
 
     def handle(self, *args, region, all_regions, insured, seed, if_empty, **options):
+        if settings.PRODUCTION:
+            # Synthetic people and accounts with a published password, the platform administrator's
+            # among them, have no place next to real ones (docs/decisions/0015).
+            raise CommandError("ltci demo is refused in production (LTCI_ENV=production): it would add synthetic "
+                               "people and demo accounts whose password is published. Nothing was created.",
+                               returncode=2)
         known = list(load_regions())
         codes = known if all_regions else region
         if not codes:
@@ -33,3 +40,5 @@ class Command(BaseCommand):
                 report = build_demo(DemoOptions(region=code, insured=insured, seed=seed, if_empty=if_empty))
                 parts = ", ".join(f"{k} {v}" for k, v in report.items())
                 self.stdout.write(f"demo {code}: {parts} ({time.monotonic() - started:.1f} s)")
+        if not settings.DEMO_MODE:
+            self.stdout.write("Not in demo mode: the demo accounts log in only when LTCI_DEMO=1.")
