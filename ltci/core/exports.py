@@ -45,10 +45,6 @@ _BOLD = Font(bold=True)
 _FILENAME_UNSAFE = re.compile(r"[^0-9A-Za-z._-]")
 
 
-def looks_like_formula(text: str) -> bool:
-    return text.startswith(FORMULA_STARTS)
-
-
 def _naive(value: datetime) -> datetime:
     """Excel has no time zones: an aware time is written as the wall clock in Asia/Shanghai."""
     return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
@@ -96,6 +92,15 @@ class Sheet:
         self._ws.append([self._cell(v) for v in values])
         self.rows += 1
 
+    def _header(self, values: Iterable) -> None:
+        cells = []
+        for value in values:
+            cell = self._cell(value)
+            cell = cell if isinstance(cell, Cell) else WriteOnlyCell(self._ws, cell)
+            cell.font = _BOLD
+            cells.append(cell)
+        self._ws.append(cells)
+
     def extend(self, rows: Iterable[Iterable]) -> int:
         for row in rows:
             self.append(row)
@@ -116,13 +121,7 @@ class Workbook:
                 ws.column_dimensions[get_column_letter(i)].width = width
         sheet = Sheet(ws)
         if header is not None:
-            cells = [sheet._cell(h) for h in header]
-            bold = []
-            for c in cells:
-                cell = c if isinstance(c, Cell) else WriteOnlyCell(ws, c)
-                cell.font = _BOLD
-                bold.append(cell)
-            ws.append(bold)
+            sheet._header(header)
         return sheet
 
     def save(self) -> bytes:
