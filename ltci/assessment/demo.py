@@ -5,7 +5,6 @@ demo accounts, Changning's repeated re-assessment requests and Jiaxing's discove
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,6 +16,7 @@ from django.utils import timezone
 from ltci.accounts.models import User
 from ltci.accounts.roles import Role
 from ltci.accounts.services import create_user
+from ltci.core.exports import csv_file
 from ltci.enrolment.models import Enrolment, EnrolmentStatus
 from ltci.policy.scale import load_scale
 from ltci.policy.self_assessment import activities
@@ -274,9 +274,7 @@ def _leads(region: str, clerk, people: list, today: date) -> None:
         for source, chosen, detail in ((LeadSource.HOSPITAL_DISCHARGE, people[:4], "脑梗死后遗症出院"),
                                        (LeadSource.CIVIL_AFFAIRS, people[4:], "特困供养人员")):
             path = Path(folder) / f"{source}.csv"
-            with path.open("w", encoding="utf-8", newline="") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(["证件号码", "姓名", "名单日期", "说明"])
-                for person in chosen:
-                    writer.writerow([person.id_number, person.name, f"{today - timedelta(days=14):%Y-%m-%d}", detail])
+            data, _ = csv_file(["证件号码", "姓名", "名单日期", "说明"],
+                               ([person.id_number, person.name, today - timedelta(days=14), detail] for person in chosen))
+            path.write_bytes(data)
             discovery.import_leads(region, source, path, clerk, on=today)

@@ -1,11 +1,11 @@
 from datetime import date
 
-from django.http import HttpResponse
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
 from ltci.accounts.roles import AUDIT_EXPORT, AUDIT_VIEW
 from ltci.accounts.scope import require, visible
+from ltci.core.exports import attachment
 
 from .models import AuditEvent
 from .services import AuditQuery, export_events
@@ -65,7 +65,4 @@ def events(request, filters: Query[AuditFilter]):
 @router.get("/audit/events/export", summary="导出审计日志（Excel）")
 def export(request, filters: Query[AuditFilter]):
     require(request.user, AUDIT_EXPORT)
-    data = export_events(_events(request, filters), region=request.user.region_id)
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = 'attachment; filename="audit.xlsx"'
-    return response
+    return attachment(export_events(_events(request, filters), region=request.user.region_id), "audit.xlsx")

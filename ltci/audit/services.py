@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
-from openpyxl import Workbook
+
+from ltci.core.exports import workbook
 
 from .models import Action, Outcome
 from .recorder import record_export
@@ -60,18 +60,9 @@ def export_events(queryset: QuerySet, *, region: str | None = None) -> bytes:
     """The selected events as an Excel workbook; the export itself is recorded in the trail."""
     import json
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("审计日志")
-    ws.append(EXPORT_COLUMNS)
-    rows = 0
-    for e in queryset.iterator(chunk_size=2000):
-        ws.append((
-            e.at_iso, e.actor_name, e.actor_role_label, e.region_id or "", e.ip or "", e.get_channel_display(),
-            e.get_action_display(), e.object_type_label, e.object_id, e.object_repr, e.get_outcome_display(),
-            json.dumps(e.detail, ensure_ascii=False),
-        ))
-        rows += 1
-    out = io.BytesIO()
-    wb.save(out)
+    lines = ((e.at_iso, e.actor_name, e.actor_role_label, e.region_id or "", e.ip or "", e.get_channel_display(),
+              e.get_action_display(), e.object_type_label, e.object_id, e.object_repr, e.get_outcome_display(),
+              json.dumps(e.detail, ensure_ascii=False)) for e in queryset.iterator(chunk_size=2000))
+    data, rows = workbook("审计日志", EXPORT_COLUMNS, lines)
     record_export("audit.auditevent", rows, region=region)
-    return out.getvalue()
+    return data

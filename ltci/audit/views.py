@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from ltci.accounts.roles import AUDIT_EXPORT, AUDIT_VIEW
 from ltci.accounts.scope import require, visible
+from ltci.core.exports import attachment
 from ltci.core.paging import querystring_without_page
 
 from .models import Action, AuditEvent, Outcome
@@ -63,6 +64,4 @@ def export(request):
         return HttpResponse("；".join(f"{k}：{v}" for k, v in errors.items()), status=400,
                             content_type="text/plain; charset=utf-8")
     data = export_events(query.apply(visible(AuditEvent.objects.all(), request.user)), region=request.user.region_id)
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = 'attachment; filename="audit.xlsx"'
-    return response
+    return attachment(data, "audit.xlsx")

@@ -2,7 +2,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.http import HttpResponse
 from django.utils import timezone
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -11,6 +10,7 @@ from ninja.pagination import paginate
 from ltci.accounts.roles import CONTRIBUTION_BILL, CONTRIBUTION_EXPORT, CONTRIBUTION_VIEW, PAYMENT_RECORD
 from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.core.api import JobOut, job_out
+from ltci.core.exports import attachment
 from ltci.core.uploads import start_import_from_request
 from ltci.enrolment.models import Person
 
@@ -20,7 +20,6 @@ from .models import Bill, Payment
 from .standing import contribution_verdict, statement
 
 router = Router(tags=["筹资缴费"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class BillingIn(Schema):
@@ -152,10 +151,8 @@ def arrears(request, period: str, district: str = "", limit: int = 100, offset: 
 @router.get("/contributions/arrears/export", summary="导出欠费名单（Excel，证件号码脱敏）")
 def arrears_export(request, period: str, district: str = ""):
     require(request.user, CONTRIBUTION_EXPORT)
-    response = HttpResponse(queries.export_arrears(request.user.region_id, period, district=district),
-                            content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="arrears-{period}.xlsx"'
-    return response
+    return attachment(queries.export_arrears(request.user.region_id, period, district=district),
+                      f"arrears-{period}.xlsx")
 
 
 @router.get("/persons/{person_id}/standing", response=StandingOut, summary="参保人的缴费、欠费与今日待遇资格")

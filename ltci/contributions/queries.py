@@ -9,7 +9,7 @@ from django.db import connection
 
 from ltci.audit.masking import mask_id
 from ltci.audit.recorder import record_export
-from ltci.core.reports import workbook
+from ltci.core.exports import workbook
 from ltci.core.values import db_money
 from ltci.enrolment.models import Person
 

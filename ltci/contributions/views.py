@@ -3,7 +3,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -16,9 +15,9 @@ from ltci.accounts.roles import (
 )
 from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.core.errors import reasons
+from ltci.core.exports import attachment, import_template
 from ltci.core.models import Job, JobKind
 from ltci.core.paging import querystring_without_page
-from ltci.core.tabular import template
 from ltci.core.uploads import import_page
 from ltci.core.values import BadValue, parse_amount, parse_date
 from ltci.enrolment.models import Person
@@ -26,15 +25,6 @@ from ltci.enrolment.models import Person
 from . import payments, queries
 from .billing import start_billing
 from .models import Channel, Payment
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _xlsx(data: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
 
 @login_required
 def billing(request):
@@ -76,7 +66,7 @@ def arrears_export(request):
     require(request.user, CONTRIBUTION_EXPORT)
     period = request.GET.get("period", "").strip()
     data = queries.export_arrears(request.user.region_id, period, district=request.GET.get("district", "").strip())
-    return _xlsx(data, f"arrears-{period}.xlsx")
+    return attachment(data, f"arrears-{period}.xlsx")
 
 
 def _payments(request):
@@ -105,7 +95,7 @@ def payment_list(request):
 def payment_export(request):
     require(request.user, CONTRIBUTION_EXPORT)
     qs, _, _ = _payments(request)
-    return _xlsx(queries.export_payments(qs, request.user.region_id), "payments.xlsx")
+    return attachment(queries.export_payments(qs, request.user.region_id), "payments.xlsx")
 
 
 @login_required
@@ -119,7 +109,7 @@ def payment_import(request):
 @login_required
 def payment_template(request):
     require(request.user, PAYMENT_RECORD)
-    return _xlsx(template(payments.COLUMNS, "缴费记录"), "payments-template.xlsx")
+    return attachment(import_template(payments.COLUMNS, "缴费记录"), "payments-template.xlsx")
 
 
 @login_required

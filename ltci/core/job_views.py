@@ -2,18 +2,16 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import render
 
 from ltci.accounts.roles import JOB_VIEW
 from ltci.accounts.scope import get_visible_or_404, require
 
 from . import jobs
+from .exports import attachment
 from .models import REPORT_ORDER, IssueKind, Job
 from .paging import querystring_without_page
 from .reports import COUNT_LABELS, export_report
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _job(request, pk):
@@ -53,6 +51,4 @@ def job_progress(request, pk: int):
 @login_required
 def job_report(request, pk: int):
     job = _job(request, pk)
-    response = HttpResponse(export_report(job), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="job-{job.pk}-report.xlsx"'
-    return response
+    return attachment(export_report(job), f"job-{job.pk}-report.xlsx")

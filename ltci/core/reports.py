@@ -1,51 +1,30 @@
-"""Excel out of long work: a job's report, and a small helper for list exports."""
+"""Excel out of long work: a job's report, and the labels of its counts."""
 
 from __future__ import annotations
 
-import io
-
-from openpyxl import Workbook
-
 from ltci.audit.recorder import record_export
 
+from .exports import Workbook
 from .models import REPORT_ORDER
-
-
-def workbook(sheet: str, header: tuple, rows) -> tuple[bytes, int]:
-    """A one-sheet workbook written row by row (memory does not grow with the rows)."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet)
-    ws.append(header)
-    n = 0
-    for row in rows:
-        ws.append(row)
-        n += 1
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue(), n
 
 
 def export_report(job) -> bytes:
     """A job's report as Excel: the counts, then its lines (rows rejected, updated, missing)."""
-    wb = Workbook(write_only=True)
-    summary = wb.create_sheet("汇总")
+    wb = Workbook()
+    summary = wb.sheet("汇总")
     summary.append(("任务", str(job)))
     summary.append(("状态", job.get_status_display()))
     summary.append(("说明", job.message))
     for key, value in job.counts.items():
         summary.append((COUNT_LABELS.get(key, key), value))
-    lines = wb.create_sheet("明细")
-    lines.append(("类别", "行号", "列", "原因/内容", "参保人", "证件号码"))
-    n = 0
-    for issue in job.issues.select_related("person").order_by(REPORT_ORDER, "row", "id").iterator(chunk_size=5000):
-        person = issue.person
-        lines.append((issue.get_kind_display(), issue.row, issue.column, issue.reason,
-                      person.name if person else "", person.masked_id if person else ""))
-        n += 1
-    out = io.BytesIO()
-    wb.save(out)
+    lines = wb.sheet("明细", ("类别", "行号", "列", "原因/内容", "参保人", "证件号码"))
+    issues = job.issues.select_related("person").order_by(REPORT_ORDER, "row", "id").iterator(chunk_size=5000)
+    n = lines.extend((issue.get_kind_display(), issue.row, issue.column, issue.reason,
+                      issue.person.name if issue.person else "", issue.person.masked_id if issue.person else "")
+                     for issue in issues)
+    data = wb.save()
     record_export("core.jobissue", n, region=job.region_id, job=job.pk)
-    return out.getvalue()
+    return data
 
 
 COUNT_LABELS = {"rows": "数据行", "accepted": "新增", "updated": "更新", "unchanged": "无变化", "rejected": "拒绝",

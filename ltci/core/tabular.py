@@ -1,7 +1,8 @@
 """Reading the tables bureaus send (Excel or CSV), one row at a time, whatever their size.
 
 Rows are numbered as the spreadsheet shows them: the header is row 1, the first data row 2, so a
-clerk finds a rejected row where the report says it is.
+clerk finds a rejected row where the report says it is. (Writing tables, import templates included,
+is `ltci.core.exports`.)
 """
 
 from __future__ import annotations
@@ -93,25 +94,3 @@ def read_table(path: Path, columns: tuple[Column, ...]) -> Iterator[tuple[int, d
     except csv.Error as exc:
         raise ValidationError({"file": f"第{number + 1}行不是有效的CSV：{exc}"}) from None
 
-
-def template(columns: tuple[Column, ...], sheet: str) -> bytes:
-    """An Excel template: the headers, and a second sheet saying what each column takes."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet
-    ws.append([c.header for c in columns])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for i, c in enumerate(columns, start=1):
-        ws.column_dimensions[ws.cell(1, i).column_letter].width = max(12, len(c.header) * 2 + 4)
-    notes = wb.create_sheet("填写说明")
-    notes.append(["列名", "英文代码", "必填", "说明"])
-    for c in columns:
-        notes.append([c.header, c.key, "是" if c.required else "否", c.help])
-    notes.column_dimensions["D"].width = 80
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()

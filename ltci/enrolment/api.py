@@ -2,7 +2,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -10,14 +9,13 @@ from ninja.pagination import paginate
 from ltci.accounts.roles import PERSON_CHANGE, PERSON_EXPORT, PERSON_IMPORT, PERSON_VIEW, PERSON_VIEW_ID
 from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.core.api import JobOut, job_out
+from ltci.core.exports import attachment
 from ltci.core.uploads import start_import_from_request
 
 from . import roster, services
 from .models import Person
 
 router = Router(tags=["参保人"])
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class PersonOut(Schema):
@@ -133,10 +131,8 @@ def export(request, full_ids: bool = False, q: str = "", district: str = "", sch
         require(request.user, PERSON_VIEW_ID)
     persons = services.search(visible(Person.objects.order_by("id"), request.user), q=q, district=district,
                               scheme=scheme, status=status)
-    data = services.export_persons(persons, full_ids=full_ids, region=request.user.region_id)
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="persons.xlsx"'
-    return response
+    return attachment(services.export_persons(persons, full_ids=full_ids, region=request.user.region_id),
+                      "persons.xlsx")
 
 
 @router.get("/persons/{person_id}", response=PersonDetailOut, summary="参保人详情")

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import Workbook
-
 from ltci.audit.masking import mask_id
 from ltci.audit.recorder import record_export, record_view
+from ltci.core.exports import workbook
 
 from .idcard import InvalidIdNumber, detect_kind, parse_identity
 from .models import EndReason, Enrolment, EnrolmentStatus, IdKind, Person, Scheme
@@ -112,24 +110,20 @@ EXPORT_COLUMNS = ("姓名", "证件号码", "性别", "出生日期", "区县/�
 
 def export_persons(queryset, *, full_ids: bool = False, region: str | None = None) -> bytes:
     """The register as an Excel workbook (streamed row by row); ID numbers masked unless full_ids."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("参保人")
-    ws.append(EXPORT_COLUMNS)
-    rows = 0
-    for p in queryset.prefetch_related("enrolments").iterator(chunk_size=2000):
-        enrolment = next((e for e in p.enrolments.all() if e.status == "active"), None)
-        ws.append((
-            p.name, p.id_number if full_ids else mask_id(p.id_number), p.get_sex_display(), p.birth_date,
-            p.district, p.phone,
-            enrolment.get_scheme_display() if enrolment else "",
-            enrolment.get_category_display() if enrolment else "",
-            enrolment.get_status_display() if enrolment else "未参保",
-        ))
-        rows += 1
-    out = io.BytesIO()
-    wb.save(out)
+    def lines():
+        for p in queryset.prefetch_related("enrolments").iterator(chunk_size=2000):
+            enrolment = next((e for e in p.enrolments.all() if e.status == "active"), None)
+            yield (
+                p.name, p.id_number if full_ids else mask_id(p.id_number), p.get_sex_display(), p.birth_date,
+                p.district, p.phone,
+                enrolment.get_scheme_display() if enrolment else "",
+                enrolment.get_category_display() if enrolment else "",
+                enrolment.get_status_display() if enrolment else "未参保",
+            )
+
+    data, rows = workbook("参保人", EXPORT_COLUMNS, lines())
     record_export("enrolment.person", rows, region=region, full_ids=full_ids)
-    return out.getvalue()
+    return data
 
 
 _ID_LIKE = re.compile(r"^[0-9A-Za-z]{6,18}$")

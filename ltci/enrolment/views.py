@@ -20,15 +20,14 @@ from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.contributions.models import Channel, Payer
 from ltci.contributions.standing import contribution_verdict, statement
 from ltci.core.errors import reasons
+from ltci.core.exports import attachment, import_template
 from ltci.core.models import JobKind
 from ltci.core.paging import querystring_without_page
-from ltci.core.tabular import template
 from ltci.core.uploads import import_page
 from ltci.core.values import BadValue, parse_amount, parse_date
 from ltci.policy.policies import region as policy_region
 
 from . import roster, services
-from .api import XLSX
 from .models import Category, EndReason, EnrolmentStatus, Group, Person, Scheme
 
 
@@ -84,10 +83,7 @@ def reveal_id_number(request, pk: int):
 def export(request):
     require(request.user, PERSON_EXPORT)
     persons = services.search(visible(Person.objects.order_by("id"), request.user), **_filters(request))
-    data = services.export_persons(persons, region=request.user.region_id)
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="persons.xlsx"'
-    return response
+    return attachment(services.export_persons(persons, region=request.user.region_id), "persons.xlsx")
 
 
 @login_required
@@ -101,9 +97,7 @@ def roster_import(request):
 @login_required
 def roster_template(request):
     require(request.user, PERSON_IMPORT)
-    response = HttpResponse(template(roster.COLUMNS, "参保名单"), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="roster-template.xlsx"'
-    return response
+    return attachment(import_template(roster.COLUMNS, "参保名单"), "roster-template.xlsx")
 
 
 def _post_change(request, pk: int, change) -> HttpResponse:

@@ -13,6 +13,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from ltci.core.exports import workbook
 from ltci.core.tabular import Column, read_table
 from ltci.policy.policies import policy_carried_on
 
@@ -96,20 +97,10 @@ def _minutes(value) -> int | None:
 
 def export_xlsx(region: str, on: date) -> bytes:
     """The region's catalogue as Excel, in the layout `import_prices` reads back."""
-    import io
-
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "服务项目目录"
-    ws.append([c.header for c in COLUMNS])
-    for i in items_of(region, on):
-        ws.append([i.code, i.name, i.get_category_display(), i.unit_price, i.standard_minutes,
-                   i.get_qualification_display(), i.national_code])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    data, _ = workbook("服务项目目录", [c.header for c in COLUMNS], (
+        (i.code, i.name, i.get_category_display(), i.unit_price, i.standard_minutes, i.get_qualification_display(),
+         i.national_code) for i in items_of(region, on)))
+    return data
 
 
 @transaction.atomic

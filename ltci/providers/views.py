@@ -3,21 +3,20 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from ltci.accounts.roles import CARER_MANAGE, CATALOGUE_CHANGE, INSTITUTION_MANAGE, INSTITUTION_VIEW, REGION_VIEW
 from ltci.accounts.scope import chosen_region, get_visible_or_404, require, visible
 from ltci.core.errors import error_pairs
+from ltci.core.exports import attachment
 from ltci.core.uploads import save_upload
 from ltci.core.values import BadValue, parse_date
 
 from . import carers, catalogue, designation, quality
 from .models import Designation, DesignationStatus, Institution
 from .rating import star_rating
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
@@ -135,10 +134,7 @@ def catalogue_export(request):
     region, errors = _catalogue_region(request)
     if region is None:
         return _region_choice(request, errors)
-    data = catalogue.export_xlsx(region.pk, timezone.localdate())
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="catalogue.xlsx"'
-    return response
+    return attachment(catalogue.export_xlsx(region.pk, timezone.localdate()), "catalogue.xlsx")
 
 
 DESIGNATION_FIELDS = ("name", "credit_code", "kind", "district", "address", "latitude", "longitude", "filed_beds",

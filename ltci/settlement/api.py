@@ -16,6 +16,7 @@ from ltci.accounts.roles import CLAIM_APPROVE, CLAIM_DISPUTE, CLAIM_REVIEW, CLAI
 from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.audit.recorder import record_view
 from ltci.core.api import RunOut, run_out
+from ltci.core.exports import attachment
 from ltci.core import jobs
 from ltci.core.models import Job, JobKind
 from ltci.enrolment.models import Person
@@ -265,9 +266,7 @@ def bank_file(request, pk: int):
 
 
 def bank_file_response(batch: PaymentBatch, user) -> HttpResponse:
-    response = HttpResponse(payments.bank_file(batch, user), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{batch.number}.csv"'
-    return response
+    return attachment(payments.bank_file(batch, user), f"{batch.number}.csv")
 
 
 class AccountIn(Schema):

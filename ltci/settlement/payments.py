@@ -8,8 +8,6 @@ took no part in reviewing or approving what it pays (four steps by different peo
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -21,6 +19,7 @@ from django.utils import timezone
 
 from ltci.audit.models import Action
 from ltci.audit.recorder import record, record_export
+from ltci.core.exports import csv_file
 from ltci.enrolment.models import Person
 from ltci.fund import accounts
 from ltci.fund.models import Posting
@@ -116,14 +115,11 @@ BANK_COLUMNS = ("收款户名", "开户行", "收款账号", "金额", "附言")
 
 def bank_file(batch: PaymentBatch, user) -> bytes:
     """The file for the bank: the only place full account numbers appear. UTF-8 with BOM for Excel."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(BANK_COLUMNS)
-    for p in batch.payments.order_by("id"):
-        writer.writerow([p.account_name, p.bank, p.account_number, f"{p.amount:.2f}", p.reference])
-    record_export("settlement.payment_bank_file", batch.payments.count(), region=batch.region_id,
+    data, n = csv_file(BANK_COLUMNS, ((p.account_name, p.bank, p.account_number, p.amount.quantize(FEN), p.reference)
+                                      for p in batch.payments.order_by("id")))
+    record_export("settlement.payment_bank_file", n, region=batch.region_id,
                   batch=batch.number, full_account_numbers=True)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return data
 
 
 @transaction.atomic

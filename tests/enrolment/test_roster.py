@@ -9,7 +9,7 @@ from openpyxl import Workbook, load_workbook
 
 from ltci.audit.models import Action, AuditEvent
 from ltci.core.models import IssueKind, JobStatus
-from ltci.core.tabular import template
+from ltci.core.exports import import_template
 from ltci.enrolment.idcard import make_id_number
 from ltci.enrolment.models import Enrolment, EnrolmentStatus, Person
 from ltci.enrolment.roster import COLUMNS, start_import
@@ -149,7 +149,7 @@ def test_an_unreadable_file_fails_with_the_reason(tmp_path, xuzhou):
 
 
 def test_the_template_lists_every_column_with_its_help(tmp_path):
-    (tmp_path / "t.xlsx").write_bytes(template(COLUMNS, "参保名单"))
+    (tmp_path / "t.xlsx").write_bytes(import_template(COLUMNS, "参保名单"))
     wb = load_workbook(tmp_path / "t.xlsx")
     assert [c.value for c in wb["参保名单"][1]] == [c.header for c in COLUMNS]
     assert wb["填写说明"].max_row == len(COLUMNS) + 1
