@@ -52,10 +52,12 @@ def start_screening(region: Region | str, month_text: str, *, user=None, backgro
 
 
 def _run(job: Job, month: date, today: date | None) -> None:
-    counts = screen(job.region_id, month, job=job, today=today)
-    message = (f"筛查上门服务 {counts['visits']:,} 条，发现疑点 {counts['hits']:,} 个，其中新增 {counts['new']:,} 个"
-               if counts["hits"] else f"筛查上门服务 {counts['visits']:,} 条，未发现疑点")
-    jobs.finish(job, JobStatus.DONE, counts, message)
+    screen(job.region_id, month, job=job, today=today)
+
+
+def _message(counts: dict) -> str:
+    return (f"筛查上门服务 {counts['visits']:,} 条，发现疑点 {counts['hits']:,} 个，其中新增 {counts['new']:,} 个"
+            if counts["hits"] else f"筛查上门服务 {counts['visits']:,} 条，未发现疑点")
 
 
 def evaluate(f: frames.Frames, settings: dict[str, rulebase.Effective]) -> dict[str, "rules.pl.DataFrame"]:
@@ -108,6 +110,7 @@ def screen(region: str, month: date, *, job: Job | None = None, today: date | No
         counts["timing"] = (f"读取 {read_at - started:.1f} · 规则 {rules_at - read_at:.1f} · "
                             f"写入 {time.monotonic() - rules_at:.1f}")
         report(100)
-        if job is not None:
+        if job is not None:  # the hits, the job's end and its audit event are committed together
+            jobs.finish(job, JobStatus.DONE, counts, _message(counts))
             record(Action.BATCH, job, region=region, detail={"kind": job.kind, "month": f"{first:%Y-%m}", **counts})
     return counts
