@@ -18,6 +18,7 @@ from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from pydantic import BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -52,7 +53,7 @@ PENSION = Kind("上年度月养老金", Decimal("200000.00"), ZERO)  # a month's
 
 def yuan_text(amount: Decimal) -> str:
     """1234567.8 → '1,234,567.80': how refusals and pages write an amount."""
-    return f"{amount.quantize(CENT):,.2f}"
+    return f"{amount:,.2f}"  # no quantize: it fails beyond 28 digits, and a refusal may quote such a figure
 
 
 def _shown(value) -> str:
@@ -94,7 +95,7 @@ def parse_money(value, kind: Kind, field: str = "amount", *, label: str | None =
         text = text[1:]
     if match.group(1) is not None and len(match.group(1)) > 2:
         raise ValidationError({field: f"{label}最多两位小数（精确到分）：{_shown(text)}"})
-    amount = Decimal(text.replace(",", "")).quantize(CENT)
+    amount = Decimal(text.replace(",", ""))  # exact: at most two decimals, any length (quantize comes last)
     if amount < kind.minimum:
         raise ValidationError({field: f"{label}应大于0" if kind.minimum > 0 else f"{label}不能为负数"})
     ceiling = kind.maximum if maximum is None else min(maximum, kind.maximum)
@@ -102,7 +103,7 @@ def parse_money(value, kind: Kind, field: str = "amount", *, label: str | None =
         because = why_maximum if maximum is not None and maximum < kind.maximum else ""
         raise ValidationError({field: f"{label} {yuan_text(amount)} 元超过上限 {yuan_text(ceiling)} 元"
                                       + (f"（{because}）" if because else "")})
-    return amount
+    return amount.quantize(CENT)
 
 
 def _why_not_a_number(text: str, label: str) -> str:
@@ -128,15 +129,19 @@ def optional_money(value, kind: Kind, field: str, **kwargs) -> Decimal | None:
 
 
 def _as_text(value):
-    """An API money field takes text or a JSON number; either reaches the service's parser as text."""
-    if value is None or isinstance(value, (list, dict)):
-        return value
-    return _text(value) if _text(value) is not None else str(value)
+    """An API money field takes text (or a whole JSON number), which reaches the service's parser as
+    text. A JSON number with a fraction or an exponent is refused here: it arrives as a binary float,
+    in which `1e6` and `1000000` are one value and 0.1 is not exact."""
+    if isinstance(value, float):
+        raise PydanticCustomError("money_as_text", "金额须写成文本，如 \"1234.56\"（不接受带小数或科学计数法的 JSON 数字）")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
 
 
-# An amount of yuan in an API body: text (or a JSON number), parsed by the service with
-# `parse_money` so that the refusal is the same in Chinese, with the field, as on the pages.
-# `x-money` marks it in the OpenAPI schema, where tests/core/test_money_fields.py finds every one.
+# An amount of yuan in an API body: text, parsed by the service with `parse_money` so that the
+# refusal is the same in Chinese, with the field, as on the pages. `x-money` marks it in the
+# OpenAPI schema, where tests/core/test_money_fields.py finds every one.
 MoneyText = Annotated[str, BeforeValidator(_as_text), WithJsonSchema({
     "type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "examples": ["1234.56"], "x-money": True,
     "description": "金额（元），纯数字，最多两位小数；不接受科学计数法、负数、NaN"})]
