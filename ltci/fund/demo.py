@@ -62,7 +62,6 @@ def build(options, rng) -> dict[str, int]:
         made["budget lines"] = set_budget(region, year, lines, admin)
     if Fee.objects.filter(region_id=region, reference__startswith="DEMO-").exists():
         return made
-    second = _second_manager(admin)
     months = [m for m in (2, 5, 8, 11) if date(year, m, 25) <= today]
     for n, month in enumerate(months, 1):
         on = date(year, month, 25)
@@ -72,7 +71,7 @@ def build(options, rng) -> dict[str, int]:
                             _budget_left(region, ASSESSMENT_FEES, year) / 4))
         if amount > 0:
             _pay(post_fee(region, FeeKind.ASSESSMENT, amount, on, f"{month}月失能评估服务费", admin,
-                          reference=f"DEMO-{region}-{year}-PG-{n:02d}"), second)
+                          reference=f"DEMO-{region}-{year}-PG-{n:02d}"), admin)
             made["fees"] += 1
         room = agency_room(region, year, on)
         # Within the cap where there is one: a share of what is left, so later months still fit.
@@ -81,9 +80,9 @@ def build(options, rng) -> dict[str, int]:
                             _budget_left(region, AGENCY_FEES, year) * Decimal("0.4")))
         if amount > 0:
             _pay(post_fee(region, FeeKind.AGENCY, amount, on, f"{month}月委托经办服务费", admin,
-                          reference=f"DEMO-{region}-{year}-JB-{n:02d}"), second)
+                          reference=f"DEMO-{region}-{year}-JB-{n:02d}"), admin)
             made["fees"] += 1
-    made["fees awaiting approval"] = _one_awaiting(region, second, today)
+    made["fees awaiting approval"] = _one_awaiting(region, admin, today)
     return made
 
 
@@ -103,21 +102,24 @@ def _second_manager(admin: User) -> User:
     return user
 
 
-def _pay(made, approver) -> None:
-    """A fee above the threshold comes back as a request: the second manager approves it."""
+def _pay(made, admin: User) -> None:
+    """A fee above the threshold comes back as a request: a second fund manager approves it."""
     if isinstance(made, Request):
-        approve(made, approver, "演示：已核对合同与发票")
+        approve(made, _second_manager(admin), "演示：已核对合同与发票")
 
 
-def _one_awaiting(region: str, maker: User, today: date) -> int:
-    """An assessment fee just above the threshold, waiting for `<region>.bureau_admin` to decide, where
-    the year's budget line and the bank leave room for it."""
+def _one_awaiting(region: str, admin: User, today: date) -> int:
+    """An assessment fee just above the threshold, put up by a second fund manager for `admin` to
+    decide, where the year's budget line and the bank leave room for it (not in a demo fund of a
+    few hundred people: docs/decisions/0013)."""
     limit, _ = threshold(region, today)
     amount = (limit + Decimal("800.00")).quantize(Decimal("0.01"))
+    if min(_budget_left(region, ASSESSMENT_FEES, today.year), *(b for _, b in bank_days(region, today))) < amount:
+        return 0
     try:
-        made = post_fee(region, FeeKind.ASSESSMENT, amount, today, f"{today.month}月失能评估服务费（第二批）", maker,
-                        reference=f"DEMO-{region}-{today.year}-PG-WAIT")
-    except ValidationError:  # the demo's fund is too small for a fee of this size: nothing waits
+        made = post_fee(region, FeeKind.ASSESSMENT, amount, today, f"{today.month}月失能评估服务费（第二批）",
+                        _second_manager(admin), reference=f"DEMO-{region}-{today.year}-PG-WAIT")
+    except ValidationError:  # the month is closed, or another check refuses: nothing waits
         return 0
     return int(isinstance(made, Request))
 
