@@ -50,8 +50,9 @@ def may_decide(user, req: Request) -> bool:
 def submit(region_id: str, kind: str, user, *, summary: str, reason: str, payload: dict | None = None,
            amount: Decimal | None = None, subject: str = "", account_number: str = "", institution=None,
            person=None) -> Request:
-    """Records a request as pending. A subject with a pending request already is refused (409)."""
-    if not user.can(KINDS[kind].permission):
+    """Records a request as pending. A subject with a pending request already is refused (409); only
+    a user of the region who may make this kind of request makes one."""
+    if not user.can(KINDS[kind].permission) or user.region_id != region_id:
         raise PermissionDenied(KINDS[kind].permission)
     try:
         with transaction.atomic():
