@@ -21,6 +21,7 @@ from ltci.care.visits import Refused
 from ltci.audit.api import router as audit_router
 from ltci.contributions.api import router as contributions_router
 from ltci.core.api import router as jobs_router
+from ltci.dualcontrol.api import router as dualcontrol_router
 from ltci.enrolment.api import router as enrolment_router
 from ltci.fund.api import router as fund_router
 from ltci.providers.api import router as providers_router
@@ -130,5 +131,6 @@ api.add_router("/", care_router)
 api.add_router("/", settlement_router)
 api.add_router("/", fund_router)
 api.add_router("/", supervision_router)
+api.add_router("/", dualcontrol_router)
 api.add_router("/", cockpit_router)
 api.add_router("/", portal_router)

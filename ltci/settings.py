@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "ltci.fund",
     "ltci.settlement",
     "ltci.supervision",
+    "ltci.dualcontrol",
     "ltci.cockpit",
     "ltci.portal",
     "django.contrib.admin",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("settlement/", include("ltci.settlement.urls")),
     path("fund/", include("ltci.fund.urls")),
     path("supervision/", include("ltci.supervision.urls")),
+    path("dual-control/", include("ltci.dualcontrol.urls")),
     path("cockpit/", include("ltci.cockpit.urls")),
     path("my/", include("ltci.portal.urls")),
     path("jobs/<int:pk>/", job_views.job_detail, name="job_detail"),

@@ -81,6 +81,10 @@ CARE_RATE = "care.rate"  # the person served rates a visit and the institution
 CARE_CHOOSE = "care.choose"  # the insured chooses an institution for their care
 USER_MANAGE = "user.manage"  # accounts of every region in the admin site: create, deactivate, reset a password
 REFERENCE_MANAGE = "reference.manage"  # the admin site's reference data (基础数据管理); see ADMIN_SITE
+# 双人复核: approve or reject another person's fee or fine above the region's threshold, or change of a
+# payee's bank account, of a kind one may make oneself (fees LEDGER_MANAGE, fines SANCTION_APPLY,
+# accounts PAYMENT_MAKE); never one's own (ltci.dualcontrol.services, docs/decisions/0013).
+DUAL_CHECK = "dual.check"
 
 PERMISSION_LABELS = {
     REGION_VIEW: "查看统筹地区与政策版本",
@@ -133,6 +137,7 @@ PERMISSION_LABELS = {
     CARE_CHOOSE: "选择定点护理机构（本人）",
     USER_MANAGE: "创建账号、停用账号与重置密码",
     REFERENCE_MANAGE: "基础数据管理（评估人员库；统筹地区、政策版本、服务项目目录与定点机构只读）",
+    DUAL_CHECK: "双人复核（他人提交的大额费用、罚款与收款账户变更）",
 }
 
 # The flow of an application, for each role that takes part in it.
@@ -142,7 +147,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.BUREAU_ADMIN: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_EXPORT, USER_VIEW,
                                   CONTRIBUTION_VIEW, CONTRIBUTION_EXPORT, JOB_VIEW, ASSESSMENT_REPORT,
                                   CARE_VIEW, CLAIM_VIEW, LEDGER_VIEW, LEDGER_MANAGE, DISCLOSURE_VIEW,
-                                  SUPERVISION_VIEW, COCKPIT_VIEW, *_ASSESSMENT_READ}),
+                                  SUPERVISION_VIEW, COCKPIT_VIEW, DUAL_CHECK, *_ASSESSMENT_READ}),
     # Clerks register people and check identities at the counter: they need full numbers. They run
     # the imports and billing and record payments.
     Role.CLERK: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, PERSON_CHANGE, PERSON_EXPORT,
@@ -150,7 +155,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                            JOB_VIEW, APPLICATION_SUBMIT, APPLICATION_HANDLE, OBJECTION_FILE, ASSESSMENT_REPORT,
                            CARE_VIEW, CARE_CHANGE, VISIT_ACCEPT, CATALOGUE_CHANGE, INSTITUTION_MANAGE, CARER_MANAGE,
                            CLAIM_VIEW, SETTLEMENT_RUN, CLAIM_REVIEW, CLAIM_APPROVE, PAYMENT_MAKE, LEDGER_VIEW,
-                           DISCLOSURE_VIEW, SUPERVISION_VIEW, SANCTION_APPLY, *_ASSESSMENT_READ}),
+                           DISCLOSURE_VIEW, SUPERVISION_VIEW, SANCTION_APPLY, DUAL_CHECK, *_ASSESSMENT_READ}),
     # Assessors, experts and the committee reach people only through the tasks assigned to them
     # (ltci.assessment.tasks); experts also assess on site.
     Role.ASSESSOR: frozenset({REGION_VIEW, SITE_ASSESS}),

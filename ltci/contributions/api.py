@@ -11,6 +11,7 @@ from ltci.accounts.roles import CONTRIBUTION_BILL, CONTRIBUTION_EXPORT, CONTRIBU
 from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.core.api import JobOut, job_out
 from ltci.core.exports import attachment
+from ltci.core.money import MoneyText
 from ltci.core.uploads import start_import_from_request
 from ltci.enrolment.models import Person
 
@@ -44,7 +45,7 @@ class PaymentIn(Schema):
     period: str
     payer: str
     channel: str
-    amount: Decimal
+    amount: MoneyText
     reference: str
     paid_on: date
 

@@ -24,6 +24,7 @@ from ltci.core import jobs
 from ltci.core.imports import Report, RowRejected, import_file
 from ltci.core.models import Job, JobKind
 from ltci.core.tabular import Column
+from ltci.core.money import CONTRIBUTION_PAYMENT, parse_money, yuan_text
 from ltci.core.values import BadValue, choice_map, db_money, parse_amount, parse_choice, parse_date
 from ltci.enrolment.idcard import InvalidIdNumber, detect_kind, parse_identity
 from ltci.enrolment.models import Person
@@ -61,10 +62,6 @@ def _check(person: Person, period: str, payer: str, channel: str, amount: Decima
         raise ValidationError({"channel": "未知的缴费渠道"})
     if payer not in CHANNEL_PAYERS[channel]:
         raise ValidationError({"channel": f"{Channel(channel).label}不能缴纳{Payer(payer).label}部分"})
-    if not amount.is_finite() or amount <= 0:
-        raise ValidationError({"amount": "金额应大于0"})
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValidationError({"amount": "金额最多两位小数"})
     if not reference.strip():
         raise ValidationError({"reference": "须填写渠道流水号"})
     if paid_on > timezone.localdate():
@@ -77,7 +74,7 @@ def _check(person: Person, period: str, payer: str, channel: str, amount: Decima
     if not has_bill:
         raise ValidationError({"period": f"该参保人在{period}没有缴费核定（未参保或尚未核定）"})
     if amount > billed - paid:
-        raise ValidationError({"amount": f"超过应缴未缴金额 {billed - paid}元"})
+        raise ValidationError({"amount": f"缴费金额 {yuan_text(amount)} 元超过应缴未缴金额 {yuan_text(billed - paid)} 元"})
 
 
 def reference_taken(channel: str, reference: str) -> bool:
@@ -110,6 +107,7 @@ def record_payment(person: Person, *, period: str, payer: str, channel: str, amo
     """Records one payment by hand; refused with the field and the reason when it cannot be right."""
     period = parse_period(period).code
     reference = (reference or "").strip()
+    amount = parse_money(amount, CONTRIBUTION_PAYMENT)
     _check(person, period, payer, channel, amount, reference, paid_on)
     return _save(person, period, payer, channel, amount, reference, paid_on, user=user)
 
@@ -246,7 +244,7 @@ def _row(v: dict, people: dict, pending: Pending) -> list[PaymentItem]:
         if len(choices) != 1:
             raise RowRejected("payer", f"{Channel(channel).label}须填写缴费主体")
         payer = next(iter(choices))
-    for key, parse in (("amount", parse_amount), ("paid_on", parse_date)):
+    for key, parse in (("amount", lambda v: parse_amount(v, CONTRIBUTION_PAYMENT)), ("paid_on", parse_date)):
         try:
             v[key] = parse(v.get(key, ""))
         except BadValue as exc:

@@ -19,7 +19,7 @@ from ltci.core.exports import attachment, import_template
 from ltci.core.models import Job, JobKind
 from ltci.core.paging import querystring_without_page
 from ltci.core.uploads import import_page
-from ltci.core.values import BadValue, parse_amount, parse_date
+from ltci.core.values import BadValue, parse_date
 from ltci.enrolment.models import Person
 
 from . import payments, queries
@@ -118,14 +118,13 @@ def record_payment(request, pk: int):
     require(request.user, PAYMENT_RECORD)
     person = get_visible_or_404(Person.objects.all(), request.user, pk=pk)
     try:
-        amount = parse_amount(request.POST.get("amount", ""))
         paid_on = parse_date(request.POST.get("paid_on", ""))
     except BadValue as exc:
         messages.error(request, str(exc))
         return redirect("enrolment:person_detail", pk)
     try:
         payment = payments.record_payment(person, period=request.POST.get("period", ""), payer=request.POST.get("payer", ""),
-                                          channel=request.POST.get("channel", ""), amount=amount,
+                                          channel=request.POST.get("channel", ""), amount=request.POST.get("amount", ""),
                                           reference=request.POST.get("reference", ""), paid_on=paid_on,
                                           user=request.user)
     except ValidationError as exc:

@@ -1,5 +1,4 @@
 from datetime import date
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from ninja import File, Form, Router, Schema, Status
@@ -10,6 +9,7 @@ from ltci.accounts.roles import PERSON_CHANGE, PERSON_EXPORT, PERSON_IMPORT, PER
 from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.core.api import JobOut, job_out
 from ltci.core.exports import attachment
+from ltci.core.money import MoneyText
 from ltci.core.uploads import start_import_from_request
 
 from . import roster, services
@@ -160,8 +160,8 @@ class EnrolIn(Schema):
     scheme: str
     category: str = ""
     start: date
-    contribution_base: Decimal | None = None
-    pension: Decimal | None = None
+    contribution_base: MoneyText | None = None
+    pension: MoneyText | None = None
 
 
 class EndIn(Schema):

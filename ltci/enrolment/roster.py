@@ -22,6 +22,7 @@ from ltci.core import jobs
 from ltci.core.imports import Report, RowRejected, import_file
 from ltci.core.models import IssueKind, Job, JobKind
 from ltci.core.tabular import Column
+from ltci.core.money import CONTRIBUTION_BASE, PENSION
 from ltci.core.values import BadValue, choice_map, parse_amount, parse_choice, parse_date
 from ltci.policy.policies import policy_on
 from ltci.policy.policies import region as policy_region
@@ -117,8 +118,9 @@ class RosterRules:
         if ident.sex is not None and sex != ident.sex:
             raise RowRejected("sex", "性别与证件号码不一致")
         values = {}
-        for key, parse in (("birth_date", parse_date), ("start", parse_date), ("contribution_base", parse_amount),
-                           ("pension", parse_amount)):
+        for key, parse in (("birth_date", parse_date), ("start", parse_date),
+                           ("contribution_base", lambda v: parse_amount(v, CONTRIBUTION_BASE)),
+                           ("pension", lambda v: parse_amount(v, PENSION))):
             try:
                 values[key] = parse(get(key)) if get(key) != "" else None
             except BadValue as exc:

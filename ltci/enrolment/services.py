@@ -11,6 +11,7 @@ from django.utils import timezone
 from ltci.audit.masking import mask_id
 from ltci.audit.recorder import record_export, record_view
 from ltci.core.exports import workbook
+from ltci.core.money import CONTRIBUTION_BASE, PENSION, optional_money
 
 from .idcard import InvalidIdNumber, detect_kind, parse_identity
 from .models import EndReason, Enrolment, EnrolmentStatus, IdKind, Person, Scheme
@@ -168,6 +169,8 @@ def enrol(person: Person, *, scheme: str, category: str = "", start: date, contr
         raise ValidationError({"category": "职工医保参保人须填写人员类别"})
     if scheme == Scheme.RESIDENT:
         category = ""
+    contribution_base = optional_money(contribution_base, CONTRIBUTION_BASE, "contribution_base")
+    pension = optional_money(pension, PENSION, "pension")
     enrolment = Enrolment(region_id=person.region_id, person=person, scheme=scheme, category=category, start=start,
                           contribution_base=contribution_base, pension=pension)
     enrolment.full_clean()

@@ -24,7 +24,7 @@ from ltci.core.exports import attachment, import_template
 from ltci.core.models import JobKind
 from ltci.core.paging import querystring_without_page
 from ltci.core.uploads import import_page
-from ltci.core.values import BadValue, parse_amount, parse_date
+from ltci.core.values import BadValue, parse_date
 from ltci.policy.policies import region as policy_region
 
 from . import roster, services
@@ -123,8 +123,7 @@ def enrol(request, pk: int):
     def change(person, data):
         e = services.enrol(person, scheme=data.get("scheme", ""), category=data.get("category", ""),
                            start=parse_date(data.get("start", "")),
-                           contribution_base=_optional(parse_amount, data.get("contribution_base")),
-                           pension=_optional(parse_amount, data.get("pension")))
+                           contribution_base=data.get("contribution_base"), pension=data.get("pension"))
         return f"已登记参保：{e}"
     return _post_change(request, pk, change)
 

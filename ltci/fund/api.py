@@ -13,6 +13,9 @@ from ninja.pagination import paginate
 
 from ltci.accounts.roles import DISCLOSURE_VIEW, LEDGER_MANAGE, LEDGER_VIEW
 from ltci.accounts.scope import require, visible
+from ltci.core.money import MoneyText
+from ltci.dualcontrol.api import DualRequestOut, request_out
+from ltci.dualcontrol.models import Request as DualRequest
 from ltci.regions.models import Region
 
 from . import budget, cover, fees, ledger, periods
@@ -105,7 +108,7 @@ class CloseIn(Schema):
 
 class BudgetIn(Schema):
     year: int
-    lines: dict[str, Decimal]  # account → yuan
+    lines: dict[str, MoneyText]  # account → yuan
 
 
 class BudgetLineOut(Schema):
@@ -138,7 +141,7 @@ class BudgetOut(Schema):
 
 class FeeIn(Schema):
     kind: str  # agency | assessment
-    amount: Decimal
+    amount: MoneyText
     on: date
     memo: str
     reference: str = ""
@@ -275,17 +278,21 @@ def budget_set(request, payload: BudgetIn, region: str = ""):
     return _budget(reg, payload.year)
 
 
-@router.post("/fund/fees", response={201: FeeOut, 200: FeeOut},
-             summary="支付经办服务费或评估费用并记账（南宁：经办服务费不超过当年保费收入的5%）")
+@router.post("/fund/fees", response={201: FeeOut, 200: FeeOut, 202: DualRequestOut},
+             summary="支付经办服务费或评估费用并记账（须在预算、银行存款与南宁5%上限之内；超过双人复核限额的待复核后支付）")
 def fee_post(request, payload: FeeIn, region: str = ""):
-    """The same `reference` again answers 200 with the fee recorded the first time."""
+    """201: paid and posted. 202: above the region's dual-control threshold, recorded as waiting for a
+    second person (paid when approved at /api/dual-control/requests/{id}/approve). The same
+    `reference` again answers 200 with the fee (or 202 with the request) recorded the first time."""
     require(request.user, LEDGER_MANAGE)
     reg = _region(request, region)
     reference = payload.reference.strip()
     before = bool(reference) and Fee.objects.filter(region=reg, reference=reference).exists()
-    fee = fees.post_fee(reg, payload.kind, payload.amount, payload.on, payload.memo, request.user,
-                        reference=reference)
-    return Status(200 if before else 201, fee)
+    made = fees.post_fee(reg, payload.kind, payload.amount, payload.on, payload.memo, request.user,
+                         reference=reference)
+    if isinstance(made, DualRequest):
+        return Status(202, request_out(made))
+    return Status(200 if before else 201, made)
 
 
 @router.get("/fund/fees", response=list[FeeOut], summary="经办与评估费用记录")

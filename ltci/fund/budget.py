@@ -11,12 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ltci.core.money import BUDGET_LINE, parse_money
+
 from .accounts import NAMES
 from .ledger import EXPENSE_ACCOUNTS, INCOME_ACCOUNTS, ZERO, movements
 from .models import Budget
 
 LINES = (*INCOME_ACCOUNTS, *EXPENSE_ACCOUNTS)
-MAX_AMOUNT = Decimal("1e12")
 
 
 def budget_of(region_id: str, year: int) -> dict[str, Decimal]:
@@ -31,19 +32,19 @@ def _year(year) -> int:
 
 
 @transaction.atomic
-def set_budget(region_id: str, year: int, lines: dict[str, Decimal], user) -> int:
+def set_budget(region_id: str, year: int, lines: dict[str, object], user) -> int:
     """Sets the given lines of the year's budget (others stay as they are); returns how many changed.
-    Each created or changed line is on the audit trail with its before and after."""
+    Amounts as typed (text, or Decimal from code), read by the one money parser. Each created or
+    changed line is on the audit trail with its before and after."""
     year = _year(year)
     if not lines:
         raise ValidationError({"lines": "请至少填写一个预算科目"})
+    parsed = {}
     for account, amount in lines.items():
         if account not in LINES:
             raise ValidationError({"lines": f"未知的预算科目：{account}（应为收入或支出科目 {'、'.join(LINES)}）"})
-        if not isinstance(amount, Decimal) or not amount.is_finite() or amount < 0 or amount >= MAX_AMOUNT:
-            raise ValidationError({"lines": f"{NAMES[account]}：预算金额应为0至1万亿元之间的金额"})
-        if amount != amount.quantize(Decimal("0.01")):
-            raise ValidationError({"lines": f"{NAMES[account]}：金额最多两位小数"})
+        parsed[account] = parse_money(amount, BUDGET_LINE, "lines", label=f"{NAMES[account]}预算金额")
+    lines = parsed
     existing = {b.account: b for b in Budget.objects.select_for_update().filter(region_id=region_id, year=year)}
     changed = 0
     for account, amount in sorted(lines.items()):

@@ -109,6 +109,20 @@ def account_balance(region_id: str, account: str, on: date | None = None) -> Dec
     return normal(account, d, c)
 
 
+def bank_days(region_id: str, since: date) -> list[tuple[date, Decimal]]:
+    """The bank balance at the end of `since` and of every later day the bank moved: money paid out on
+    `since` must be there on each of them."""
+    running = account_balance(region_id, BANK, since)
+    days = [(since, running)]
+    rows = (_postings(region_id).filter(account=BANK, journal__posted_on__gt=since).order_by()
+            .values("journal__posted_on").annotate(d=fen_sum("debit"), c=fen_sum("credit"))
+            .order_by("journal__posted_on"))
+    for r in rows:
+        running += yuan(r["d"]) - yuan(r["c"])
+        days.append((r["journal__posted_on"], running))
+    return days
+
+
 def fund_balance(region_id: str, on: date | None = None, totals: dict | None = None) -> Decimal:
     """The fund's accumulated surplus (滚存结余): income less expenditure up to `on` (or of `totals`,
     as `by_account` gives them). With balanced books it equals the bank balance less what is still

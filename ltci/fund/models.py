@@ -158,6 +158,9 @@ class Fee(AuditedModel, models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+", verbose_name="登记人")
     recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+    # The second person, for a fee above the region's threshold (ltci.dualcontrol); empty below it.
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name="复核人")
 
     class Meta:
         verbose_name = "经办与评估费用"

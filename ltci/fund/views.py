@@ -20,7 +20,10 @@ from ltci.accounts.roles import DISCLOSURE_VIEW, LEDGER_MANAGE, LEDGER_VIEW
 from ltci.accounts.scope import require, visible
 from ltci.core.errors import reasons
 from ltci.core.paging import querystring_without_page
-from ltci.core.values import BadValue, parse_amount, parse_date
+from ltci.core.money import yuan_text
+from ltci.core.values import BadValue, parse_date
+from ltci.dualcontrol.models import Request as DualRequest, RequestKind, RequestStatus
+from ltci.dualcontrol.threshold import threshold
 from ltci.regions.models import Region
 
 from . import budget, cover, fees, ledger, periods
@@ -80,8 +83,13 @@ def ledger_page(request):
         "months": months[:max(24, waiting[-1] + 1 if waiting else 0)],  # the month to close next stays on the page
         "closable": months[waiting[-1]]["month"] if waiting else None,
         "report": budget.budget_vs_actual(region.pk, year, on), "room": fees.agency_room(region.pk, year),
-        "fees": visible(Fee.objects.filter(region=region), request.user)[:10],
+        "fees": visible(Fee.objects.filter(region=region).select_related("recorded_by", "approved_by"),
+                        request.user)[:10],
+        "waiting_fees": visible(DualRequest.objects.filter(region=region, kind=RequestKind.FEE,
+                                                           status=RequestStatus.PENDING), request.user)
+        .select_related("made_by"),
         "fee_kinds": FeeKind.choices, "may_manage": request.user.can(LEDGER_MANAGE),
+        "dual_threshold": (yuan_text(threshold(region.pk, today)[0]), threshold(region.pk, today)[1]),
         "region_param": "" if request.user.region_id else region.pk,
     })
 
@@ -112,14 +120,7 @@ def set_budget(request):
         return redirect("fund:ledger")
     year = _year(request.POST.get("year", ""), 0)
     try:
-        lines = {}
-        for account in budget.LINES:
-            raw = request.POST.get(f"line_{account}", "").strip()
-            if raw:
-                try:
-                    lines[account] = parse_amount(raw)
-                except BadValue as exc:
-                    raise ValidationError({"lines": f"{ledger.NAMES[account]}：{exc}"}) from None
+        lines = {account: raw for account in budget.LINES if (raw := request.POST.get(f"line_{account}", "").strip())}
         changed = budget.set_budget(region.pk, year, lines, request.user)
     except ValidationError as exc:
         messages.error(request, reasons(exc))
@@ -137,19 +138,18 @@ def post_fee(request):
         return redirect("fund:ledger")
     try:
         try:
-            amount = parse_amount(request.POST.get("amount", ""))
-        except BadValue as exc:
-            raise ValidationError({"amount": str(exc)}) from None
-        try:
             on = parse_date(request.POST.get("on", ""))
         except BadValue as exc:
             raise ValidationError({"on": str(exc)}) from None
-        fee = fees.post_fee(region, request.POST.get("kind", ""), amount, on, request.POST.get("memo", ""),
-                            request.user, reference=request.POST.get("reference", ""))
+        made = fees.post_fee(region, request.POST.get("kind", ""), request.POST.get("amount", ""), on,
+                             request.POST.get("memo", ""), request.user, reference=request.POST.get("reference", ""))
     except ValidationError as exc:
         messages.error(request, reasons(exc))
     else:
-        messages.success(request, f"已记账：{fee}")
+        if isinstance(made, DualRequest):
+            messages.warning(request, f"{made.reason}，已提交双人复核（第 {made.pk} 号），复核通过后支付并记账：{made.summary}")
+        else:
+            messages.success(request, f"已记账：{made}")
     return redirect(_back(request, region))
 
 

@@ -7,6 +7,7 @@ from ninja.files import UploadedFile
 
 from ltci.accounts.roles import CARER_MANAGE, CATALOGUE_CHANGE, INSTITUTION_MANAGE, INSTITUTION_VIEW, REGION_VIEW
 from ltci.accounts.scope import chosen_region, get_visible_or_404, require, visible
+from ltci.core.money import MoneyText
 from ltci.core.uploads import save_upload
 
 from . import carers, catalogue, designation, quality
@@ -188,7 +189,7 @@ def terminate_institution(request, institution_id: int, body: TerminationIn):
 
 
 class PricesIn(Schema):
-    prices: dict[str, str]
+    prices: dict[str, MoneyText]  # catalogue code (or bed_day) → yuan
 
 
 @router.post("/agreements/{pk}/prices", summary="协议价")

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ltci.core.exports import workbook
+from ltci.core.money import ITEM_PRICE, optional_money
 from ltci.core.tabular import Column, read_table
 from ltci.policy.policies import policy_carried_on
 
@@ -72,15 +73,11 @@ def items_of(region: str, on: date):
 
 
 def _price(value) -> Decimal | None:
-    if value in (None, ""):
-        return None
+    """A catalogue item's unit price (empty: not priced), by the one parser of hand-typed money."""
     try:
-        price = Decimal(str(value)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        raise ValueError("单价须为金额，如 35.00") from None
-    if not price.is_finite() or price < 0 or price > Decimal("99999.99"):
-        raise ValueError("单价须在 0～99999.99 元之间")
-    return price
+        return optional_money(value, ITEM_PRICE, "unit_price")
+    except ValidationError as exc:
+        raise ValueError(exc.messages[0]) from None
 
 
 def _minutes(value) -> int | None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from ltci.audit.models import Action
 from ltci.audit.recorder import record
 from ltci.care.geo import point
+from ltci.core.money import AGREED_PRICE, BED_DAY_PRICE, parse_money
 
 from .models import Agreement, Designation, DesignationStatus, Institution, InstitutionKind, InstitutionStatus
 from .uscc import InvalidCreditCode, parse_credit_code
@@ -163,15 +164,16 @@ def set_prices(agreement: Agreement, user, prices: dict[str, str]) -> int:
             bed_day = _bed_day_price(agreement, raw, errors)
             continue
         item = catalogue.get(code)
-        price = _agreed_price(raw)
         if item is None:
             errors.append(f"{code} 不在本地区服务项目目录中")
         elif code in taken:
             errors.append(f"{item.name}已有协议价，变更须签订新的协议")
-        elif price is None:
-            errors.append(f"{item.name}：协议价须为 0.01～99999.99 元")
         else:
-            rows.append(AgreedPrice(agreement=agreement, item=item, price=price))
+            try:
+                rows.append(AgreedPrice(agreement=agreement, item=item,
+                                        price=parse_money(raw, AGREED_PRICE, "prices", label=f"{item.name}协议价")))
+            except ValidationError as exc:
+                errors.append(exc.messages[0])
     if errors:
         raise ValidationError({"prices": errors})
     AgreedPrice.objects.bulk_create(rows)
@@ -186,21 +188,12 @@ def set_prices(agreement: Agreement, user, prices: dict[str, str]) -> int:
 BED_DAY = "bed_day"  # the key of the bed-day price among an agreement's prices
 
 
-def _agreed_price(raw):
-    """A price of 0.01 to 99,999.99 yuan, or None."""
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        price = Decimal(str(raw)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        return None
-    return price if price.is_finite() and Decimal("0") < price <= Decimal("99999.99") else None
-
-
 def _bed_day_price(agreement: Agreement, raw, errors: list):
-    price = _agreed_price(raw)
     if agreement.bed_day_price is not None:
         errors.append("床日费用标准已约定，变更须签订新的协议")
-    elif price is None:
-        errors.append("床日费用标准须为 0.01～99999.99 元")
-    return price if not errors else None
+        return None
+    try:
+        return parse_money(raw, BED_DAY_PRICE, "prices")
+    except ValidationError as exc:
+        errors.append(exc.messages[0])
+        return None

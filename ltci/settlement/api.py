@@ -4,10 +4,11 @@ carries them whole."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.http import HttpResponse
 from ninja import Router, Schema, Status
@@ -18,6 +19,7 @@ from ltci.audit.recorder import record_view
 from ltci.core.api import RunOut, run_out
 from ltci.core.exports import attachment
 from ltci.core import jobs
+from ltci.dualcontrol.api import DualRequestOut, request_out
 from ltci.core.models import Job, JobKind
 from ltci.enrolment.models import Person
 from ltci.providers.models import Institution
@@ -223,14 +225,17 @@ class OwedOut(Schema):
     party: str
     payee: str
     amount: Decimal
-    account: str | None
+    account: str | None  # the approved account, masked
+    account_change: int | None  # the dual-control request of an account change awaiting approval
+    not_paid_because: str | None  # why the next batch leaves this payee out
 
 
 @router.get("/settlement/payables", response=list[OwedOut], summary="应付待遇（按收款方）")
 def payables(request):
     require(request.user, PAYMENT_MAKE)
     return [{"party": o.party, "payee": payments._name(o), "amount": o.amount,
-             "account": mask_account(o.account.account_number) if o.account else None}
+             "account": mask_account(o.account.account_number) if o.account else None,
+             "account_change": o.change.pk if o.change else None, "not_paid_because": payments.why_not_paid(o)}
             for o in payments.owed(request.user.region_id)]
 
 
@@ -277,25 +282,17 @@ class AccountIn(Schema):
     account_number: str
 
 
-class AccountOut(Schema):
-    id: int
-    account_name: str
-    bank: str
-    account: str
-    updated_at: datetime
-
-
-@router.put("/settlement/payee-accounts", response=AccountOut, summary="登记收款账户")
+@router.put("/settlement/payee-accounts", response={202: DualRequestOut},
+            summary="登记或变更收款账户（提交双人复核，复核通过后生效）")
 def set_account(request, body: AccountIn):
+    """Answers 202 with the request: the account is used only after another person approves it at
+    /api/dual-control/requests/{id}/approve; until then batches leave the payee out."""
     require(request.user, PAYMENT_MAKE)
     if (body.institution_id is None) == (body.person_id is None):
-        from django.core.exceptions import ValidationError
-
         raise ValidationError({"institution_id": "请指定一个机构或一位参保人"})
     owner = ({"institution": get_visible_or_404(Institution.objects.all(), request.user, pk=body.institution_id)}
              if body.institution_id else
              {"person": get_visible_or_404(Person.objects.all(), request.user, pk=body.person_id)})
-    a = payments.set_account(request.user, **owner, account_name=body.account_name, bank=body.bank,
-                             account_number=body.account_number)
-    return {"id": a.pk, "account_name": a.account_name, "bank": a.bank, "account": mask_account(a.account_number),
-            "updated_at": a.updated_at}
+    req = payments.set_account(request.user, **owner, account_name=body.account_name, bank=body.bank,
+                               account_number=body.account_number)
+    return Status(202, request_out(req))

@@ -1,6 +1,8 @@
-"""Demo settlement: bed-day prices and bank accounts, a family-care beneficiary where the region has
-that mode, the month before last settled, reviewed, approved and paid by three different clerks,
-and last month settled and waiting for review with one line held."""
+"""Demo settlement: bed-day prices and bank accounts (each registered by a clerk and approved by a
+second one, as every account change is), a family-care beneficiary where the region has that mode,
+the month before last settled, reviewed, approved and paid by three different clerks, last month
+settled and waiting for review with one line held, and one institution's change of bank account
+waiting for a second person at /dual-control/."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from ltci.accounts.models import User
 from ltci.accounts.roles import Role
 from ltci.accounts.services import create_user
 from ltci.core.models import Job, JobKind
+from ltci.dualcontrol import services as dual
 from ltci.providers.designation import BED_DAY, set_prices
 from ltci.providers.models import Agreement, Institution
 
@@ -58,9 +61,10 @@ def build(options, rng) -> dict[str, int]:
                                               start__lte=today, end__gte=today):
         set_prices(agreement, clerk, {BED_DAY: str(rng.choice((128, 140, 150, 165)))})
     for inst in Institution.objects.filter(region=region):
-        payments.set_account(clerk, institution=inst, account_name=inst.name, bank="中国工商银行股份有限公司",
-                             account_number=f"{rng.randint(10**18, 10**19 - 1)}")
-    family = _family_care(region, clerk, rng, before, today)
+        dual.approve(payments.set_account(clerk, institution=inst, account_name=inst.name,
+                                          bank="中国工商银行股份有限公司",
+                                          account_number=f"{rng.randint(10**18, 10**19 - 1)}"), approver)
+    family = _family_care(region, clerk, approver, rng, before, today)
     settled = 0
     for month in (before, last):
         try:
@@ -82,10 +86,22 @@ def build(options, rng) -> dict[str, int]:
     for claim in Claim.objects.filter(region=region, month=last)[:1]:
         if review.waiting(claim).exists():
             review.review(claim, clerk)
-    return {"settled months": settled, "family carers": family}
+    return {"settled months": settled, "family carers": family,
+            "account changes awaiting approval": _account_change(region, payer, rng)}
 
 
-def _family_care(region, clerk, rng, since: date, today: date) -> int:
+def _account_change(region, maker, rng) -> int:
+    """An institution moves its settlement account to another bank; the change waits for a second
+    clerk (`<region>.clerk` may approve it: the payer made it)."""
+    inst = Institution.objects.filter(region=region, claims__isnull=False).order_by("id").first()
+    if inst is None:
+        return 0
+    payments.set_account(maker, institution=inst, account_name=inst.name, bank="中国建设银行股份有限公司",
+                         account_number=f"{rng.randint(10**18, 10**19 - 1)}")
+    return 1
+
+
+def _family_care(region, clerk, approver, rng, since: date, today: date) -> int:
     """One visited beneficiary turns to family care (or visits plus family care) from `since`."""
     from ltci.care import choices, family
     from ltci.care.demo import _carer_id
@@ -108,6 +124,6 @@ def _family_care(region, clerk, rng, since: date, today: date) -> int:
                                          trained=rng.random() < 0.5)
     days = [since + timedelta(days=n) for n in range((today - since).days)]
     family.record_days(person, clerk, carer=carer, days=days)
-    payments.set_account(clerk, person=person, account_name=person.name, bank="中国农业银行股份有限公司",
-                         account_number=f"{rng.randint(10**18, 10**19 - 1)}")
+    dual.approve(payments.set_account(clerk, person=person, account_name=person.name, bank="中国农业银行股份有限公司",
+                                      account_number=f"{rng.randint(10**18, 10**19 - 1)}"), approver)
     return 1

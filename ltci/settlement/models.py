@@ -228,8 +228,10 @@ class Payment(models.Model):
 
 
 class PayeeAccount(AuditedModel, models.Model):
-    """The bank account a payee is paid to (an institution's settlement account, an insured person's
-    benefit account). The number is masked in the audit trail and on every page."""
+    """The approved bank account a payee is paid to (an institution's settlement account, an insured
+    person's benefit account). Written only when a second person approves the request that asked
+    for it (`request`; ltci.dualcontrol); rows from before dual control have none and count as
+    approved (docs/decisions/0013). The number is masked in the audit trail and on every page."""
 
     audit_masked_fields = ("account_number",)
 
@@ -241,6 +243,8 @@ class PayeeAccount(AuditedModel, models.Model):
     account_name = models.CharField("户名", max_length=100)
     bank = models.CharField("开户行", max_length=100)
     account_number = models.CharField("账号", max_length=34)
+    request = models.ForeignKey("dualcontrol.Request", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name="双人复核事项")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -4,6 +4,12 @@ The amount for a payee is its payable balance (approved minus paid, recoveries n
 never pays an approval twice and a recovery is offset against what is owed next. A payee owed
 nothing, or without a bank account on record, is left for a later batch. Whoever makes the batch
 took no part in reviewing or approving what it pays (four steps by different people).
+
+Bank accounts are four-eyes too: registering or changing a payee's account is a request that takes
+effect only when a second person approves it (ltci.dualcontrol), so `PayeeAccount` holds approved
+accounts only and a batch never pays to a number one person typed. A payee whose account change
+awaits approval is left out of the batch, with that reason, until it is decided (docs/decisions/0013:
+its old account may be the one it asked to leave).
 """
 
 from __future__ import annotations
@@ -20,13 +26,15 @@ from django.utils import timezone
 from ltci.audit.models import Action
 from ltci.audit.recorder import record, record_export
 from ltci.core.exports import csv_file
+from ltci.dualcontrol import services as dual
+from ltci.dualcontrol.models import Request as DualRequest, RequestKind
 from ltci.enrolment.models import Person
 from ltci.fund import accounts
 from ltci.fund.models import Posting
 from ltci.fund.services import Entry, post
 from ltci.providers.models import Institution
 
-from .models import Approval, ApprovalStatus, PayeeAccount, PayeeKind, Payment, PaymentBatch
+from .models import Approval, ApprovalStatus, PayeeAccount, PayeeKind, Payment, PaymentBatch, mask_account
 from .review import StepRefused
 
 ZERO = Decimal("0.00")
@@ -40,7 +48,8 @@ class Owed:
     institution: Institution | None
     person: Person | None
     amount: Decimal
-    account: PayeeAccount | None = None
+    account: PayeeAccount | None = None  # the approved account
+    change: DualRequest | None = None  # an account change awaiting approval
 
 
 @dataclass
@@ -60,6 +69,8 @@ def owed(region: str) -> list[Owed]:
     people = Person.objects.in_bulk([int(p.split(":")[1]) for p in balances if p.startswith("person:")])
     found = {(a.institution_id or a.person_id, bool(a.institution_id)): a for a in PayeeAccount.objects.filter(
         Q(institution_id__in=list(institutions)) | Q(person_id__in=list(people)))}
+    changes = {(r.institution_id or r.person_id, bool(r.institution_id)): r
+               for r in dual.pending(RequestKind.PAYEE_ACCOUNT, region).select_related("made_by")}
     out = []
     for party, amount in balances.items():
         kind, pk = party.split(":")
@@ -67,8 +78,19 @@ def owed(region: str) -> list[Owed]:
         is_inst = kind == "institution"
         out.append(Owed(party, PayeeKind.INSTITUTION if is_inst else PayeeKind.INSURED,
                         institutions.get(pk) if is_inst else None, None if is_inst else people.get(pk), amount,
-                        found.get((pk, is_inst))))
+                        found.get((pk, is_inst)), changes.get((pk, is_inst))))
     return out
+
+
+def why_not_paid(o: Owed) -> str | None:
+    """Why a batch leaves this payee out now, or None when it pays it."""
+    if o.amount <= 0:
+        return "无应付金额（追回款将在后续结算中抵扣）"
+    if o.change is not None:
+        return f"收款账户变更待复核（第 {o.change.pk} 号），复核后在下一批次拨付"
+    if o.account is None:
+        return "缺少已复核的收款账户"
+    return None
 
 
 @transaction.atomic
@@ -79,9 +101,8 @@ def make_batch(region: str, user, *, paid_on: date | None = None) -> Outcome:
     if approvals.filter(Q(reviewed_by=user) | Q(decided_by=user)).exists():
         raise StepRefused("拨付须由未参与初审、复核的人员办理：待拨付的结算中有您审核过的")
     due = owed(region)
-    payable = [o for o in due if o.amount > 0 and o.account is not None]
-    skipped = [{"payee": _name(o), "amount": str(o.amount),
-                "reason": "无应付金额（追回款将在后续结算中抵扣）" if o.amount <= 0 else "缺少收款账户"}
+    payable = [o for o in due if why_not_paid(o) is None]
+    skipped = [{"payee": _name(o), "amount": str(o.amount), "reason": why_not_paid(o)}
                for o in due if o not in payable]
     if not payable:
         if not approvals.exists():
@@ -122,23 +143,46 @@ def bank_file(batch: PaymentBatch, user) -> bytes:
     return data
 
 
-@transaction.atomic
-def set_account(user, *, institution: Institution | None = None, person: Person | None = None, account_name: str,
-                bank: str, account_number: str) -> PayeeAccount:
-    """Records (or replaces) a payee's bank account; the number is checked for shape only."""
+def _account_fields(account_name: str, bank: str, account_number: str) -> tuple[str, str, str]:
+    """The account as it will be used, checked for shape only (the bank checks the rest)."""
     number = (account_number or "").replace(" ", "")
+    name, bank = (account_name or "").strip(), (bank or "").strip()
     errors = {}
-    if not (account_name or "").strip() or len(account_name.strip()) > 100:
+    if not name or len(name) > 100:
         errors["account_name"] = "请填写户名（不超过100个字符）"
-    if not (bank or "").strip() or len(bank.strip()) > 100:
+    if not bank or len(bank) > 100:
         errors["bank"] = "请填写开户行（不超过100个字符）"
     if not number.isascii() or not number.isdigit() or not 8 <= len(number) <= 34:
         errors["account_number"] = "账号须为8～34位数字"
     if errors:
         raise ValidationError(errors)
-    owner = {"institution": institution} if institution else {"person": person}
-    region = (institution or person).region_id
+    return name, bank, number
+
+
+@transaction.atomic
+def set_account(user, *, institution: Institution | None = None, person: Person | None = None, account_name: str,
+                bank: str, account_number: str) -> DualRequest:
+    """Asks to register (or replace) a payee's bank account: a request that a second person approves
+    (ltci.dualcontrol) before any batch pays to it. The number is checked for shape only."""
+    name, bank, number = _account_fields(account_name, bank, account_number)
+    payee = institution or person
+    current = PayeeAccount.objects.filter(**({"institution": institution} if institution else {"person": person})).first()
+    if current is not None and (current.account_name, current.bank, current.account_number) == (name, bank, number):
+        raise ValidationError({"account_number": "与现有已复核的收款账户相同，无需变更"})
+    before = f"原账户 {current.bank} {mask_account(current.account_number)}" if current else "原未登记账户"
+    return dual.submit(
+        payee.region_id, RequestKind.PAYEE_ACCOUNT, user, institution=institution, person=person,
+        subject=f"{'institution' if institution else 'person'}:{payee.pk}", account_number=number,
+        payload={"account_name": name, "bank": bank, "previous": mask_account(current.account_number) if current else ""},
+        reason="收款账户的登记与变更一律双人复核",
+        summary=f"{payee.name}：{name} · {bank} {mask_account(number)}（{before}）")
+
+
+def approve_account(req: DualRequest, approver) -> PayeeAccount:
+    """The dual-control effect of an account change: the payee's approved account from now on."""
+    name, bank, number = _account_fields(req.payload["account_name"], req.payload["bank"], req.account_number)
+    owner = {"institution_id": req.institution_id} if req.institution_id else {"person_id": req.person_id}
     account, _ = PayeeAccount.objects.update_or_create(
-        **owner, defaults={"region_id": region, "account_name": account_name.strip(), "bank": bank.strip(),
-                           "account_number": number})
+        **owner, defaults={"region_id": req.region_id, "account_name": name, "bank": bank, "account_number": number,
+                           "request": req})
     return account

@@ -10,5 +10,6 @@ urlpatterns = [
     path("claims/<int:pk>/statement.pdf", views.claim_pdf, name="claim_pdf"),
     path("statements/<int:person_id>/<str:month>.pdf", views.person_pdf, name="person_pdf"),
     path("payments/", views.payment_list, name="payments"),
+    path("payments/account", views.payee_account, name="payee_account"),
     path("payments/<int:pk>/bank-file.csv", views.bank_file, name="bank_file"),
 ]

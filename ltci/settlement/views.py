@@ -20,11 +20,14 @@ from ltci.assessment.services import grade_label
 from ltci.audit.recorder import record_view
 from ltci.core.errors import reasons
 from ltci.core.models import Job, JobKind
+from ltci.dualcontrol import services as dual
+from ltci.dualcontrol.models import RequestKind
 from ltci.enrolment.models import Person
+from ltci.providers.models import Institution
 
 from . import payments, review, run, statements
 from .api import bank_file_response, line_status, lines_of
-from .models import Approval, ApprovalStatus, Claim, Dispute, Hold, Line, PaymentBatch, mask_account
+from .models import Approval, ApprovalStatus, Claim, Dispute, Hold, Line, PayeeAccount, PaymentBatch, mask_account
 
 STATUS_LABELS = {"waiting": "待审核", "held": "暂缓支付", "disputed": "异议处理中",
                  **{k: v for k, v in ApprovalStatus.choices}}
@@ -164,10 +167,54 @@ def payment_list(request):
             messages.success(request, f"已生成支付批次 {out.batch.number}：{out.batch.payees} 户，合计 {out.batch.total} 元"
                              + (f"；{len(out.skipped)} 户未纳入" if out.skipped else ""))
         return redirect("settlement:payments")
-    owed = [{"o": o, "name": payments._name(o), "kind": "定点机构" if o.institution else "参保人", "account": mask_account(o.account.account_number) if o.account else ""}
+    owed = [{"o": o, "name": payments._name(o), "kind": "定点机构" if o.institution else "参保人",
+             "account": mask_account(o.account.account_number) if o.account else "",
+             "why": payments.why_not_paid(o), "payee": f"institution={o.institution.pk}" if o.institution
+             else (f"person={o.person.pk}" if o.person else "")}
             for o in payments.owed(request.user.region_id)]
     batches = visible(PaymentBatch.objects.select_related("created_by"), request.user)[:50]
-    return render(request, "settlement/payments.html", {"owed": owed, "batches": batches})
+    return render(request, "settlement/payments.html", {
+        "owed": owed, "batches": batches,
+        "institutions": visible(Institution.objects.filter(region_id=request.user.region_id), request.user)
+        .order_by("name")})
+
+
+def _payee(request, data):
+    """The institution or person a payee-account form names, within the user's scope (404 otherwise)."""
+    for key, model in (("institution", Institution), ("person", Person)):
+        raw = (data.get(key) or "").strip()
+        if raw:
+            if not raw.isascii() or not raw.isdigit():
+                raise Http404("no payee")
+            return key, get_visible_or_404(model.objects.all(), request.user, pk=int(raw))
+    return None, None
+
+
+@login_required
+def payee_account(request):
+    """登记或变更收款账户: the form, and its submission as a request for a second person's approval."""
+    require(request.user, PAYMENT_MAKE)
+    key, payee = _payee(request, request.POST if request.method == "POST" else request.GET)
+    if payee is None:
+        if request.method == "POST":
+            messages.error(request, "请选择收款方")
+        return redirect("settlement:payments")
+    if request.method == "POST":
+        try:
+            req = payments.set_account(request.user, **{key: payee}, account_name=request.POST.get("account_name", ""),
+                                       bank=request.POST.get("bank", ""),
+                                       account_number=request.POST.get("account_number", ""))
+        except ValidationError as exc:
+            messages.error(request, reasons(exc))
+            return redirect(f"{reverse('settlement:payee_account')}?{key}={payee.pk}")
+        messages.success(request, f"已提交双人复核（第 {req.pk} 号）：{req.summary}。复核通过前，拨付不使用新账户，"
+                                  "该收款方留待复核后的批次。")
+        return redirect("settlement:payments")
+    current = PayeeAccount.objects.filter(**{key: payee}).select_related("request__decided_by").first()
+    waiting = dual.pending(RequestKind.PAYEE_ACCOUNT, payee.region_id).filter(**{key: payee}).first()
+    return render(request, "settlement/payee_account.html", {
+        "key": key, "payee": payee, "current": current,
+        "current_masked": mask_account(current.account_number) if current else "", "waiting": waiting})
 
 
 @login_required

@@ -21,6 +21,9 @@ from ltci.core.api import RunOut, run_out
 from ltci.core import jobs
 from ltci.core.models import Job
 from ltci.providers.models import Carer
+from ltci.core.money import MoneyText
+from ltci.dualcontrol.api import DualRequestOut, request_out
+from ltci.dualcontrol.models import Request as DualRequest
 from ltci.settlement.run import parse_month_text
 
 from . import cases, ranking, rulebase, sampling, sanctions, screening
@@ -303,21 +306,25 @@ def decide(request, pk: int, decision: Form[str], finding: Form[str] = "", evide
 class SanctionIn(Schema):
     kind: str
     reason: str
-    amount: str | None = None
+    amount: MoneyText | None = None  # fines only
     starts_on: str | None = None
     ends_on: str | None = None
     carer_id: int | None = None
 
 
-@router.post("/supervision/cases/{pk}/sanctions", response={201: SanctionOut},
-             summary="作出处理（追回、罚款、暂停护理员结算、暂停接收新参保人、解除协议）")
+@router.post("/supervision/cases/{pk}/sanctions", response={201: SanctionOut, 202: DualRequestOut},
+             summary="作出处理（追回、罚款、暂停护理员结算、暂停接收新参保人、解除协议；超过双人复核限额的罚款待复核）")
 def apply_sanction(request, pk: int, body: SanctionIn):
+    """201: applied. 202: a fine above the region's dual-control threshold, waiting for a second person
+    (recorded when approved at /api/dual-control/requests/{id}/approve)."""
     require(request.user, SANCTION_APPLY)
     c = get_visible_or_404(Case.objects.all(), request.user, pk=pk)
     if body.carer_id is not None:
         get_visible_or_404(Carer.objects.all(), request.user, pk=body.carer_id)
     s = sanctions.apply(c, request.user, body.kind, reason=body.reason, amount=body.amount,
                         starts_on=body.starts_on, ends_on=body.ends_on, carer_id=body.carer_id)
+    if isinstance(s, DualRequest):
+        return Status(202, request_out(s))
     return Status(201, _sanction(s))
 
 

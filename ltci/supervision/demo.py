@@ -1,5 +1,6 @@
 """Demo supervision: the last two months screened, cases opened for the institutions with the most
-hits (one confirmed with a recovery and a carer's suspension, one dismissed, the others under
+hits (one confirmed with a recovery, a carer's suspension and a fine above the dual-control
+threshold waiting for a second clerk at /dual-control/, one dismissed, the others under
 investigation by two auditors), and last month's random samples drawn, assigned and partly
 checked. Re-running adds nothing: a region screened before is left alone."""
 
@@ -17,6 +18,7 @@ from ltci.accounts.models import User
 from ltci.accounts.roles import Role
 from ltci.accounts.services import create_user
 from ltci.core.models import Job, JobKind
+from ltci.dualcontrol.threshold import threshold
 from ltci.settlement import review
 from ltci.settlement.models import ApprovalStatus
 from ltci.settlement.review import StepRefused
@@ -123,6 +125,10 @@ def _confirm(case, auditor, clerk, today: date) -> None:
     if carer is not None:
         sanctions.apply(case, clerk, SanctionKind.CARER_SUSPENSION, reason="服务记录不实，暂停结算三个月",
                         carer_id=carer.pk, starts_on=today, ends_on=sanctions.add_months(today, 3), today=today)
+    # A fine above the threshold: it waits for another clerk (`<region>.clerk.approver`) to approve it.
+    limit, _ = threshold(case.region_id, today)
+    sanctions.apply(case, clerk, SanctionKind.FINE, reason="按服务协议对虚记服务记录处以罚款",
+                    amount=min(limit * 2, sanctions.fine_ceiling(case)[0]), today=today)
 
 
 def _samples(region: str, month: date, auditor) -> int:

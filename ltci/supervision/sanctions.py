@@ -5,7 +5,10 @@ what it did in `effects`:
 - recovery: the case's approved or paid lines are taken back by recovery lines in the first open
   settlement month (ltci.settlement.run.recover);
 - fine: the amount is recorded only. Fines are non-tax revenue paid to the treasury (国库), not to
-  the insurance fund, so nothing is posted to the fund's ledger (docs/decisions/0009);
+  the insurance fund, so nothing is posted to the fund's ledger (docs/decisions/0009). A fine is at
+  most five times the fund the case's lines paid, or 50,000 yuan where that is more (the national
+  regulation's ranges, docs/decisions/0013); above the region's dual-control threshold it waits for
+  a second person (ltci.dualcontrol) and is recorded when approved;
 - carer suspension: the carer's settlement is suspended for the period (ltci.providers.carers);
 - institution suspension: no new clients until a date (ltci.providers.designation.suspend);
 - termination: the agreement ends on a date (ltci.providers.designation.terminate).
@@ -18,7 +21,7 @@ the dates must be given.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,6 +29,11 @@ from django.utils import timezone
 
 from ltci.audit.models import Action
 from ltci.audit.recorder import record
+from ltci.core.money import FINE, parse_money, yuan_text
+from ltci.dualcontrol import services as dual
+from ltci.dualcontrol.models import Request as DualRequest, RequestKind
+from ltci.dualcontrol.threshold import why_second_person
+from ltci.fund.ledger import fen_sum, yuan
 from ltci.policy.errors import PolicyError
 from ltci.policy.policies import policy_carried_on
 from ltci.providers import carers, designation
@@ -38,8 +46,12 @@ from .cases import case_lines
 from .models import Case, CaseStatus, Sanction, SanctionKind
 
 REASON_MAX = 300
-FINE_MAX = Decimal("9999999999.99")
 CENT = Decimal("0.01")
+# 《医疗保障基金使用监督管理条例》(国务院令第735号): fines of 2 to 5 times the amount taken (第四十条),
+# or fixed fines of at most 50,000 yuan (第三十九条). Read for LTCI as the ceiling of a fine typed by
+# hand: whichever is higher of 5 × the fund the case's lines paid and 50,000 (docs/decisions/0013).
+FINE_MULTIPLE = 5
+FINE_FIXED_MAX = Decimal("50000.00")
 
 
 def parse_date(value, field: str) -> date | None:
@@ -53,14 +65,17 @@ def parse_date(value, field: str) -> date | None:
         raise ValidationError({field: "日期格式应为 YYYY-MM-DD"}) from None
 
 
-def parse_amount(value, field: str = "amount") -> Decimal:
-    try:
-        amount = Decimal(str(value).strip()).quantize(CENT)
-    except (InvalidOperation, ValueError, TypeError):
-        raise ValidationError({field: "金额须为数字，如 5000.00"}) from None
-    if not amount.is_finite() or not Decimal(0) < amount <= FINE_MAX:
-        raise ValidationError({field: "金额须大于0"})
-    return amount
+def fine_ceiling(case: Case) -> tuple[Decimal, str]:
+    """The largest fine this case allows, and why."""
+    concerned = yuan(case_lines(case).filter(fund__gt=0).aggregate(s=fen_sum("fund"))["s"])
+    ceiling = max(concerned * FINE_MULTIPLE, FINE_FIXED_MAX)
+    return ceiling, (f"罚款至多为本案涉及基金支付 {yuan_text(concerned)} 元的{FINE_MULTIPLE}倍或"
+                     f" {yuan_text(FINE_FIXED_MAX)} 元，取其高者")
+
+
+def parse_fine(case: Case, value) -> Decimal:
+    ceiling, why = fine_ceiling(case)
+    return parse_money(value, FINE, "amount", label="罚款金额", maximum=ceiling, why_maximum=why)
 
 
 def default_months(region: str, kind: str, on: date) -> int | None:
@@ -100,7 +115,9 @@ def case_carers(case: Case):
 
 @transaction.atomic
 def apply(case: Case, user, kind: str, *, reason: str, amount=None, starts_on=None, ends_on=None, carer_id=None,
-          today: date | None = None) -> Sanction:
+          today: date | None = None) -> Sanction | DualRequest:
+    """Applies a sanction on a confirmed case; a fine above the region's dual-control threshold is
+    returned as a request waiting for a second person instead (recorded when approved)."""
     today = today or timezone.localdate()
     case = Case.objects.select_for_update(of=("self",)).select_related("institution").get(pk=case.pk)
     if kind not in SanctionKind.values:
@@ -117,7 +134,13 @@ def apply(case: Case, user, kind: str, *, reason: str, amount=None, starts_on=No
     if kind == SanctionKind.RECOVERY:
         fields.update(_recover(case, user, reason, today))
     elif kind == SanctionKind.FINE:
-        fields.update(amount=parse_amount(amount), effects={"ledger": "罚款缴入国库，不记入长护险基金"})
+        amount = parse_fine(case, amount)
+        why = why_second_person(case.region_id, today, amount)
+        if why is not None:
+            return dual.submit(case.region_id, RequestKind.FINE, user, amount=amount, reason=why,
+                               subject=f"case:{case.pk}:fine", payload={"case": case.pk, "reason": reason},
+                               summary=f"稽核案件{case.number}罚款 {yuan_text(amount)} 元：{reason}")
+        fields.update(amount=amount, effects={"ledger": "罚款缴入国库，不记入长护险基金"})
     elif kind == SanctionKind.CARER_SUSPENSION:
         fields.update(_suspend_carer(case, user, reason, carer_id, starts_on, ends_on, today))
     elif kind == SanctionKind.INSTITUTION_SUSPENSION:
@@ -141,6 +164,25 @@ def apply(case: Case, user, kind: str, *, reason: str, amount=None, starts_on=No
     record(Action.TRANSITION, case, user=user,
            detail={"step": "sanction", "kind": kind, "sanction": sanction.pk,
                    "amount": str(sanction.amount) if sanction.amount is not None else None, **sanction.effects})
+    return sanction
+
+
+def approve_fine(req: DualRequest, approver) -> Sanction:
+    """The dual-control effect of a fine: recorded now, if the case still takes it. The approver, like
+    the maker, is neither the auditor the case was assigned to nor the one who decided it."""
+    case = Case.objects.select_for_update(of=("self",)).get(pk=req.payload["case"])
+    if case.status != CaseStatus.CONFIRMED:
+        raise StepRefused("只能对已查实的案件作出处理")
+    if approver.pk in (case.decided_by_id, case.assigned_to_id):
+        raise StepRefused("承办并作出查实结论的稽核人员不能复核本案的处理")
+    amount = parse_fine(case, req.amount)
+    sanction = Sanction.objects.create(
+        case=case, kind=SanctionKind.FINE, reason=req.payload["reason"], applied_by=req.made_by, amount=amount,
+        effects={"ledger": "罚款缴入国库，不记入长护险基金", "dual_control": req.pk,
+                 "approved_by": approver.get_full_name() or approver.username})
+    record(Action.TRANSITION, case, user=approver, region=case.region_id,
+           detail={"step": "sanction", "kind": SanctionKind.FINE, "sanction": sanction.pk, "amount": str(amount),
+                   "made_by": req.made_by.username, **sanction.effects})
     return sanction
 
 

@@ -25,6 +25,10 @@ from ltci.audit.models import Action
 from ltci.audit.recorder import record, record_view
 from ltci.core.errors import reasons
 from ltci.core.models import Job, JobKind
+from ltci.core.money import yuan_text
+from ltci.dualcontrol import services as dual
+from ltci.dualcontrol.models import Request as DualRequest, RequestKind
+from ltci.dualcontrol.threshold import threshold
 from ltci.providers.catalogue import items_of
 from ltci.providers.models import Institution
 from ltci.settlement.api import line_status
@@ -58,6 +62,11 @@ def describe(hit: Hit) -> str:
 
 def rule_name(code: str) -> str:
     return rulebase.RULES[code].name if code in rulebase.RULES else code
+
+
+def _yuan(pair):
+    """(amount, why) with the amount written for the page: 50,000.00."""
+    return yuan_text(pair[0]), pair[1]
 
 
 def _fail(request, exc: ValidationError):
@@ -266,8 +275,14 @@ def case_detail(request, pk: int):
     today = timezone.localdate()
     months = {k: sanctions.default_months(case.region_id, k, today)
               for k in ("carer_suspension", "institution_suspension")}
+    made = list(case.sanctions.select_related("applied_by", "carer"))
+    for sanction in made:
+        sanction.effect_lines = [(EFFECT_LABELS.get(k, k), v) for k, v in sanction.effects.items()]
     return render(request, "supervision/case_detail.html", {
-        "case": case, "hits": hits, "lines": lines, "sanctions": case.sanctions.select_related("applied_by", "carer"),
+        "case": case, "hits": hits, "lines": lines, "sanctions": made,
+        "waiting_fines": dual.pending(RequestKind.FINE, case.region_id).filter(subject=f"case:{case.pk}:fine")
+        .select_related("made_by"),
+        "fine_ceiling": _yuan(sanctions.fine_ceiling(case)), "dual_threshold": _yuan(threshold(case.region_id, today)),
         "may_assign": user.can(SUPERVISION_MANAGE) and case.status == CaseStatus.OPEN,
         "may_decide": user.can(CASE_DECIDE) and case.status == CaseStatus.OPEN and case.assigned_to_id == user.pk,
         "may_sanction": user.can(SANCTION_APPLY) and case.status == CaseStatus.CONFIRMED
@@ -279,6 +294,11 @@ def case_detail(request, pk: int):
 
 DONE = {"assign": "已派案", "confirm": "已查实，相关未审核结算明细已暂缓支付", "dismiss": "已排除",
         "sanction": "处理决定已执行"}
+# How a sanction's record of what it did reads on the page.
+EFFECT_LABELS = {"ledger": "记账", "recovery_lines": "追回明细", "recovered_lines": "被追回的明细",
+                 "carer_suspension": "护理员暂停记录", "carer": "护理员", "institution": "定点机构",
+                 "suspended_until": "暂停至", "terminated_on": "解除日期", "dual_control": "双人复核事项编号",
+                 "approved_by": "复核人"}
 
 
 @login_required
@@ -300,9 +320,12 @@ def case_action(request, pk: int):
             cases.decide(case, request.user, confirm=action == "confirm", finding=p.get("finding", ""),
                          evidence=request.FILES.get("evidence"))
         else:
-            sanctions.apply(case, request.user, p.get("kind", ""), reason=p.get("reason", ""),
-                            amount=p.get("amount"), starts_on=p.get("starts_on"), ends_on=p.get("ends_on"),
-                            carer_id=p.get("carer") or None)
+            made = sanctions.apply(case, request.user, p.get("kind", ""), reason=p.get("reason", ""),
+                                   amount=p.get("amount"), starts_on=p.get("starts_on"), ends_on=p.get("ends_on"),
+                                   carer_id=p.get("carer") or None)
+            if isinstance(made, DualRequest):
+                messages.warning(request, f"{made.reason}，已提交双人复核（第 {made.pk} 号），复核通过后记录：{made.summary}")
+                return redirect("supervision:case", case.pk)
     except ValidationError as exc:
         _fail(request, exc)
     else:

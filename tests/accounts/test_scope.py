@@ -17,7 +17,7 @@ from ltci.accounts.roles import (
     AUDIT_EXPORT, AUDIT_VIEW, CONTRIBUTION_BILL, CONTRIBUTION_EXPORT, CONTRIBUTION_VIEW, INSTITUTION_VIEW, JOB_VIEW,
     PAYMENT_RECORD, PERSON_CHANGE, PERSON_EXPORT, PERSON_IMPORT, PERSON_VIEW, PERSON_VIEW_ID, REGION_VIEW,
     ROLE_PERMISSIONS, ROLE_REACH, USER_VIEW, Reach, Role, CARE_RATE, CARE_CHOOSE,
-    CASE_DECIDE, SAMPLE_CHECK, SANCTION_APPLY, SUPERVISION_MANAGE, SUPERVISION_VIEW, COCKPIT_VIEW,
+    CASE_DECIDE, SAMPLE_CHECK, SANCTION_APPLY, SUPERVISION_MANAGE, SUPERVISION_VIEW, COCKPIT_VIEW, DUAL_CHECK,
 )
 from ltci.api import api
 
@@ -199,7 +199,8 @@ API_ENDPOINTS = [
     ("post", "/api/persons/{person_id}/family-carers", CARE_CHANGE, "person",
      {"name": "王小明", "id_number": "110105197206010154", "phone": "13800000000", "trained": True}),
     ("post", "/api/persons/{person_id}/family-care-days", CARE_CHANGE, "person", {"carer_id": 0, "days": ["2025-03-01"]}),
-    # The fund: the world's books are empty, so a month closes, a budget is set and a fee is paid (Xuzhou: no cap).
+    # The fund: the world's books are empty, so a month closes and a budget is set; a fee, with no budget line
+    # and nothing in the bank, is refused (422) after the checks.
     ("get", "/api/fund/balances", LEDGER_VIEW, None, None),
     ("get", "/api/fund/journals", LEDGER_VIEW, None, None),
     ("get", "/api/fund/periods", LEDGER_VIEW, None, None),
@@ -258,6 +259,12 @@ API_ENDPOINTS = [
     ("get", "/api/supervision/samples/mine", SAMPLE_CHECK, None, None),
     ("post", "/api/supervision/samples/{pk}/outcome", SAMPLE_CHECK, "none", {"method": "call", "outcome": "confirmed"}),
     ("get", "/api/supervision/ranking?start=2025-01-01&end=2025-12-31", SUPERVISION_VIEW, None, None),
+    # 双人复核: the world has no requests, so every one named is not there (404).
+    ("get", "/api/dual-control/requests", DUAL_CHECK, None, None),
+    ("get", "/api/dual-control/requests/{pk}", DUAL_CHECK, "none", None),
+    ("post", "/api/dual-control/requests/{pk}/approve", DUAL_CHECK, "none", {"note": ""}),
+    ("post", "/api/dual-control/requests/{pk}/reject", DUAL_CHECK, "none", {"reason": "金额有误"}),
+    ("post", "/api/dual-control/requests/{pk}/withdraw", DUAL_CHECK, "none", None),
     # The cockpit.
     ("get", "/api/cockpit", COCKPIT_VIEW, None, None),
     ("get", "/api/cockpit/population", COCKPIT_VIEW, None, None),
@@ -295,7 +302,7 @@ ALLOWED_STATUS = {("post", "/api/designations"): {422},
                   # The world's people are nobody's clients: institution staff find nobody (404, test_body_ids).
                   ("post", "/api/visits/checkin"): {404, 409}, ("post", "/api/persons/{person_id}/care-choices"): {422},
                   ("post", "/api/stays"): {404, 422}, ("post", "/api/catalogue/import"): {422},
-                  ("post", "/api/settlement/payment-batches"): {409},
+                  ("post", "/api/settlement/payment-batches"): {409}, ("post", "/api/fund/fees"): {422},
                   ("post", "/api/my/applications"): {422}, ("post", "/api/my/applications/{pk}/objection"): {409, 422},
                   ("post", "/api/my/care-choices"): {422},
                   ("post", "/api/supervision/cases"): {404, 422}, ("post", "/api/supervision/cases/from-month"): {409},
@@ -458,8 +465,13 @@ PAGES = [
     ("post", "/fund/periods/close", LEDGER_MANAGE, None),
     ("post", "/fund/budget", LEDGER_MANAGE, None),
     ("post", "/fund/fees", LEDGER_MANAGE, None),
+    ("get", "/dual-control/", DUAL_CHECK, None),
+    ("post", "/dual-control/{}/action", DUAL_CHECK, "none"),
     ("get", "/settlement/", CLAIM_VIEW, None),
     ("get", "/settlement/payments/", PAYMENT_MAKE, None),
+    ("get", "/settlement/payments/account?institution={}", PAYMENT_MAKE, "institution"),
+    ("get", "/settlement/payments/account?person={}", PAYMENT_MAKE, "person"),
+    ("post", "/settlement/payments/account", PAYMENT_MAKE, None),
     ("get", "/settlement/claims/{}/", CLAIM_VIEW, "none"),
     ("get", "/settlement/claims/{}/statement.pdf", CLAIM_VIEW, "none"),
     ("get", "/settlement/statements/{}/2025-03.pdf", CLAIM_VIEW, "person"),

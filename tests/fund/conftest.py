@@ -59,3 +59,17 @@ def paid_out(region, on: date, amount: str, institution_id: int = 1):
     """The payable paid from the bank."""
     return book(region, on, Entry(accounts.PAYABLE_INSTITUTION, debit=D(amount), party=f"institution:{institution_id}"),
                 Entry(accounts.BANK, credit=D(amount)))
+
+
+def budgeted(region, year: int = 2025, **lines: str):
+    """The year's budget lines by account code (`budgeted(xuzhou, **{"5201": "1000.00"})`): a fee must fit one."""
+    from ltci.fund.budget import set_budget
+
+    set_budget(region.pk, year, dict(lines), None)
+    return region
+
+
+@pytest.fixture
+def second_manager(xuzhou):
+    """Another fund manager of Xuzhou: the second person for fees above the threshold."""
+    return create_user(username="xz-fund-2", password=None, role=Role.BUREAU_ADMIN, region=xuzhou, full_name="基金科复核")

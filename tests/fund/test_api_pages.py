@@ -11,7 +11,7 @@ from ltci.accounts.services import create_user
 from ltci.fund import periods
 from ltci.fund.models import Budget, Fee, Period
 
-from .conftest import benefit, income
+from .conftest import benefit, budgeted, income
 
 D = Decimal
 
@@ -79,6 +79,7 @@ def test_budget_set_and_read_back_with_actuals(books, client_for):
 def test_fees_through_the_api_with_nanning_cap(world, client_for):
     away = world["away"]
     income(away.region, date(2025, 1, 20), "2000.00", "employer")
+    budgeted(away.region, **{"5202": "1000.00"})
     admin = client_for(away.users[Role.BUREAU_ADMIN])
     fee = {"kind": "agency", "amount": "60.00", "on": "2025-03-01", "memo": "经办费", "reference": "JB-1"}
     first = admin.post("/api/fund/fees", fee, content_type="application/json")
@@ -143,11 +144,12 @@ def test_managers_close_set_and_pay_from_the_page(books, client_for):
     assert "2025年1月已结账" in response.content.decode() and periods.is_closed("xuzhou", date(2025, 1, 1))
     response = admin.post("/fund/periods/close", {"month": "2025-01"}, follow=True)
     assert "已结账（已结账至2025年1月）" in response.content.decode()
-    response = admin.post("/fund/budget", {"year": "2025", "line_4101": "3000", "line_5101": ""}, follow=True)
-    assert "2025年预算已保存，1 个科目有变动" in response.content.decode()
-    assert Budget.objects.get(region_id="xuzhou").amount == D("3000.00")
+    response = admin.post("/fund/budget", {"year": "2025", "line_4101": "3000", "line_5101": "", "line_5201": "100"},
+                          follow=True)
+    assert "2025年预算已保存，2 个科目有变动" in response.content.decode()
+    assert Budget.objects.get(region_id="xuzhou", account="4101").amount == D("3000.00")
     response = admin.post("/fund/budget", {"year": "2025", "line_4101": "abc"}, follow=True)
-    assert "金额应为数字" in response.content.decode()
+    assert "缴费收入—个人缴费预算金额应为金额数字" in response.content.decode()
     response = admin.post("/fund/fees", {"kind": "assessment", "amount": "12.50", "on": "2025-03-03", "memo": "评估费"},
                           follow=True)
     assert "已记账" in response.content.decode() and Fee.objects.get().amount == D("12.50")

@@ -20,7 +20,7 @@ from ltci.fund.disclosure import (
 )
 from ltci.fund.fees import post_fee
 
-from .conftest import benefit, income, paid_out
+from .conftest import benefit, budgeted, income, paid_out
 
 D = Decimal
 
@@ -34,6 +34,7 @@ def year(xuzhou, manager):
     income(xuzhou, date(2025, 2, 25), "600.00", "fiscal")
     benefit(xuzhou, date(2025, 2, 28), "700.00")
     paid_out(xuzhou, date(2025, 3, 5), "650.00")
+    budgeted(xuzhou, **{"5201": "100.00"})
     post_fee(xuzhou, "assessment", D("80.00"), date(2025, 3, 6), "评估费", manager)
     income(xuzhou, date(2025, 4, 2), "999.00", "employer")  # after the span
     for month in (date(2024, 12, 1), date(2025, 1, 1), date(2025, 2, 1)):

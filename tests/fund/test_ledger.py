@@ -16,7 +16,7 @@ from ltci.fund.fees import post_fee
 from ltci.fund.services import Entry
 from tests.conftest import make_institution, make_person
 
-from .conftest import benefit, book, income, paid_out
+from .conftest import benefit, book, budgeted, income, paid_out
 
 D = Decimal
 
@@ -75,6 +75,7 @@ def real_books(xuzhou, manager):
                                    ("fiscal", "fiscal_transfer", "20.00")):
         record_payment(person, period="2025", payer=payer, channel=channel, amount=D(amount),
                        reference=f"R-{payer}", paid_on=date(2025, 1, 31))
+    budgeted(xuzhou, **{"5201": "100.00"})
     post_fee(xuzhou, "assessment", D("15.00"), date(2025, 2, 3), "评估费", manager)
     institution = make_institution(xuzhou, 9)
     benefit(xuzhou, date(2025, 2, 28), "40.00", institution_id=institution.pk)

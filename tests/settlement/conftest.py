@@ -59,3 +59,11 @@ def visit(w, inst, carer, day: date, *, items=("SC06",), n: int = 0) -> Visit:
                                 request_id=f"{day}-{n}-{carer.pk}", checkin_at=at, checkin_latitude="34.2",
                                 checkin_longitude="117.1", checkout_at=at + timedelta(minutes=50),
                                 items=list(items), entered_by=w.users[Role.CLERK])
+
+
+def approved_account(maker, approver, **account):
+    """A payee's account registered by `maker` and approved by `approver` (every account change is four-eyes)."""
+    from ltci.dualcontrol import services as dual
+    from ltci.settlement import payments
+
+    return dual.approve(payments.set_account(maker, **account), approver)

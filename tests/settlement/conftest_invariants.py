@@ -22,6 +22,7 @@ from ltci.care.models import CareChoice, CareEvent, Stay, Visit
 from ltci.enrolment.idcard import make_id_number
 from ltci.fund.models import Journal, Posting
 from ltci.providers.models import Carer, Institution
+from ltci.dualcontrol import services as dual
 from ltci.settlement import compute, inputs, payments
 from ltci.settlement.models import Approval, ApprovalStatus, Line, LineKind, Payment
 from tests.care.conftest import certified, priced
@@ -84,8 +85,8 @@ def build_scene(world_home) -> Scene:
         id_number=make_id_number("320311", date(1976, 6, 6), 91, "F"), certificate_number="ZG-INV")
     priced(REGION, PRICED_ITEMS)
     for n, inst in enumerate(institutions):
-        payments.set_account(payer, institution=inst, account_name=inst.name, bank="中国工商银行徐州分行",
-                             account_number=f"62220212345678{n:02d}")
+        dual.approve(payments.set_account(payer, institution=inst, account_name=inst.name, bank="中国工商银行徐州分行",
+                                          account_number=f"62220212345678{n:02d}"), approver)
     return Scene(world=world_home, region=region, institutions=institutions, carers=carers, reviewer=reviewer,
                  approver=approver, payer=payer)
 

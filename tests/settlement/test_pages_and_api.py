@@ -66,14 +66,17 @@ def test_the_steps_over_the_api_refuse_one_person_doing_two(claim, home, clerks,
 def test_accounts_are_masked_except_in_the_bank_file(claim, home, clerks, client_for):
     review.approve(review.review(claim, clerks["reviewer"]), clerks["approver"])
     payer = client_for(clerks["payer"])
-    r = payer.put("/api/settlement/payee-accounts", {"institution_id": home.institution.pk, "account_name": "护理院",
-                                                      "bank": "工行", "account_number": "6222021234567890123"},
-                  content_type="application/json")
-    assert r.status_code == 200 and r.json()["account"] == "6222 **** **** 0123"
     bad = payer.put("/api/settlement/payee-accounts", {"institution_id": home.institution.pk, "account_name": "护理院",
                                                         "bank": "工行", "account_number": "62220A"},
                     content_type="application/json")
     assert bad.status_code == 422 and bad.json()["field"] == "account_number"
+    r = payer.put("/api/settlement/payee-accounts", {"institution_id": home.institution.pk, "account_name": "护理院",
+                                                      "bank": "工行", "account_number": "6222021234567890123"},
+                  content_type="application/json")
+    assert r.status_code == 202 and r.json()["status"] == "pending" and "6222 **** **** 0123" in r.json()["summary"]
+    assert "6222021234567890123" not in r.content.decode()
+    assert client_for(clerks["approver"]).post(f"/api/dual-control/requests/{r.json()['id']}/approve", {},
+                                               content_type="application/json").status_code == 200
     page = payer.get("/settlement/payments/").content.decode()
     assert "6222 **** **** 0123" in page and "6222021234567890123" not in page
     batch = payer.post("/api/settlement/payment-batches")

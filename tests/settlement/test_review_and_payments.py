@@ -14,7 +14,7 @@ from ltci.settlement import payments, review, run
 from ltci.settlement.models import Approval, ApprovalStatus, Claim, Line, PaymentBatch
 from ltci.settlement.review import StepRefused
 
-from .conftest import TODAY
+from .conftest import TODAY, approved_account
 
 pytestmark = pytest.mark.django_db
 
@@ -81,10 +81,11 @@ def test_payment_pays_the_payable_once_through_a_third_person(claim, home, clerk
     review.approve(review.review(claim, clerks["reviewer"]), clerks["approver"])
     with pytest.raises(StepRefused, match="未参与"):
         payments.make_batch(home.region.pk, clerks["approver"])
-    with pytest.raises(StepRefused, match="缺少收款账户"):
+    with pytest.raises(StepRefused, match="缺少已复核的收款账户"):
         payments.make_batch(home.region.pk, clerks["payer"])
-    payments.set_account(clerks["payer"], institution=home.institution, account_name=home.institution.name,
-                         bank="中国工商银行徐州分行", account_number="6222 0212 3456 7890 123")
+    approved_account(clerks["payer"], clerks["reviewer"], institution=home.institution,
+                     account_name=home.institution.name, bank="中国工商银行徐州分行",
+                     account_number="6222 0212 3456 7890 123")
     out = payments.make_batch(home.region.pk, clerks["payer"], paid_on=date(2025, 4, 10))
     batch = out.batch
     assert (batch.total, batch.payees) == (Decimal("1395.00"), 1)
@@ -100,8 +101,8 @@ def test_payment_pays_the_payable_once_through_a_third_person(claim, home, clerk
 
 def test_a_recovery_is_offset_against_what_is_owed_next(claim, home, clerks):
     review.approve(review.review(claim, clerks["reviewer"]), clerks["approver"])
-    payments.set_account(clerks["payer"], institution=home.institution, account_name="护理院", bank="工行",
-                         account_number="6222021234567890")
+    approved_account(clerks["payer"], clerks["reviewer"], institution=home.institution, account_name="护理院",
+                     bank="工行", account_number="6222021234567890")
     payments.make_batch(home.region.pk, clerks["payer"])
     recovered = run.recover(Line.objects.get(), clerks["approver"], "虚报床日", today=TODAY)
     review.approve(review.review(recovered.claim, clerks["reviewer"]), clerks["approver"])
@@ -134,8 +135,8 @@ def test_the_ledger_check_holds_settlement_journals_to_their_lines_and_transfers
     from ltci.settlement.models import Payment as Transfer
 
     review.approve(review.review(claim, clerks["reviewer"]), clerks["approver"])
-    payments.set_account(clerks["payer"], institution=home.institution, account_name="护理院", bank="工行",
-                         account_number="6222021234567890")
+    approved_account(clerks["payer"], clerks["reviewer"], institution=home.institution, account_name="护理院",
+                     bank="工行", account_number="6222021234567890")
     batch = payments.make_batch(home.region.pk, clerks["payer"]).batch
     result = check(home.region.pk)
     assert result.ok, result.problems
