@@ -7,30 +7,25 @@ bureau sets one (docs/decisions/0013)."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from ltci.core.money import yuan_text
-from ltci.policy.errors import PolicyError
 from ltci.policy.params import ParamsDataError
-from ltci.policy.policies import policy_carried_on
+from ltci.policy.policies import setting
 
-DEFAULT_THRESHOLD = Decimal("10000.00")
-DEFAULT_BASIS = "平台默认（docs/decisions/0013）"
 KEY = "dual_control_threshold"
 
 
 def threshold(region_id: str, on: date) -> tuple[Decimal, str]:
     """(yuan, basis): the amount above which a second person must approve, and where it comes from."""
+    value, basis = setting(region_id, on, "fund", KEY)
     try:
-        policy, _ = policy_carried_on(region_id, on)
-    except PolicyError:
-        return DEFAULT_THRESHOLD, DEFAULT_BASIS
-    if "fund" not in policy.params or KEY not in policy.params.section("fund"):
-        return DEFAULT_THRESHOLD, DEFAULT_BASIS
-    fen, clause = policy.params.section("fund").fen(KEY)
-    if not isinstance(fen, int) or fen <= 0:
-        raise ParamsDataError(f"{policy.params.source}: fund.{KEY}: expected one positive amount")
-    return (Decimal(fen) / 100).quantize(Decimal("0.01")), policy.cite(clause)
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    if isinstance(value, bool) or not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ParamsDataError(f"{region_id}: fund.{KEY}: expected one positive amount in yuan, not {value!r}")
+    return amount.quantize(Decimal("0.01")), basis
 
 
 def why_second_person(region_id: str, on: date, amount: Decimal) -> str | None:

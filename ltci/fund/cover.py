@@ -4,7 +4,7 @@ below the region's threshold.
 Cover ratio = bank balance on the day ÷ the average monthly benefit spending (net debits to 5101 and
 5102) over the last 12 months that had any, or over fewer when the scheme has not spent for 12 months
 yet. The threshold is the region's `[fund] cover_warning_months` where its parameter file sets one,
-else the platform default (docs/decisions/0006).
+else the platform default (`params/platform.toml`, docs/decisions/0006).
 """
 
 from __future__ import annotations
@@ -15,14 +15,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
-from ltci.policy.errors import PolicyError
 from ltci.policy.params import ParamsDataError
-from ltci.policy.policies import policy_carried_on
+from ltci.policy.policies import setting
 
 from .accounts import BANK
 from .ledger import account_balance, monthly_spending
 
-DEFAULT_COVER_WARNING_MONTHS = Decimal("6")  # platform default: no region's document sets one
 WINDOW = 12
 
 
@@ -43,20 +41,14 @@ class Cover:
 
 def cover_threshold(region_id: str, on: date) -> tuple[Decimal, str]:
     """(months, basis): the region's `[fund] cover_warning_months`, else the platform default."""
+    value, basis = setting(region_id, on, "fund", "cover_warning_months")
     try:
-        policy, _ = policy_carried_on(region_id, on)
-    except PolicyError:
-        policy = None
-    if policy is not None and "fund" in policy.params and "cover_warning_months" in policy.params.section("fund"):
-        p = policy.params.section("fund").param("cover_warning_months")
-        try:
-            months = Decimal(str(p.value))
-        except ArithmeticError:
-            months = Decimal("NaN")
-        if isinstance(p.value, bool) or not months.is_finite() or months <= 0:
-            raise ParamsDataError(f"{policy.params.source}: fund.cover_warning_months: expected a positive number")
-        return months, policy.cite(p.clause)
-    return DEFAULT_COVER_WARNING_MONTHS, "平台默认（docs/decisions/0006）"
+        months = Decimal(str(value))
+    except ArithmeticError:
+        months = Decimal("NaN")
+    if isinstance(value, bool) or not months.is_finite() or months <= 0:
+        raise ParamsDataError(f"{region_id}: fund.cover_warning_months: expected a positive number, not {value!r}")
+    return months, basis
 
 
 def cover_ratio(region_id: str, on: date | None = None) -> Cover:

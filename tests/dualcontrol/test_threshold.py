@@ -1,5 +1,6 @@
 """The threshold above which a fee or fine needs a second person: each region's parameter with its
-clause where its policy file sets one, else the platform default (docs/decisions/0013)."""
+clause where its policy file sets one, else the platform default (params/platform.toml,
+docs/decisions/0013)."""
 
 from datetime import date
 from decimal import Decimal
@@ -8,6 +9,7 @@ import pytest
 
 from ltci.dualcontrol import threshold as dual_threshold
 from ltci.policy.params import ParamsDataError, Section
+from ltci.policy import policies
 from ltci.policy.policies import policy_carried_on
 
 REGIONS = ("changning", "jiaxing", "nanning", "nanzheng", "xuzhou")
@@ -17,22 +19,22 @@ ON = date(2025, 6, 1)
 @pytest.mark.parametrize("region", REGIONS)
 def test_no_seed_document_sets_one_so_every_region_has_the_platform_default(region):
     limit, basis = dual_threshold.threshold(region, ON)
-    assert limit == Decimal("10000.00") and basis == "平台默认（docs/decisions/0013）"
+    assert limit == Decimal("10000.00") and basis == "平台默认值（本地区政策文件未作规定）"
     assert dual_threshold.why_second_person(region, ON, Decimal("10000.00")) is None
     assert dual_threshold.why_second_person(region, ON, Decimal("10000.01")) == \
-        "金额 10,000.01 元超过双人复核限额 10,000.00 元（平台默认（docs/decisions/0013））"
+        "金额 10,000.01 元超过双人复核限额 10,000.00 元（平台默认值（本地区政策文件未作规定））"
 
 
 def _with_threshold(monkeypatch, value):
     real = policy_carried_on
 
-    def patched(code, on):
-        policy, carried = real(code, on)
+    def patched(code, on, *args):
+        policy, carried = real(code, on, *args)
         fund = dict(policy.params.get("fund") or {}) | {"dual_control_threshold": {"value": value, "clause": "测试条款"}}
         data = dict(policy.params.items()) | {"fund": fund}
         return type(policy)(policy.region, policy.version, Section(data, "", "test.toml")), carried
 
-    monkeypatch.setattr(dual_threshold, "policy_carried_on", patched)
+    monkeypatch.setattr(policies, "policy_carried_on", patched)
 
 
 @pytest.mark.parametrize("region", REGIONS)
@@ -61,4 +63,4 @@ def test_a_malformed_threshold_names_the_file_and_key(monkeypatch, value):
 
 
 def test_before_any_policy_the_default_holds():
-    assert dual_threshold.threshold("xuzhou", date(1990, 1, 1))[1] == "平台默认（docs/decisions/0013）"
+    assert dual_threshold.threshold("xuzhou", date(1990, 1, 1))[1] == "平台默认值（本地区政策文件未作规定）"

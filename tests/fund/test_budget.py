@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from ltci.audit.models import Action, AuditEvent
+from ltci.policy import policies
 from ltci.fund import accounts, budget, cover
 from ltci.fund.models import Budget
 from ltci.fund.services import Entry
@@ -104,12 +105,12 @@ def test_recoveries_net_off_and_a_month_of_net_recovery_does_not_count(xuzhou):
 def test_a_region_can_set_its_own_threshold(xuzhou, monkeypatch):
     real = policy_carried_on
 
-    def with_fund_section(code, on):
-        policy, carried = real(code, on)
+    def with_fund_section(code, on, *args):
+        policy, carried = real(code, on, *args)
         data = dict(policy.params.items()) | {"fund": {"cover_warning_months": {"value": 9, "clause": "测试条款"}}}
         return type(policy)(policy.region, policy.version, Section(data, "", "test.toml")), carried
 
-    monkeypatch.setattr(cover, "policy_carried_on", with_fund_section)
+    monkeypatch.setattr(policies, "policy_carried_on", with_fund_section)
     income(xuzhou, date(2025, 1, 5), "8000.00")
     _spend(xuzhou, date(2025, 1, 1), "1000.00")
     c = cover.cover_ratio("xuzhou", date(2025, 1, 31))

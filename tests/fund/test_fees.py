@@ -168,7 +168,7 @@ def test_a_fee_above_the_threshold_waits_and_is_paid_only_when_another_manager_a
                                                                                        second_manager):
     req = post_fee(funded, "agency", "12000.00", date(2025, 3, 1), "一季度经办费", manager, reference="JB-9")
     assert isinstance(req, Request) and req.status == RequestStatus.PENDING and req.amount == D("12000.00")
-    assert "超过双人复核限额 10,000.00 元（平台默认（docs/decisions/0013））" in req.reason
+    assert "超过双人复核限额 10,000.00 元（平台默认值（本地区政策文件未作规定））" in req.reason
     assert not Fee.objects.exists() and ledger.account_balance("xuzhou", accounts.AGENCY_FEES) == D("0.00")
     # The same voucher again is the same request; another amount with it is refused.
     assert post_fee(funded, "agency", "12000.00", date(2025, 3, 1), "重试", manager, reference="JB-9").pk == req.pk
