@@ -8,7 +8,6 @@ import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
@@ -21,6 +20,7 @@ from ltci.care.visits import Refused
 from ltci.audit.api import router as audit_router
 from ltci.contributions.api import router as contributions_router
 from ltci.core.api import router as jobs_router
+from ltci.core.edge import EdgeAPI, pydantic_reason
 from ltci.enrolment.api import router as enrolment_router
 from ltci.fund.api import router as fund_router
 from ltci.providers.api import router as providers_router
@@ -29,11 +29,12 @@ from ltci.settlement.api import router as settlement_router
 from ltci.supervision.api import router as supervision_router
 from ltci.cockpit.api import router as cockpit_router
 from ltci.portal.api import router as portal_router
+from ltci.policy.errors import PolicyError
 from ltci.settlement.review import StepRefused
 
 log = logging.getLogger(__name__)
 
-api = NinjaAPI(
+api = EdgeAPI(
     title="长护险信息平台 API",
     version="1",
     description="ltci: long-term care insurance platform. Session authentication; every error is "
@@ -53,7 +54,7 @@ def _invalid_input(request, exc):
     errors = []
     for e in exc.errors:
         loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "payload", "form")]
-        errors.append({"field": ".".join(loc) or None, "message": e.get("msg", "invalid")})
+        errors.append({"field": ".".join(loc) or None, "message": pydantic_reason(e)})
     first = errors[0] if errors else {"field": None, "message": "invalid"}
     return error(request, 422, "invalid", f"{first['field']}: {first['message']}" if first["field"] else first["message"],
                  first["field"], errors=errors)
@@ -90,6 +91,13 @@ def _invalid_data(request, exc):
         errors = [{"field": None, "message": m} for m in exc.messages]
     first = errors[0]
     return error(request, 422, "invalid", first["message"], first["field"], errors=errors)
+
+
+@api.exception_handler(PolicyError)
+def _unanswerable(request, exc):
+    """A question the policy engine cannot answer that no service turned into a refusal of its own
+    (a date before the region's first policy version): the engine's reason, not a 500."""
+    return error(request, 422, "invalid", exc.reason or exc.message, None)
 
 
 @api.exception_handler(AuthenticationError)
