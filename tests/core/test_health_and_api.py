@@ -65,3 +65,23 @@ def test_models_and_migrations_agree(db):
     from django.core.management import call_command
 
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+@pytest.mark.django_db
+def test_a_policy_question_no_service_refused_answers_422_with_its_reason(world, client_for, monkeypatch):
+    """The safety net under every API caller of the policy engine: its reason, never a 500."""
+    from ltci.care import choices
+    from ltci.policy.errors import PolicyError
+
+    def unanswerable(*args, **kwargs):
+        raise PolicyError("no policy version of xuzhou covers 1990-01-01", "on",
+                          reason="1990-01-01早于徐州市长护险政策的施行日期（2022-01-01）")
+
+    monkeypatch.setattr(choices, "choose", unanswerable)
+    home = world["home"]
+    response = client_for(home.users["clerk"]).post(
+        f"/api/persons/{home.person.pk}/care-choices", {"mode": "home_visit", "effective_from": "1990-01-01"},
+        content_type="application/json")
+    assert response.status_code == 422
+    assert response.json() == {"code": "invalid", "message": "1990-01-01早于徐州市长护险政策的施行日期（2022-01-01）",
+                               "field": None}
