@@ -6,7 +6,8 @@ fault when there is one.
 
 import logging
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation, ValidationError
+from django.http.multipartparser import MultiPartParserError
 from django.http import Http404
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -21,6 +22,7 @@ from ltci.audit.api import router as audit_router
 from ltci.contributions.api import router as contributions_router
 from ltci.core.api import router as jobs_router
 from ltci.core.edge import EdgeAPI, pydantic_reason
+from ltci.core.middleware import denied
 from ltci.enrolment.api import router as enrolment_router
 from ltci.fund.api import router as fund_router
 from ltci.providers.api import router as providers_router
@@ -107,7 +109,7 @@ def _unauthenticated(request, exc):
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
-    return error(request, 403, "forbidden", "您的角色无权进行此操作")
+    return denied(request, error(request, 403, "forbidden", "您的角色无权进行此操作"))
 
 
 @api.exception_handler(Http404)
@@ -117,7 +119,27 @@ def _not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
+    if exc.status_code == 400:  # django-ninja could not read the body as JSON or as the form it declared
+        return error(request, 400, "bad_request", "请求体无法解析（须为声明的 JSON 或表单格式）")
+    if exc.status_code == 403:  # the session's CSRF check
+        return denied(request, error(request, 403, "forbidden", "CSRF 校验失败，请刷新页面后重试"))
     return error(request, exc.status_code, getattr(exc, "code", "error"), str(exc))
+
+
+@api.exception_handler(MultiPartParserError)
+def _unreadable_form(request, exc):
+    """A multipart body without its boundary, or cut short: the client's fault, not a 500."""
+    return error(request, 400, "bad_request", "表单数据无法解析（multipart 格式不正确）")
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    return error(request, 413, "too_large", "请求数据过大")
+
+
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request, exc):
+    return error(request, 400, "bad_request", "请求格式不正确")
 
 
 @api.exception_handler(Exception)

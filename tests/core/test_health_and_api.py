@@ -7,19 +7,26 @@ from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
 
-def test_healthz_reports_database_and_migrations(client, db):
+def test_healthz_tells_the_public_only_ok_and_the_platform_administrator_why(client, admin_client, db):
     response = client.get("/healthz")
-    assert response.status_code == 200
-    body = response.json()
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+    body = admin_client.get("/healthz").json()
     assert body["status"] == "ok" and body["database"] == "ok" and body["migrations"] == "ok"
     assert body["database_vendor"] == connection.vendor
 
 
-def test_healthz_reports_a_missing_migration(client, db):
+def test_healthz_reports_a_missing_migration(client, admin_client, db):
     MigrationRecorder.Migration.objects.filter(app="audit", name="0002_append_only_trigger").delete()
     response = client.get("/healthz")
+    assert response.status_code == 503 and response.json() == {"status": "error"}
+    response = admin_client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["pending_migrations"] == ["audit.0002_append_only_trigger"]
+
+
+def test_healthz_tells_other_logged_in_users_only_ok(world, client_for):
+    response = client_for(world["home"].users["clerk"]).get("/healthz")
+    assert response.json() == {"status": "ok"}
 
 
 def test_api_docs_use_local_assets_only(admin_client):
