@@ -35,7 +35,8 @@ def _secret_key() -> str:
     if key:
         return key
     if PRODUCTION:
-        raise ImproperlyConfigured("LTCI_SECRET_KEY must be set in production")
+        raise ImproperlyConfigured("LTCI_SECRET_KEY must be set in production (LTCI_ENV=production): a long random "
+                                   "string kept secret, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(64))'`")
     path = VAR_DIR / "secret_key"
     if not path.exists():
         VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
