@@ -10,8 +10,9 @@
 The API applies both through `EdgeAPI`: as each app's router is added, every `int` and `str` of
 its operations' path, query, form and body parameters, and of the schemas they use, gets the bounds
 or the pattern before django-ninja builds the models that validate a request; the OpenAPI schema
-declares them, and a value outside answers 422 naming the field. The apps' own code is unchanged. The pages apply the text rule through
-`ltci.core.middleware.EdgeMiddleware`; imports call `text_problem` on each cell.
+declares them, and a value outside answers 422 naming the field. The apps' own code is unchanged.
+The pages apply the text rule through `ltci.core.middleware.EdgeMiddleware`; imports call
+`text_problem` on each cell.
 """
 
 from __future__ import annotations
@@ -80,8 +81,7 @@ def int_bounds(name: str) -> tuple[int, int]:
 
 def edge_type(annotation: Any, name: str) -> Any:
     """`annotation` with its integers bounded and its text patterned for a field called `name`, and
-    any model in it replaced by its edge copy. Bounds or a pattern the field declares itself win:
-    pydantic applies them after these."""
+    any model in it replaced by its edge copy."""
     if annotation is int:
         low, high = int_bounds(name)
         return Annotated[int, Field(ge=low, le=high)]
@@ -105,8 +105,10 @@ def edge_model(model: type[BaseModel]) -> type[BaseModel]:
     fields = {}
     for name, info in model.model_fields.items():
         bounded = edge_type(info.annotation, info.alias or name)
-        if bounded is not info.annotation:
-            fields[name] = (bounded, info)
+        if bounded != info.annotation:
+            # The field's own constraints (Field(ge=1, le=5)) after the defaults: pydantic applies
+            # them last, so they win.
+            fields[name] = (Annotated[(bounded, *info.metadata)] if info.metadata else bounded, info)
     if not fields:
         return model
     return create_model(model.__name__, __base__=model, __module__=model.__module__, __doc__=model.__doc__,

@@ -79,11 +79,14 @@ def _name(path: tuple) -> str:
 def test_a_router_added_to_the_api_takes_only_what_the_edge_allows():
     """The mechanism, on a router of its own: plain annotations, a schema, a list."""
     from ninja import Router, Schema
+    from pydantic import Field
 
     class ThingIn(Schema):
         name: str
         note: str = ""
         count: int
+        score: int = Field(3, ge=1, le=5)  # its own bounds win over the defaults
+        code: str = Field("", pattern=r"^[A-Z]*$")
         owner_id: int | None = None
         tags: list[str] = []
 
@@ -105,6 +108,7 @@ def test_a_router_added_to_the_api_takes_only_what_the_edge_allows():
     assert body["name"]["pattern"] == edge.LINE_PATTERN and body["note"]["pattern"] == edge.TEXT_PATTERN
     assert (body["count"]["minimum"], body["count"]["maximum"]) == (0, 2**31 - 1)
     assert body["tags"]["items"]["pattern"] == edge.LINE_PATTERN
+    assert (body["score"]["minimum"], body["score"]["maximum"]) == (1, 5) and body["code"]["pattern"] == "^[A-Z]*$"
 
 
 def test_there_are_inputs_to_walk():
@@ -199,6 +203,8 @@ def test_the_issue_s_cases_answer_422_and_change_nothing(world, clerk, client_fo
     response = clerk.get("/api/persons?offset=9223372036854775808")
     assert response.status_code == 422 and response.json()["field"] == "offset"
     assert response.json()["message"] == "offset: 不能大于2147483647"
+    response = clerk.get("/api/persons?limit=501")  # the paginator's own bound stays
+    assert response.status_code == 422 and response.json()["message"] == "limit: 不能大于500"
     carer = client_for(home.users["carer"])
     response = carer.post("/api/visits/checkin", {"request_id": "r1", "person_id": 2**63, "latitude": "34.2",
                                                   "longitude": "117.2"}, content_type="application/json")
