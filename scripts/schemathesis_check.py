@@ -5,9 +5,12 @@ serves it on a free loopback port, logs in through the login page as each role (
 CSRF token, as a browser would), and runs `st run` against /api/openapi.json with the checks that
 matter here: no response is a server error, every response body matches the schema it is declared
 with. Prints, per role, the operations, requests, 5xx responses and schema violations, and exits 1
-if any role had a 5xx or a violation (2 if the run itself could not be set up).
+if any role had a 5xx, a violation or an error of Schemathesis' own (2 if the run could not be set
+up).
 
-    python scripts/schemathesis_check.py [--roles clerk,institution_admin] [--max-examples 8]
+    python scripts/schemathesis_check.py [--roles clerk,institution_admin] [--max-examples 3]
+    scripts/with-postgresql.sh sh -c '.venv/bin/python scripts/schemathesis_check.py --database-url "$DATABASE_URL"'
+
 
 Run by scripts/schemathesis-check.sh (CI stage `Schemathesis` of .ci/run).
 """
@@ -140,6 +143,9 @@ def main(argv=None) -> int:
     p.add_argument("--insured", type=int, default=30, help="demo insured people")
     p.add_argument("--max-examples", type=int, default=3, help="test cases per operation in the fuzzing phase")
     p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--database-url", default="",
+                   help="an empty database to build the demo in (default: SQLite in the temporary folder); "
+                        "e.g. under scripts/with-postgresql.sh: --database-url \"$DATABASE_URL\"")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder (database, logs, reports)")
     p.add_argument("--json", action="store_true", help="print the counts as JSON")
     args = p.parse_args(argv)
@@ -147,7 +153,7 @@ def main(argv=None) -> int:
     work = Path(tempfile.mkdtemp(prefix="ltci-schemathesis-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LTCI_", "DATABASE_URL", "DJANGO_"))}
     env.update(LTCI_VAR_DIR=str(work / "var"), LTCI_DEMO="1", LTCI_JOBS_BACKGROUND="0",
-               DATABASE_URL=f"sqlite:///{work / 'var' / 'ltci.sqlite3'}", PYTHONPATH=str(ROOT))
+               DATABASE_URL=args.database_url or f"sqlite:///{work / 'var' / 'ltci.sqlite3'}", PYTHONPATH=str(ROOT))
     server = None
     results = {}
     try:
