@@ -1,8 +1,9 @@
 """What a request may carry into the platform, checked before any view runs (docs/decisions/0016).
 
-- Every integer fits the database column it lands in: a row id (`id`, `pk`, `…_id`) is 1 to 2^63−1
-  (a bigint), any other integer (a count, a score, a year, an offset) 0 to 2^31−1 (an integer
-  column on PostgreSQL) unless its field declares bounds of its own.
+- Every integer fits the database column it lands in: a row id (`id`, `pk`, `…_id`) is 0 to 2^63−1
+  (a bigint; 0 is no row and answers 404 like any id that is not there); `year` and `month` what
+  a calendar holds; any other integer (a count, a score, an offset) 0 to 2^31−1 (an integer column
+  on PostgreSQL) unless its field declares bounds of its own.
 - No text holds a control character (NUL, ESC, DEL, C1 controls, lone surrogates): PostgreSQL refuses
   NUL, and the others have no place in a name or an address. The free-text fields named in
   MULTILINE_FIELDS may hold line breaks and tabs.
@@ -17,6 +18,7 @@ The pages apply the text rule through `ltci.core.middleware.EdgeMiddleware`; imp
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 import types
@@ -25,9 +27,11 @@ from typing import Annotated, Any, Union, get_args, get_origin
 import ninja
 from ninja.signature.details import ViewSignature
 from ninja.signature.utils import get_typed_signature
-from pydantic import BaseModel, Field, create_model
+from annotated_types import Ge, Le
+from pydantic import BaseModel, StringConstraints, create_model
+from pydantic.fields import FieldInfo
 
-ID_MIN, ID_MAX = 1, 2**63 - 1  # a bigint primary key
+ID_MIN, ID_MAX = 0, 2**63 - 1  # a bigint primary key
 INT_MIN, INT_MAX = 0, 2**31 - 1  # an integer column; nothing the API counts is negative
 
 # Free text that may span lines: the pages' <textarea> fields and their API twins.
@@ -79,19 +83,30 @@ def int_bounds(name: str) -> tuple[int, int]:
     return NAMED_BOUNDS.get(name, (INT_MIN, INT_MAX))
 
 
+def _constraints(kind: type, name: str) -> list:
+    if kind is int:
+        low, high = int_bounds(name)
+        return [Ge(low), Le(high)]
+    return [StringConstraints(pattern=TEXT_PATTERN if is_multiline(name) else LINE_PATTERN)]
+
+
 def edge_type(annotation: Any, name: str) -> Any:
     """`annotation` with its integers bounded and its text patterned for a field called `name`, and
     any model in it replaced by its edge copy."""
-    if annotation is int:
-        low, high = int_bounds(name)
-        return Annotated[int, Field(ge=low, le=high)]
-    if annotation is str:
-        return Annotated[str, Field(pattern=TEXT_PATTERN if is_multiline(name) else LINE_PATTERN)]
+    if annotation in (int, str):
+        return Annotated[(annotation, *_constraints(annotation, name))]
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return edge_model(annotation)
     origin, args = get_origin(annotation), get_args(annotation)
     if origin is Annotated:  # keep the metadata, django-ninja's Query/Form/File marker last
-        return Annotated[(edge_type(args[0], name), *annotation.__metadata__)]
+        inner, meta = args[0], annotation.__metadata__
+        if inner in (int, str) and isinstance(meta[-1], FieldInfo):
+            # `Form[str]`: the constraints go into (a copy of) the marker. Put in front of it, they
+            # would make django-ninja's marker lose the parameter's default (`= ""` turned required).
+            marker = copy.copy(meta[-1])
+            marker.metadata = [*_constraints(inner, name), *marker.metadata]
+            return Annotated[(inner, *meta[:-1], marker)]
+        return Annotated[(edge_type(inner, name), *meta)]
     if origin in (Union, types.UnionType):
         return Union[tuple(edge_type(a, name) for a in args)]
     if origin in (list, set, frozenset, tuple, dict) and args:

@@ -78,7 +78,7 @@ def _name(path: tuple) -> str:
 
 def test_a_router_added_to_the_api_takes_only_what_the_edge_allows():
     """The mechanism, on a router of its own: plain annotations, a schema, a list."""
-    from ninja import Router, Schema
+    from ninja import Form, Router, Schema
     from pydantic import Field
 
     class ThingIn(Schema):
@@ -96,12 +96,16 @@ def test_a_router_added_to_the_api_takes_only_what_the_edge_allows():
     def make(request, pk: int, body: ThingIn, year: int = 2025, q: str = ""):
         return {}
 
+    @router.post("/forms")
+    def form(request, who: Form[str], title: Form[str] = "", count: Form[int] = 1, note: Form[str] = ""):
+        return {}
+
     own = edge.EdgeAPI(urls_namespace="edge-test")
     own.add_router("/", router)
     schema = own.get_openapi_schema(path_prefix="")
     op = schema["paths"]["/things/{pk}"]["post"]
     params = {p["name"]: p["schema"] for p in op["parameters"]}
-    assert (params["pk"]["minimum"], params["pk"]["maximum"]) == (1, 2**63 - 1)
+    assert (params["pk"]["minimum"], params["pk"]["maximum"]) == (0, 2**63 - 1)
     assert (params["year"]["minimum"], params["year"]["maximum"]) == (1900, 2100)
     assert params["q"]["pattern"] == edge.LINE_PATTERN
     body = schema["components"]["schemas"]["ThingIn"]["properties"]
@@ -109,6 +113,11 @@ def test_a_router_added_to_the_api_takes_only_what_the_edge_allows():
     assert (body["count"]["minimum"], body["count"]["maximum"]) == (0, 2**31 - 1)
     assert body["tags"]["items"]["pattern"] == edge.LINE_PATTERN
     assert (body["score"]["minimum"], body["score"]["maximum"]) == (1, 5) and body["code"]["pattern"] == "^[A-Z]*$"
+    [form] = [c["schema"] for c in schema["paths"]["/forms"]["post"]["requestBody"]["content"].values()]
+    assert form["required"] == ["who"]  # a form field's default stays its default
+    assert form["properties"]["title"]["pattern"] == edge.LINE_PATTERN == form["properties"]["who"]["pattern"]
+    assert form["properties"]["note"]["pattern"] == edge.TEXT_PATTERN
+    assert form["properties"]["count"]["maximum"] == 2**31 - 1 and form["properties"]["count"]["default"] == 1
 
 
 def test_there_are_inputs_to_walk():
