@@ -6,9 +6,9 @@ fault when there is one.
 
 import logging
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation, ValidationError
+from django.http.multipartparser import MultiPartParserError
 from django.http import Http404
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
@@ -22,6 +22,8 @@ from ltci.audit.api import router as audit_router
 from ltci.contributions.api import router as contributions_router
 from ltci.core.api import router as jobs_router
 from ltci.dualcontrol.api import router as dualcontrol_router
+from ltci.core.edge import EdgeAPI, pydantic_reason
+from ltci.core.middleware import denied
 from ltci.enrolment.api import router as enrolment_router
 from ltci.fund.api import router as fund_router
 from ltci.providers.api import router as providers_router
@@ -30,11 +32,12 @@ from ltci.settlement.api import router as settlement_router
 from ltci.supervision.api import router as supervision_router
 from ltci.cockpit.api import router as cockpit_router
 from ltci.portal.api import router as portal_router
+from ltci.policy.errors import PolicyError
 from ltci.settlement.review import StepRefused
 
 log = logging.getLogger(__name__)
 
-api = NinjaAPI(
+api = EdgeAPI(
     title="长护险信息平台 API",
     version="1",
     description="ltci: long-term care insurance platform. Session authentication; every error is "
@@ -54,7 +57,7 @@ def _invalid_input(request, exc):
     errors = []
     for e in exc.errors:
         loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "payload", "form")]
-        errors.append({"field": ".".join(loc) or None, "message": e.get("msg", "invalid")})
+        errors.append({"field": ".".join(loc) or None, "message": pydantic_reason(e)})
     first = errors[0] if errors else {"field": None, "message": "invalid"}
     return error(request, 422, "invalid", f"{first['field']}: {first['message']}" if first["field"] else first["message"],
                  first["field"], errors=errors)
@@ -93,6 +96,13 @@ def _invalid_data(request, exc):
     return error(request, 422, "invalid", first["message"], first["field"], errors=errors)
 
 
+@api.exception_handler(PolicyError)
+def _unanswerable(request, exc):
+    """A question the policy engine cannot answer that no service turned into a refusal of its own
+    (a date before the region's first policy version): the engine's reason, not a 500."""
+    return error(request, 422, "invalid", exc.reason or exc.message, None)
+
+
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
     return error(request, 401, "unauthenticated", "请先登录")
@@ -100,7 +110,7 @@ def _unauthenticated(request, exc):
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
-    return error(request, 403, "forbidden", "您的角色无权进行此操作")
+    return denied(request, error(request, 403, "forbidden", "您的角色无权进行此操作"))
 
 
 @api.exception_handler(Http404)
@@ -110,7 +120,27 @@ def _not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
+    if exc.status_code == 400:  # django-ninja could not read the body as JSON or as the form it declared
+        return error(request, 400, "bad_request", "请求体无法解析（须为声明的 JSON 或表单格式）")
+    if exc.status_code == 403:  # the session's CSRF check
+        return denied(request, error(request, 403, "forbidden", "CSRF 校验失败，请刷新页面后重试"))
     return error(request, exc.status_code, getattr(exc, "code", "error"), str(exc))
+
+
+@api.exception_handler(MultiPartParserError)
+def _unreadable_form(request, exc):
+    """A multipart body without its boundary, or cut short: the client's fault, not a 500."""
+    return error(request, 400, "bad_request", "表单数据无法解析（multipart 格式不正确）")
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    return error(request, 413, "too_large", "请求数据过大")
+
+
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request, exc):
+    return error(request, 400, "bad_request", "请求格式不正确")
 
 
 @api.exception_handler(Exception)

@@ -38,7 +38,16 @@ def main(argv=None) -> int:
         return policy_main(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ltci.settings")
     import django
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
+
+    try:  # read the settings first: an environment they refuse (production without a key) is one line
+        from django.conf import settings
+
+        settings.INSTALLED_APPS  # noqa: B018
+    except ImproperlyConfigured as exc:
+        print(f"ltci: {exc}", file=sys.stderr)
+        return 2
 
     if not argv or argv[0] in ("-h", "--help", "help"):
         django.setup()

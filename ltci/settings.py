@@ -15,6 +15,10 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from ltci import keep_files_private
+
+keep_files_private()  # everything created under var/ from here on: files 0600, folders 0700
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("LTCI_VAR_DIR", BASE_DIR / "var"))
 
@@ -31,10 +35,11 @@ def _secret_key() -> str:
     if key:
         return key
     if PRODUCTION:
-        raise ImproperlyConfigured("LTCI_SECRET_KEY must be set in production")
+        raise ImproperlyConfigured("LTCI_SECRET_KEY must be set in production (LTCI_ENV=production): a long random "
+                                   "string kept secret, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(64))'`")
     path = VAR_DIR / "secret_key"
     if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(64))
         path.chmod(0o600)
     return path.read_text().strip()
@@ -77,11 +82,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "ltci.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ltci.core.middleware.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "ltci.core.middleware.EdgeMiddleware",  # before the CSRF check, which reads the form
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ltci.core.middleware.RequestContextMiddleware",
@@ -178,6 +185,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 UPLOAD_DIR = VAR_DIR / "uploads"  # imported files, kept with their job for the record
+FILE_UPLOAD_PERMISSIONS = 0o600  # Django's default, 0644, would undo the umask for stored files
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Imports and billing started from a page run in a thread of the serving process; tests run them inline.
 JOBS_IN_BACKGROUND = os.environ.get("LTCI_JOBS_BACKGROUND", "1") == "1"
 MAX_IMPORT_BYTES = int(os.environ.get("LTCI_MAX_IMPORT_MB", "1024")) * 1024 * 1024
@@ -190,6 +199,13 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Pages load scripts, styles, images and fonts from this site only: no inline script or style (each
+# page's script is a static file), no plugin, no framing, forms posted here only. Swagger UI
+# (/api/docs) draws its icons from data: URIs.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -283,7 +283,7 @@ def my_site_tasks(request):
             for t in tasks.site_tasks_for(request.user)]
 
 
-class VisitOut(Schema):
+class SiteVisitOut(Schema):
     proposed_grade: str
     grade_label: str
     totals: dict
@@ -291,7 +291,7 @@ class VisitOut(Schema):
     explanation: list[dict]
 
 
-@router.post("/assessment/tasks/{pk}/visit", response={201: VisitOut})
+@router.post("/assessment/tasks/{pk}/visit", response={201: SiteVisitOut})
 def record_visit(request, pk: int, guardian: Form[str], latitude: Form[str], longitude: Form[str],
                  photo: File[UploadedFile], scores: Form[str] = "", level: Form[str] = "",
                  external_reference: Form[str] = ""):

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from ltci.enrolment.models import Person
+from ltci.policy.errors import PolicyError
 from ltci.policy.policies import policy_carried_on
 from ltci.providers.models import Institution, InstitutionKind, InstitutionStatus
 
@@ -64,7 +65,10 @@ def takes_new_clients(institution: Institution, day: date) -> str | None:
 def choose(person: Person, user, *, mode: str, effective_from: date, institution: Institution | None = None,
            home_latitude=None, home_longitude=None) -> CareChoice:
     errors = {}
-    offered = region_modes(person.region_id, effective_from)
+    try:
+        offered = region_modes(person.region_id, effective_from)
+    except PolicyError as exc:  # before the region's first policy version: no mode to choose from
+        raise ValidationError({"effective_from": exc.reason or exc.message}) from None
     if mode not in offered:
         raise ValidationError({"mode": f"本地区的护理方式为：{'、'.join(offered.values())}"})
     lat = lon = None

@@ -71,7 +71,7 @@ class ArrearsOut(Schema):
     owed: Decimal
 
 
-class PeriodOut(Schema):
+class ContributionPeriodOut(Schema):
     period: str
     billed: dict
     paid: dict
@@ -81,7 +81,7 @@ class PeriodOut(Schema):
 
 class StandingOut(Schema):
     person_id: int
-    periods: list[PeriodOut]
+    periods: list[ContributionPeriodOut]
     verdict_checked: bool
     eligible: bool
     reasons: list[dict]

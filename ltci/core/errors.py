@@ -18,6 +18,13 @@ def _respond(request, status: int, title: str, text: str):
     return render(request, "core/error.html", {"title": title, "text": text, "status": status}, status=status)
 
 
+def refuse(request, status: int, code: str, title: str, text: str, field: str | None = None):
+    """A refusal with its own words: JSON under /api/ (the message is `text`), a page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": code, "message": text, "field": field}, status=status)
+    return render(request, "core/error.html", {"title": title, "text": text, "status": status}, status=status)
+
+
 def bad_request(request, exception=None):
     return _respond(request, 400, "请求有误", "请求的格式不正确，请返回重试。")
 

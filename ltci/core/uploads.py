@@ -13,6 +13,47 @@ from .errors import reasons
 
 ALLOWED = {".xlsx", ".csv"}
 
+# The routes that take files (`request.resolver_match.route`), each with the setting that caps one
+# file and how many files one request may carry. A request body longer than that (plus the form
+# fields' allowance) is refused with 413 before it is read (ltci.core.middleware.EdgeMiddleware);
+# every other route takes DATA_UPLOAD_MAX_MEMORY_SIZE. save_upload still checks each file.
+IMPORT, MATERIAL = "MAX_IMPORT_BYTES", "MATERIAL_MAX_BYTES"
+UPLOAD_ROUTES = {
+    "persons/import/": (IMPORT, 1),
+    "contributions/payments/import/": (IMPORT, 1),
+    "institutions/catalogue/": (IMPORT, 1),
+    "care/events/": (IMPORT, 1),
+    "assessment/discovery/": (IMPORT, 1),
+    "assessment/apply/": (MATERIAL, 10),
+    "my/apply/": (MATERIAL, 10),
+    "assessment/site/<int:pk>/": (MATERIAL, 1),
+    "supervision/cases/<int:pk>/action": (MATERIAL, 1),
+    "api/imports/roster": (IMPORT, 1),
+    "api/contributions/payments/import": (IMPORT, 1),
+    "api/catalogue/import": (IMPORT, 1),
+    "api/events/import/inpatient": (IMPORT, 1),
+    "api/events/import/deaths": (IMPORT, 1),
+    "api/assessment/leads/import": (IMPORT, 1),
+    "api/applications": (MATERIAL, 10),
+    "api/my/applications": (MATERIAL, 10),
+    "api/assessment/tasks/<pk>/visit": (MATERIAL, 1),
+    "api/supervision/cases/<pk>/decision": (MATERIAL, 1),
+}
+
+
+def largest_body() -> int:
+    """What the server buffers at most for one request: the largest route's limit."""
+    return max(body_limit(route) or 0 for route in [None, *UPLOAD_ROUTES])
+
+
+def body_limit(route: str | None) -> int | None:
+    """The most bytes a request body to `route` may hold (None: no limit is set)."""
+    form = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if route not in UPLOAD_ROUTES:
+        return form
+    setting, files = UPLOAD_ROUTES[route]
+    return files * getattr(settings, setting) + (form or 0)
+
 
 def save_upload(upload, *, field: str = "file", allowed: dict | set = ALLOWED, max_bytes: int | None = None,
                 subdir: str = "") -> tuple[Path, str]:

@@ -19,9 +19,15 @@ from .health import database_state
 @require_GET
 @never_cache
 def healthz(request):
+    """ok (200) or error (503) for anyone (a load balancer, a monitor); what is wrong (the database's
+    error, pending migrations, the vendor) only for a logged-in platform administrator: an outsider
+    learns nothing about the installation. On the machine itself, `ltci check` says it all."""
     state = database_state()
     ok = state["database"] == "ok" and state.get("migrations") == "ok"
-    return JsonResponse({"status": "ok" if ok else "error", **state}, status=200 if ok else 503)
+    body = {"status": "ok" if ok else "error"}
+    if request.user.is_authenticated and request.user.is_superuser:
+        body.update(state)
+    return JsonResponse(body, status=200 if ok else 503)
 
 
 def _region_summary(user, today):

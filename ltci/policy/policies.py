@@ -53,8 +53,19 @@ def policy_on(code: str, on: date, params_dir: Path = PARAMS_DIR) -> Policy:
     version = reg.version_on(on)
     if version is None:
         spans = "; ".join(f"{v.code} {v.valid_from}–{v.valid_to or '…'}" for v in reg.versions)
-        raise PolicyError(f"no policy version of {reg.code} covers {on.isoformat()} (versions: {spans})", "on")
+        raise PolicyError(f"no policy version of {reg.code} covers {on.isoformat()} (versions: {spans})", "on",
+                          reason=uncovered_reason(reg, on))
     return Policy(reg, version, _params(Path(params_dir) / reg.code / f"{version.code}.toml"))
+
+
+def uncovered_reason(reg: Region, on: date) -> str:
+    """Why no policy answers for `on`, in Chinese: before the region's first version, or in a gap."""
+    first = min((v.valid_from for v in reg.versions), default=None)
+    if first is None:
+        return f"{reg.name}尚无长护险政策"
+    if on < first:
+        return f"{on:%Y-%m-%d}早于{reg.name}长护险政策的施行日期（{first:%Y-%m-%d}）"
+    return f"{on:%Y-%m-%d}不在{reg.name}长护险政策的施行期内"
 
 
 def policy_carried_on(code: str, on: date, params_dir: Path = PARAMS_DIR) -> tuple[Policy, bool]:

@@ -37,6 +37,18 @@ _Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|Tr
                               list("tTfF"))
 
 
+def _timestamp(loader: _Loader, node):
+    """A date as YAML reads it; one that cannot be (2024-02-30) stays text, for the case to refuse
+    naming its field, instead of ending the whole file with a traceback."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
 class ScenarioError(ValueError):
     """The file or a case is malformed or unanswerable; names the case and the field."""
 
@@ -66,7 +78,7 @@ def load(path: Path) -> list[dict]:
         data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (a safe loader)
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{path}: {exc}") from None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a value YAML's own constructors refuse
         raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(data, list) or not data:
         raise ScenarioError(f"{path}: expected a non-empty list of cases")

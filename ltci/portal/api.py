@@ -36,7 +36,7 @@ from . import services
 router = Router(tags=["参保人服务"])
 
 
-class CertificateOut(Schema):
+class MyCertificateOut(Schema):
     id: int
     number: str
     grade: str
@@ -46,7 +46,7 @@ class CertificateOut(Schema):
     last_day: date
 
 
-class ApplicationOut(Schema):
+class MyApplicationOut(Schema):
     id: int
     number: str
     state: str
@@ -68,13 +68,13 @@ class StepOut(Schema):
     note: str
 
 
-class ApplicationDetailOut(ApplicationOut):
+class MyApplicationDetailOut(MyApplicationOut):
     steps: list[StepOut]
     materials: list[dict]
-    certificate: CertificateOut | None
+    certificate: MyCertificateOut | None
 
 
-class PlanOut(Schema):
+class MyPlanOut(Schema):
     id: int
     institution: str
     mode: str
@@ -86,14 +86,14 @@ class PlanOut(Schema):
     items: list[dict]
 
 
-class RatingOut(Schema):
+class MyRatingOut(Schema):
     visit_id: int
     score: int
     comment: str
     rated_at: datetime
 
 
-class VisitOut(Schema):
+class MyVisitOut(Schema):
     id: int
     institution: str
     carer: str
@@ -101,12 +101,12 @@ class VisitOut(Schema):
     checkout_at: datetime | None
     items: list[str]
     item_names: list[str]
-    rating: RatingOut | None
+    rating: MyRatingOut | None
     rateable: bool
     not_rateable_reason: str | None
 
 
-class StayOut(Schema):
+class MyStayOut(Schema):
     id: int
     institution: str
     bed: str
@@ -118,12 +118,12 @@ class StayOut(Schema):
 class SummaryOut(Schema):
     person_name: str
     id_number_masked: str
-    application: ApplicationOut | None
-    certificate: CertificateOut | None
+    application: MyApplicationOut | None
+    certificate: MyCertificateOut | None
     mode: str | None
     institution: str | None
-    plans_to_confirm: list[PlanOut]
-    visits_to_rate: list[VisitOut]
+    plans_to_confirm: list[MyPlanOut]
+    visits_to_rate: list[MyVisitOut]
     benefit_month: str
     benefit_fund: Decimal
     benefit_personal: Decimal
@@ -187,7 +187,7 @@ def summary(request):
             "benefit_fund": s["benefit_fund"], "benefit_personal": s["benefit_personal"]}
 
 
-@router.get("/my/applications", response=list[ApplicationOut])
+@router.get("/my/applications", response=list[MyApplicationOut])
 def my_applications(request):
     person = services.insured(request.user, APPLICATION_VIEW)
     rows = list(services.applications(request.user)[:50])
@@ -196,7 +196,7 @@ def my_applications(request):
     return [_app(a, request.user) for a in rows]
 
 
-@router.post("/my/applications", response={201: ApplicationDetailOut})
+@router.post("/my/applications", response={201: MyApplicationDetailOut})
 def apply(request, disabled_since: Form[date], applicant_name: Form[str], applicant_relation: Form[str],
           applicant_phone: Form[str], self_assessment: Form[str], pledge_signed: Form[bool],
           trigger: Form[str] = "", discharge_summary: File[UploadedFile] = None,
@@ -225,7 +225,7 @@ def apply(request, disabled_since: Form[date], applicant_name: Form[str], applic
     return Status(201, _app_detail(app, request.user))
 
 
-@router.get("/my/applications/{pk}", response=ApplicationDetailOut)
+@router.get("/my/applications/{pk}", response=MyApplicationDetailOut)
 def my_application(request, pk: int):
     services.insured(request.user, APPLICATION_VIEW)
     app = get_visible_or_404(services.applications(request.user, scoped=False), request.user, pk=pk)
@@ -237,7 +237,7 @@ class ObjectionIn(Schema):
     reason: str
 
 
-@router.post("/my/applications/{pk}/objection", response={201: ApplicationOut})
+@router.post("/my/applications/{pk}/objection", response={201: MyApplicationOut})
 def object_to(request, pk: int, body: ObjectionIn):
     """During publicity (or against a delivered conclusion still in force); refused (409) otherwise."""
     services.insured(request.user, OBJECTION_FILE)
@@ -246,7 +246,7 @@ def object_to(request, pk: int, body: ObjectionIn):
     return Status(201, _app(done.application, request.user))
 
 
-@router.get("/my/care-plans", response=list[PlanOut])
+@router.get("/my/care-plans", response=list[MyPlanOut])
 def my_plans(request):
     services.insured(request.user, CARE_VIEW)
     rows = list(services.plans(request.user)[:24])
@@ -255,7 +255,7 @@ def my_plans(request):
     return [_plan(p) for p in rows]
 
 
-@router.post("/my/care-plans/{pk}/confirm", response=PlanOut)
+@router.post("/my/care-plans/{pk}/confirm", response=MyPlanOut)
 def confirm_plan(request, pk: int):
     """A draft becomes the confirmed plan; a plan not waiting for confirmation is refused (422)."""
     services.insured(request.user, CARE_VIEW)
@@ -263,7 +263,7 @@ def confirm_plan(request, pk: int):
     return _plan(plans.confirm(plan, request.user))
 
 
-@router.get("/my/visits", response=list[VisitOut])
+@router.get("/my/visits", response=list[MyVisitOut])
 def my_visits(request):
     """The last weeks' visits, the current version of each, with the rating given or why none can be."""
     person = services.insured(request.user, CARE_VIEW)
@@ -271,7 +271,7 @@ def my_visits(request):
     return [_visit(r) for r in services.recent_visits(request.user, services.today())]
 
 
-@router.get("/my/stays", response=list[StayOut])
+@router.get("/my/stays", response=list[MyStayOut])
 def my_stays(request):
     person = services.insured(request.user, CARE_VIEW)
     record_view("health", person, what="stays")
@@ -285,7 +285,7 @@ class RatingIn(Schema):
     comment: str = ""
 
 
-@router.post("/my/visits/{pk}/rating", response={201: RatingOut})
+@router.post("/my/visits/{pk}/rating", response={201: MyRatingOut})
 def rate_visit(request, pk: int, body: RatingIn):
     """Once per visit, after check-out, by the person served: a second rating answers 409 and changes
     nothing; a comment over 200 characters 422."""
@@ -294,14 +294,14 @@ def rate_visit(request, pk: int, body: RatingIn):
     return Status(201, _rating(ratings.rate_visit(visit, request.user, score=body.score, comment=body.comment)))
 
 
-class ReviewOut(Schema):
+class MyReviewOut(Schema):
     institution_id: int
     score: int
     comment: str
     created_at: datetime
 
 
-@router.post("/my/institutions/{institution_id}/reviews", response={201: ReviewOut})
+@router.post("/my/institutions/{institution_id}/reviews", response={201: MyReviewOut})
 def review_institution(request, institution_id: int, body: RatingIn):
     """An institution that serves or served the person, once a calendar month (409 for a second)."""
     person = services.insured(request.user, CARE_RATE)
@@ -336,12 +336,12 @@ def offered_institutions(request, lat: str = "", lon: str = ""):
             for o in choices.offers(person, services.today(), near=near)]
 
 
-class ChoiceIn(care_api.ChoiceIn):
+class MyChoiceIn(care_api.ChoiceIn):
     institution_id: int  # the portal chooses from the list of institutions, never "none"
 
 
 @router.post("/my/care-choices", response={201: care_api.ChoiceOut})
-def choose(request, body: ChoiceIn):
+def choose(request, body: MyChoiceIn):
     c = services.choose_institution(request.user, institution_id=body.institution_id, mode=body.mode,
                                     effective_from=body.effective_from, home_latitude=body.home_latitude,
                                     home_longitude=body.home_longitude)
@@ -349,7 +349,7 @@ def choose(request, body: ChoiceIn):
                         "effective_from": c.effective_from})
 
 
-class LineOut(Schema):
+class MyLineOut(Schema):
     institution: str | None
     service_month: str
     kind: str
@@ -371,7 +371,7 @@ class BenefitOut(Schema):
     month: str
     fund: Decimal
     personal: Decimal
-    lines: list[LineOut]
+    lines: list[MyLineOut]
 
 
 @router.get("/my/benefits", response=BenefitOut)

@@ -82,10 +82,15 @@ def approve(application: Designation, user, *, agreement_number: str, start: dat
     if end <= start:
         errors["end"] = "协议终止日期须晚于起始日期"
     from ltci.care.choices import KINDS, region_modes
+    from ltci.policy.errors import PolicyError
 
-    offered = region_modes(application.region_id, start)
+    try:
+        offered = region_modes(application.region_id, start)
+    except PolicyError as exc:  # before the region's first policy version
+        errors["start"] = exc.reason or exc.message
+        offered = {}
     wrong = [m for m in modes if m not in offered or application.kind not in KINDS.get(m, set())]
-    if not modes or wrong:
+    if "start" not in errors and (not modes or wrong):
         errors["modes"] = f"服务范围须为本地区、本类机构可提供的护理方式（不符：{'、'.join(wrong) or '未选择'}）"
     if errors:
         raise ValidationError(errors)

@@ -83,7 +83,7 @@ def claim(request, pk: int):
     return _claim(get_visible_or_404(Claim.objects.select_related("institution"), request.user, pk=pk))
 
 
-class LineOut(Schema):
+class ClaimLineOut(Schema):
     id: int
     person_id: int
     person_name: str
@@ -127,7 +127,7 @@ def lines_of(qs):
     return qs.select_related("person", "approval").prefetch_related("holds", "disputes")
 
 
-@router.get("/settlement/claims/{pk}/lines", response=list[LineOut], summary="结算明细（含计算说明）")
+@router.get("/settlement/claims/{pk}/lines", response=list[ClaimLineOut], summary="结算明细（含计算说明）")
 def claim_lines(request, pk: int, offset: int = 0, limit: int = 200):
     require(request.user, CLAIM_VIEW)
     c = get_visible_or_404(Claim.objects.all(), request.user, pk=pk)
@@ -214,7 +214,7 @@ def answer(request, pk: int, body: AnswerIn):
     return {"id": d.pk, "line_id": d.line_id}
 
 
-@router.post("/settlement/lines/{pk}/recover", response={201: LineOut}, summary="违规追回（记入首个未结账月份）")
+@router.post("/settlement/lines/{pk}/recover", response={201: ClaimLineOut}, summary="违规追回（记入首个未结账月份）")
 def recover(request, pk: int, body: ReasonIn):
     require(request.user, CLAIM_APPROVE)
     ln = run.recover(get_visible_or_404(Line.objects.all(), request.user, pk=pk), request.user, body.reason)

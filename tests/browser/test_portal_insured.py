@@ -76,6 +76,8 @@ def test_the_insured_uses_the_portal_on_a_phone(browser, live_server, insured):
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport=PHONE)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    refused = []  # the Content-Security-Policy holds on every page and swap below
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     page.goto(live_server.url + "/login/?next=/my/")
     page.get_by_label("用户名").fill("xz-insured-p")
     page.get_by_label("密码").fill(PASSWORD)
@@ -131,4 +133,5 @@ def test_the_insured_uses_the_portal_on_a_phone(browser, live_server, insured):
     page.goto(live_server.url + "/my/apply/")
     expect(page.get_by_role("button", name="提交申请")).to_be_visible()
     _fits(page)
+    assert refused == []
     context.close()

@@ -80,3 +80,19 @@ def test_a_back_dated_admission_cannot_overfill_a_later_day(world, home_inst):
     admit(make_person(world["home"].region, 22), home_inst, clerk, "2", date(2025, 3, 10))
     with pytest.raises(ValidationError):
         admit(make_person(world["home"].region, 23), home_inst, clerk, "3", date(2025, 2, 1))  # full from 03-10
+
+
+def test_a_choice_dated_before_the_region_s_first_policy_version_is_refused_not_a_500(world, client_for):
+    """Found 81 times by fuzzing: the mode lookup raised the policy engine's error as a 500."""
+    from ltci.care.models import CareChoice
+
+    home = world["home"]
+    clerk = client_for(home.users["clerk"])
+    response = clerk.post(f"/api/persons/{home.person.pk}/care-choices",
+                          {"mode": "home_visit", "effective_from": "1990-01-01", "institution_id": home.institution.pk,
+                           "home_latitude": "34.26", "home_longitude": "117.18"}, content_type="application/json")
+    assert response.status_code == 422, response.content
+    body = response.json()
+    assert body["field"] == "effective_from"
+    assert body["message"] == "1990-01-01早于徐州市长护险政策的施行日期（2022-01-01）"
+    assert not CareChoice.objects.filter(person=home.person).exists()

@@ -66,3 +66,15 @@ def test_check_reports_pending_migrations(tmp_path):
     env = production_env(tmp_path)
     result = ltci("check", env=env)
     assert result.returncode != 0 and "migrations not applied" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["serve"], ["check"], ["migrate", "--noinput"], ["createsuperuser"]])
+def test_production_without_a_secret_key_is_one_line_and_exit_2_for_any_command(tmp_path, command):
+    env = production_env(tmp_path)
+    del env["LTCI_SECRET_KEY"]
+    result = ltci(*command, env=env)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert result.stderr.splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith("ltci: LTCI_SECRET_KEY must be set in production")
+    assert not (tmp_path / "secret_key").exists()

@@ -7,19 +7,26 @@ from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
 
-def test_healthz_reports_database_and_migrations(client, db):
+def test_healthz_tells_the_public_only_ok_and_the_platform_administrator_why(client, admin_client, db):
     response = client.get("/healthz")
-    assert response.status_code == 200
-    body = response.json()
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+    body = admin_client.get("/healthz").json()
     assert body["status"] == "ok" and body["database"] == "ok" and body["migrations"] == "ok"
     assert body["database_vendor"] == connection.vendor
 
 
-def test_healthz_reports_a_missing_migration(client, db):
+def test_healthz_reports_a_missing_migration(client, admin_client, db):
     MigrationRecorder.Migration.objects.filter(app="audit", name="0002_append_only_trigger").delete()
     response = client.get("/healthz")
+    assert response.status_code == 503 and response.json() == {"status": "error"}
+    response = admin_client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["pending_migrations"] == ["audit.0002_append_only_trigger"]
+
+
+def test_healthz_tells_other_logged_in_users_only_ok(world, client_for):
+    response = client_for(world["home"].users["clerk"]).get("/healthz")
+    assert response.json() == {"status": "ok"}
 
 
 def test_api_docs_use_local_assets_only(admin_client):
@@ -65,3 +72,23 @@ def test_models_and_migrations_agree(db):
     from django.core.management import call_command
 
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+@pytest.mark.django_db
+def test_a_policy_question_no_service_refused_answers_422_with_its_reason(world, client_for, monkeypatch):
+    """The safety net under every API caller of the policy engine: its reason, never a 500."""
+    from ltci.care import choices
+    from ltci.policy.errors import PolicyError
+
+    def unanswerable(*args, **kwargs):
+        raise PolicyError("no policy version of xuzhou covers 1990-01-01", "on",
+                          reason="1990-01-01早于徐州市长护险政策的施行日期（2022-01-01）")
+
+    monkeypatch.setattr(choices, "choose", unanswerable)
+    home = world["home"]
+    response = client_for(home.users["clerk"]).post(
+        f"/api/persons/{home.person.pk}/care-choices", {"mode": "home_visit", "effective_from": "1990-01-01"},
+        content_type="application/json")
+    assert response.status_code == 422
+    assert response.json() == {"code": "invalid", "message": "1990-01-01早于徐州市长护险政策的施行日期（2022-01-01）",
+                               "field": None}

@@ -55,3 +55,16 @@ def test_the_policy_package_does_not_import_django():
     for path in root.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "import django" not in text and "from django" not in text, path
+
+
+def test_a_date_no_version_covers_is_explained_in_chinese():
+    from ltci.policy.errors import PolicyError
+    from ltci.policy.policies import policy_carried_on, policy_on
+
+    with pytest.raises(PolicyError) as exc:
+        policy_carried_on("xuzhou", date(2019, 5, 1))
+    assert exc.value.field == "on" and "no policy version of xuzhou covers 2019-05-01" in exc.value.message
+    assert exc.value.reason == "2019-05-01早于徐州市长护险政策的施行日期（2022-01-01）"
+    with pytest.raises(PolicyError) as exc:
+        policy_on("nanzheng", date(2023, 3, 1))  # the pilot ended 2022-12-31
+    assert exc.value.reason == "2023-03-01不在汉中市南郑区长护险政策的施行期内"

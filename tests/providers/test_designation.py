@@ -129,3 +129,17 @@ def test_the_pages_record_review_and_supervise(world, client_for):
     assert "5 星" in clerk.get(f"/institutions/{made.institution_id}/").content.decode()
     carer = client_for(world["home"].users[Role.CARER])
     assert carer.post(f"/institutions/{world['home'].institution.pk}/", {"do": "suspend"}).status_code == 403
+
+
+def test_an_agreement_starting_before_the_region_s_first_policy_version_is_refused_not_a_500(world, client_for):
+    """Found by Schemathesis: the modes of the start day were looked up and raised a 500."""
+    clerk = world["home"].users[Role.CLERK]
+    made, _ = designation.submit("xuzhou", clerk, **application())
+    response = client_for(clerk).post(f"/api/designations/{made.pk}/approve", {
+        "agreement_number": "XZ-2000-01", "start": "2000-01-01", "end": "2001-12-31", "modes": ["home_visit"]},
+        content_type="application/json")
+    assert response.status_code == 422, response.content
+    assert response.json()["field"] == "start"
+    assert response.json()["message"] == "2000-01-01早于徐州市长护险政策的施行日期（2022-01-01）"
+    made.refresh_from_db()
+    assert made.status == "submitted" and not Institution.objects.filter(name=made.name).exists()

@@ -51,6 +51,9 @@ class Command(BaseCommand):
         sys.stdout.flush()
         from waitress import serve
 
+        from ltci.core.uploads import largest_body
         from ltci.wsgi import application
 
-        serve(application, host=host, port=port, threads=threads, ident="ltci")
+        # waitress buffers a body before the platform sees it: no more than the largest route takes
+        # (each route's own limit is checked before its view reads anything).
+        serve(application, host=host, port=port, threads=threads, ident="ltci", max_request_body_size=largest_body())
