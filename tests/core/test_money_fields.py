@@ -183,9 +183,11 @@ def _api_money_properties() -> tuple[set, set]:
         for name, prop in s.get("properties", {}).items():
             out.append((prefix + name, prop))
             walk(prop, prefix + name + ".", out)
-        if isinstance(s.get("additionalProperties"), dict):
-            out.append((prefix.rstrip(".") + ".*" if prefix else "*", s["additionalProperties"]))
-            walk(s["additionalProperties"], prefix + "*.", out)
+        # A table of amounts: its values, whether its keys are free or patterned (ltci.core.edge).
+        for values in [s.get("additionalProperties"), *(s.get("patternProperties") or {}).values()]:
+            if isinstance(values, dict):
+                out.append((prefix.rstrip(".") + ".*" if prefix else "*", values))
+                walk(values, prefix + "*.", out)
         if s.get("type") == "array" and isinstance(s.get("items"), dict):
             walk(s["items"], prefix, out)
 
@@ -201,8 +203,9 @@ def _api_money_properties() -> tuple[set, set]:
                 key = (method, path, name)
                 if is_money(prop):
                     found.add(key)
-                elif (is_number(prop) or named.search(name.split(".")[-1])) and not is_money(
-                        resolve(prop).get("additionalProperties") or {}):  # a table of amounts: its values are
+                elif (is_number(prop) or named.search(name.split(".")[-1])) and not any(
+                        is_money(v) for v in [resolve(prop).get("additionalProperties") or {},
+                                              *(resolve(prop).get("patternProperties") or {}).values()]):  # a table of amounts: its values are
                     suspects.add(key)
     return found, suspects
 
