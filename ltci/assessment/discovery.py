@@ -16,7 +16,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from ltci.audit.models import Action
 from ltci.audit.recorder import record
-from ltci.core.tabular import Column, read_table
+from ltci.core.tabular import Column, cell_problem, read_table
 from ltci.core.uploads import save_upload
 from ltci.core.values import BadValue, parse_date
 from ltci.enrolment.idcard import (
@@ -135,6 +135,10 @@ def import_leads(region_code: str, source: str, upload_or_path, user, *, on: dat
     report = DiscoveryReport(source=source)
     with transaction.atomic():
         for row, values in read_table(path, COLUMNS):
+            problem = cell_problem(values)
+            if problem:
+                report.reject(row, *problem)
+                continue
             try:
                 person, listed_on = _person(region_code, values, on)
             except _Refused as refused:

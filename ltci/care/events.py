@@ -27,7 +27,7 @@ from django.utils import timezone
 from ltci.accounts.scope import visible
 from ltci.audit.models import Action
 from ltci.audit.recorder import record
-from ltci.core.tabular import Column, read_table
+from ltci.core.tabular import Column, cell_problem, read_table
 from ltci.core.values import BadValue, parse_date
 from ltci.enrolment.idcard import InvalidIdNumber, detect_kind, normalise, parse_identity
 from ltci.enrolment.models import Person
@@ -317,6 +317,10 @@ def _run(region_code: str, path, user, columns, handle, *, what: str, source: st
     people = _people(region_code, user)
     with transaction.atomic():  # an unreadable file, found midway, leaves nothing behind
         for row, values in read_table(Path(path), columns):
+            problem = cell_problem(values)
+            if problem:
+                report.reject(row, *problem)
+                continue
             try:
                 with transaction.atomic():
                     made, skipped = handle(people, values, user)

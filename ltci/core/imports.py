@@ -27,7 +27,7 @@ from . import jobs
 from .errors import reasons
 from .models import IssueKind, Job, JobIssue, JobKind, JobStatus
 from .stage import Stage, dumps
-from .tabular import Column, read_table
+from .tabular import Column, cell_problem, read_table
 
 CHUNK = 2000
 ISSUE_BATCH = 5000
@@ -126,7 +126,14 @@ def import_file(job: Job, path: Path, columns: tuple[Column, ...], plan: Callabl
 def _plan(job: Job, plan, chunk: list, report: Report, out) -> None:
     if chunk:
         report.counts["rows"] += len(chunk)
-        out.write(dumps(plan(chunk, report)) + "\n")
+        clean = []
+        for number, values in chunk:
+            problem = cell_problem(values)
+            if problem:
+                report.reject(number, *problem)
+            else:
+                clean.append((number, values))
+        out.write(dumps(plan(clean, report)) + "\n")
         jobs.report(job, report.counts["rows"])
 
 

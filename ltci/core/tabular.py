@@ -94,3 +94,15 @@ def read_table(path: Path, columns: tuple[Column, ...]) -> Iterator[tuple[int, d
     except csv.Error as exc:
         raise ValidationError({"file": f"第{number + 1}行不是有效的CSV：{exc}"}) from None
 
+
+def cell_problem(values: dict) -> tuple[str, str] | None:
+    """(column code, reason) of the first cell of a row that holds a control character (NUL and the
+    like: the database may refuse them, and nobody means them), or None."""
+    from .edge import text_problem
+
+    for key, value in values.items():
+        if isinstance(value, str):
+            problem = text_problem(value)
+            if problem:
+                return key, problem
+    return None

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from ltci.core.exports import workbook
 from ltci.core.money import ITEM_PRICE, optional_money
-from ltci.core.tabular import Column, read_table
+from ltci.core.tabular import Column, cell_problem, read_table
 from ltci.policy.policies import policy_carried_on
 
 from .models import CatalogueItem, ItemCategory, Qualification
@@ -108,6 +108,10 @@ def import_prices(region: str, on: date, path: Path, user) -> dict:
     errors, changed, rows = [], [], 0
     for n, row in read_table(path, COLUMNS):
         rows += 1
+        problem = cell_problem(row)
+        if problem:
+            errors.append(f"第{n}行：{next(c.header for c in COLUMNS if c.key == problem[0])}{problem[1]}")
+            continue
         code = str(row.get("code") or "").strip()
         item = items.get(code)
         if item is None:

@@ -202,3 +202,14 @@ def test_a_payment_file_is_checked_whole_before_anything_is_written(world, tmp_p
     assert [(i.row, i.column) for i in job.issues.all()] == [(3, "金额")]
     job = start_import(path, region, strict=False)
     assert job.status == JobStatus.DONE and list(Payment.objects.values_list("reference", flat=True)) == ["T-1"]
+
+
+@pytest.mark.parametrize("bad", ["王\x00秀英", "李\x1b建国", "张\u0085三"])
+def test_a_name_with_a_control_character_is_a_rejected_row_not_a_database_error(tmp_path, xuzhou, bad):
+    """NUL and the like were taken on SQLite and failed on PostgreSQL: refused at the edge on both."""
+    path = write_csv(tmp_path / "roster.csv", [row(1, name=bad), row(2)])
+    job = roster.start_import(path, xuzhou, strict=False)
+    assert job.status == JobStatus.DONE and job.counts["rejected"] == 1 and job.counts["accepted"] == 1
+    [issue] = job.issues.filter(kind="rejected")
+    assert (issue.row, issue.column) == (2, "姓名") and "控制字符" in issue.reason
+    assert not Person.objects.filter(name=bad).exists()
