@@ -1,8 +1,10 @@
 """The audit trail: one append-only row per audited action."""
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, router, transaction
 from django.utils import timezone
+
+from . import chain
 
 
 class Action(models.TextChoices):
@@ -46,6 +48,24 @@ class AppendOnlyQuerySet(models.QuerySet):
     def bulk_update(self, *args, **kwargs):
         raise AuditTrailIsAppendOnly("the audit trail cannot be edited")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        """Bulk inserts take their places in the chain like single ones (chain.py)."""
+        objs = list(objs)
+        if not objs:
+            return objs
+        if any(obj.pk is not None for obj in objs):
+            raise AuditTrailIsAppendOnly("the audit trail cannot be edited")
+        using = self.db
+        if chain.links_at_insert(connections[using]):
+            with transaction.atomic(using=using):
+                chain.link(objs, using)
+                return super().bulk_create(objs, *args, **kwargs)
+        for obj in objs:
+            obj.seq, obj.hash = None, ""
+        created = super().bulk_create(objs, *args, **kwargs)
+        chain.after_commit([obj.pk for obj in created], using)
+        return created
+
 
 class AuditTrailIsAppendOnly(Exception):
     pass
@@ -54,8 +74,10 @@ class AuditTrailIsAppendOnly(Exception):
 class AuditEvent(models.Model):
     """Who did what to which object, when, from where, and how it ended.
 
-    Rows are only ever inserted: the model refuses save() of an existing row and delete(); on
-    PostgreSQL a trigger (migration 0002) refuses UPDATE and DELETE from any client.
+    Rows are only ever inserted: the model refuses save() of an existing row and delete(); the
+    database refuses UPDATE and DELETE from any client (triggers.py). Each event has a place in a
+    hash chain (`seq`, `hash`; chain.py) that makes an edit, a gap or a cut tail detectable
+    (`ltci audit verify`). On PostgreSQL an event is sealed (given its place) after it commits.
     """
 
     at = models.DateTimeField("时间", default=timezone.now, db_index=True)
@@ -78,6 +100,8 @@ class AuditEvent(models.Model):
     object_repr = models.CharField("对象", max_length=200, blank=True)
     outcome = models.CharField("结果", max_length=8, choices=Outcome.choices, default=Outcome.SUCCESS)
     detail = models.JSONField("详情", default=dict, blank=True)
+    seq = models.BigIntegerField("链序号", null=True, unique=True, editable=False)
+    hash = models.CharField("链哈希", max_length=64, blank=True, default="", editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -87,6 +111,7 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["region", "-at"])]
         default_permissions = ("view",)
+        base_manager_name = "objects"  # Django's internal queries refuse edits too
 
     class Scope:
         region = "region"
@@ -98,7 +123,15 @@ class AuditEvent(models.Model):
         if self.pk is not None or kwargs.get("force_update"):
             raise AuditTrailIsAppendOnly("the audit trail cannot be edited")
         kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        if chain.links_at_insert(connections[using]):
+            with transaction.atomic(using=using):
+                chain.link([self], using)
+                super().save(*args, **kwargs)
+        else:
+            self.seq, self.hash = None, ""
+            super().save(*args, **kwargs)
+            chain.after_commit([self.pk], using)
 
     def delete(self, *args, **kwargs):
         raise AuditTrailIsAppendOnly("the audit trail cannot be deleted")
@@ -123,3 +156,19 @@ class AuditEvent(models.Model):
     def at_iso(self) -> str:
         """The time in the platform's zone with its offset, e.g. 2026-11-24T14:23:00+08:00."""
         return timezone.localtime(self.at).isoformat(timespec="seconds")
+
+
+class AuditChainHead(models.Model):
+    """The last place of the chain, moved by every link and never back (triggers.py): a tail cut
+    from the trail leaves the chain shorter than its head. On PostgreSQL its row is also the lock
+    that sealers take in turn. One row, id 1."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField("链尾序号", default=0)
+    hash = models.CharField("链尾哈希", max_length=64, default=chain.GENESIS)
+
+    class Meta:
+        db_table = "audit_chainhead"
+        verbose_name = "审计日志链头"
+        verbose_name_plural = "审计日志链头"
+        default_permissions = ()
