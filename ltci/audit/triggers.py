@@ -194,6 +194,7 @@ def lifted_for_flush(connection):
             for name in SQLITE_FLUSH_GUARDS:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
         elif connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no table is altered with checks pending
             for table, name in POSTGRESQL_FLUSH_GUARDS:
                 cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {name}")
     yield
