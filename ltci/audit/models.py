@@ -1,5 +1,7 @@
 """The audit trail: one append-only row per audited action."""
 
+from contextlib import nullcontext
+
 from django.conf import settings
 from django.db import connections, models, router, transaction
 from django.utils import timezone
@@ -49,21 +51,16 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise AuditTrailIsAppendOnly("the audit trail cannot be edited")
 
     def bulk_create(self, objs, *args, **kwargs):
-        """Bulk inserts take their places in the chain like single ones (chain.py)."""
+        """Bulk inserts are linked into the chain like single ones (chain.py)."""
         objs = list(objs)
-        if not objs:
-            return objs
         if any(obj.pk is not None for obj in objs):
             raise AuditTrailIsAppendOnly("the audit trail cannot be edited")
+        if not objs:
+            return objs
         using = self.db
-        if chain.links_at_insert(connections[using]):
-            with transaction.atomic(using=using):
-                chain.link(objs, using)
-                return super().bulk_create(objs, *args, **kwargs)
-        for obj in objs:
-            obj.seq, obj.hash = None, ""
-        created = super().bulk_create(objs, *args, **kwargs)
-        chain.after_commit([obj.pk for obj in created], using)
+        with _linking(using):
+            created = super().bulk_create(objs, *args, **kwargs)
+            _link(created, using)
         return created
 
 
@@ -75,9 +72,9 @@ class AuditEvent(models.Model):
     """Who did what to which object, when, from where, and how it ended.
 
     Rows are only ever inserted: the model refuses save() of an existing row and delete(); the
-    database refuses UPDATE and DELETE from any client (triggers.py). Each event has a place in a
-    hash chain (`seq`, `hash`; chain.py) that makes an edit, a gap or a cut tail detectable
-    (`ltci audit verify`). On PostgreSQL an event is sealed (given its place) after it commits.
+    database refuses UPDATE, DELETE and TRUNCATE from any client (triggers.py). Each event gets a
+    link in a hash chain (`AuditLink`, chain.py) that makes an edit, a gap or a cut tail detectable
+    (`ltci audit verify`): on SQLite as it is inserted, on PostgreSQL once its transaction commits.
     """
 
     at = models.DateTimeField("时间", default=timezone.now, db_index=True)
@@ -100,8 +97,6 @@ class AuditEvent(models.Model):
     object_repr = models.CharField("对象", max_length=200, blank=True)
     outcome = models.CharField("结果", max_length=8, choices=Outcome.choices, default=Outcome.SUCCESS)
     detail = models.JSONField("详情", default=dict, blank=True)
-    seq = models.BigIntegerField("链序号", null=True, unique=True, editable=False)
-    hash = models.CharField("链哈希", max_length=64, blank=True, default="", editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -124,14 +119,9 @@ class AuditEvent(models.Model):
             raise AuditTrailIsAppendOnly("the audit trail cannot be edited")
         kwargs["force_insert"] = True
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        if chain.links_at_insert(connections[using]):
-            with transaction.atomic(using=using):
-                chain.link([self], using)
-                super().save(*args, **kwargs)
-        else:
-            self.seq, self.hash = None, ""
+        with _linking(using):
             super().save(*args, **kwargs)
-            chain.after_commit([self.pk], using)
+            _link([self], using)
 
     def delete(self, *args, **kwargs):
         raise AuditTrailIsAppendOnly("the audit trail cannot be deleted")
@@ -158,10 +148,41 @@ class AuditEvent(models.Model):
         return timezone.localtime(self.at).isoformat(timespec="seconds")
 
 
+def _linking(using: str):
+    """SQLite: the insert and its link in one transaction (no savepoint: a failed insert or link fails
+    the caller's transaction, as a failed insert did before the chain). PostgreSQL links after the
+    commit: the insert stays one statement, in the caller's transaction or its own."""
+    if chain.links_at_insert(connections[using]):
+        return transaction.atomic(using=using, savepoint=False)
+    return nullcontext()
+
+
+def _link(events, using: str) -> None:
+    if chain.links_at_insert(connections[using]):
+        chain.link(events, using)
+    else:
+        chain.after_commit(events, using)
+
+
+class AuditLink(models.Model):
+    """An event's place in the hash chain: `hash` covers the previous link's hash, the place, the
+    event and the digest of its content (chain.py). Only ever inserted, like the events."""
+
+    seq = models.BigIntegerField("链序号", primary_key=True)
+    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="link", verbose_name="审计记录")
+    hash = models.CharField("链哈希", max_length=64)
+
+    class Meta:
+        db_table = "audit_link"
+        verbose_name = "审计日志链接"
+        verbose_name_plural = "审计日志链接"
+        default_permissions = ()
+
+
 class AuditChainHead(models.Model):
-    """The last place of the chain, moved by every link and never back (triggers.py): a tail cut
-    from the trail leaves the chain shorter than its head. On PostgreSQL its row is also the lock
-    that sealers take in turn. One row, id 1."""
+    """The chain's last place, moved by every link and never back (triggers.py): a tail cut from the
+    trail leaves the chain shorter than its head. On PostgreSQL its row is also the lock sealers
+    take in turn. One row, id 1."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField("链尾序号", default=0)

@@ -13,10 +13,13 @@ POSTGRESQL = connection.vendor == "postgresql"
 
 
 def sealed_events() -> list[AuditEvent]:
-    """Every event, in its place (PostgreSQL seals after commit, which a test's transaction never
-    reaches: seal now)."""
-    chain.seal()
-    return list(AuditEvent.objects.order_by("seq"))
+    """Every event in its place, with its link's `seq` and `hash` (PostgreSQL seals after commit,
+    which a test's transaction never reaches: sweep now)."""
+    chain.sweep()
+    events = list(AuditEvent.objects.select_related("link").order_by("link__seq"))
+    for event in events:
+        event.seq, event.hash = event.link.seq, event.link.hash
+    return events
 
 
 def named(event) -> str:

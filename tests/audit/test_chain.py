@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, models, transaction
 
 from ltci.audit import chain, triggers
-from ltci.audit.models import Action, AuditChainHead, AuditEvent, AuditTrailIsAppendOnly
+from ltci.audit.models import Action, AuditChainHead, AuditEvent, AuditLink, AuditTrailIsAppendOnly
 from ltci.audit.recorder import record
 from ltci.core.context import Actor, acting
 
@@ -27,8 +27,8 @@ def test_every_event_takes_the_next_place_and_the_chain_verifies(trail):
     assert verdict.events == len(trail) and verdict.last_seq == trail[-1].seq
     assert verdict.last_hash == trail[-1].hash == AuditChainHead.objects.get().hash
     previous = chain.GENESIS
-    for event in trail:  # each hash covers the previous one and the event's own content
-        assert event.hash == chain.digest(previous, event.seq, chain.content_of(event))
+    for event in trail:  # each link covers the previous one, its place, the event and its content
+        assert event.hash == chain.link_hash(previous, event.seq, event.pk, chain.digest(chain.content_of(event)))
         previous = event.hash
     assert verdict.summary().startswith(f"审计日志完整：核验 {len(trail)} 条事件（序号 1–{len(trail)}）")
 
@@ -60,7 +60,7 @@ def test_what_the_database_gives_back_hashes_as_it_was_written(world):
     sealed_events()
     verdict = chain.verify()
     assert verdict.ok, verdict.problems
-    assert all(len(e.hash) == 64 for e in AuditEvent.objects.filter(pk__in=[m.pk for m in made]))
+    assert AuditLink.objects.filter(event__in=made).count() == len(made)
 
 
 def test_an_event_rolled_back_with_its_savepoint_leaves_no_gap(world):
@@ -88,16 +88,20 @@ PLAIN = models.QuerySet(model=AuditEvent)  # a queryset that is not the model's 
     pytest.param(lambda pk: connection.cursor().execute(
         "UPDATE audit_auditevent SET object_repr = 'x' WHERE id = %s", [pk]), id="raw SQL UPDATE"),
     pytest.param(lambda pk: connection.cursor().execute(
-        "UPDATE audit_auditevent SET seq = seq + 1000 WHERE id = %s", [pk]), id="raw SQL renumbering"),
+        "UPDATE audit_link SET seq = seq + 1000 WHERE event_id = %s", [pk]), id="raw SQL renumbering"),
     pytest.param(lambda pk: connection.cursor().execute(
-        "UPDATE audit_auditevent SET hash = '' WHERE id = %s", [pk]), id="raw SQL unsealing"),
+        "UPDATE audit_link SET hash = %s WHERE event_id = %s", ["0" * 64, pk]), id="raw SQL rehashing"),
+    pytest.param(lambda pk: connection.cursor().execute(
+        "DELETE FROM audit_link WHERE event_id = %s", [pk]), id="raw SQL unlinking"),
+    pytest.param(lambda pk: AuditLink.objects.filter(event_id=pk).delete(), id="link queryset delete"),
     pytest.param(lambda pk: connection.cursor().execute("DELETE FROM audit_auditevent WHERE id = %s", [pk]),
                  id="raw SQL DELETE"),
     pytest.param(lambda pk: connection.cursor().execute("DELETE FROM audit_auditevent"), id="raw SQL DELETE all"),
 ])
 def test_the_database_refuses_edits_and_deletes_from_any_client(trail, attempt):
+    """(Django's own deletion stops first at the links' PROTECT; the raw deletes reach the database.)"""
     event = trail[3]
-    with pytest.raises(DatabaseError, match="append-only"):
+    with pytest.raises(DatabaseError, match="append-only|protected foreign keys"):
         with transaction.atomic():
             attempt(event.pk)
     assert AuditEvent.objects.get(pk=event.pk).object_repr == event.object_repr
@@ -126,7 +130,7 @@ def test_postgresql_refuses_truncate(trail, table):
     with pytest.raises(DatabaseError, match="TRUNCATE refused"):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # nothing pending: the trigger is what refuses
-            cursor.execute(f"TRUNCATE {table}")
+            cursor.execute(f"TRUNCATE {table} CASCADE")
     assert AuditEvent.objects.count() == len(trail)
 
 
@@ -141,31 +145,31 @@ def test_the_chain_head_never_moves_back(trail, sql):
 
 
 @pytest.mark.skipif(not SQLITE, reason="SQLite links at insert; PostgreSQL seals after commit")
-@pytest.mark.parametrize("seq, digest", [(None, "a" * 64), (1, "a" * 64), (10**6, "a" * 64), ("next", "short")],
-                         ids=["no place", "a taken place", "a gap", "no hash"])
-def test_sqlite_refuses_an_insert_out_of_its_place(trail, seq, digest):
+@pytest.mark.parametrize("seq, event, digest", [(1, "new", "a" * 64), (10**6, "new", "a" * 64),
+                                               ("next", "new", "short"), ("next", 10**9, "a" * 64)],
+                         ids=["a taken place", "a gap", "no hash", "no event"])
+def test_sqlite_refuses_a_link_out_of_its_place(trail, seq, event, digest):
     seq = trail[-1].seq + 1 if seq == "next" else seq
-    with pytest.raises(DatabaseError, match="out of sequence"):
+    with connection.cursor() as cursor:  # an event inserted around record(), and its forged link
+        cursor.execute("INSERT INTO audit_auditevent (at, actor_name, actor_role, channel, path, action, object_type,"
+                       " object_id, object_repr, outcome, detail) VALUES ('2026-01-01 00:00:00', 'x', '', 'cli', '',"
+                       " 'login', '', '', '', 'success', '{}')")
+        event = cursor.lastrowid if event == "new" else event
+    with pytest.raises(DatabaseError, match="out of place"):
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("INSERT INTO audit_auditevent (at, actor_name, actor_role, channel, path, action, "
-                           "object_type, object_id, object_repr, outcome, detail, seq, hash) VALUES "
-                           "('2026-01-01 00:00:00', 'x', '', 'cli', '', 'login', '', '', '', 'success', '{}', %s, %s)",
-                           [seq, digest])
-    assert AuditEvent.objects.count() == len(trail)
+            cursor.execute("INSERT INTO audit_link (seq, event_id, hash) VALUES (%s, %s, %s)", [seq, event, digest])
+    assert AuditLink.objects.count() == len(trail)
 
 
 @pytest.mark.skipif(not POSTGRESQL, reason="sealing is PostgreSQL's")
-def test_postgresql_lets_an_event_be_sealed_once_and_nothing_else_change_with_it(world):
+def test_postgresql_seals_a_committed_event_once_and_nothing_that_is_not_there(world):
     event = record(Action.LOGIN, actor_name="sealing")
-    update = "UPDATE audit_auditevent SET seq = %s, hash = %s{} WHERE id = %s"
-    with pytest.raises(DatabaseError, match="append-only"):  # content changed while sealing
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(update.format(", object_repr = 'x'"), [10**9, "a" * 64, event.pk])
-    chain.seal()
-    with pytest.raises(DatabaseError, match="append-only"):  # sealed twice
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(update.format(""), [10**9, "a" * 64, event.pk])
-    assert chain.verify().ok
+    chain.sweep()
+    sealed = AuditLink.objects.get(event=event)
+    content = chain.digest(chain.content_of(event))
+    assert chain.seal({event.pk: content}) == 0  # sealed already
+    assert chain.seal({10**12: content}) == 0  # no such event (rolled back with its savepoint)
+    assert AuditLink.objects.get(event=event) == sealed and chain.verify().ok
 
 
 def test_every_guard_trigger_is_installed(db):
@@ -187,7 +191,7 @@ def test_the_flush_empties_the_trail_and_puts_the_guards_back(trail):
     """The test runner's flush (DELETE on SQLite, TRUNCATE on PostgreSQL) is the one path that lifts
     the guards, and only for itself; rolled back with the test."""
     call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
-    assert not AuditEvent.objects.exists() and not AuditChainHead.objects.exists()
+    assert not AuditEvent.objects.exists() and not AuditLink.objects.exists() and not AuditChainHead.objects.exists()
     assert triggers.missing() == []
     with pytest.raises(DatabaseError, match="append-only"):
         with transaction.atomic(), connection.cursor() as cursor:
@@ -206,7 +210,7 @@ def test_an_edited_detail_is_named(trail):
         PLAIN.filter(pk=event.pk).update(detail={**event.detail, "rows": 9999})
     verdict = chain.verify()
     assert not verdict.ok and verdict.count == 1
-    assert verdict.problems[0].startswith(named(event)) and "与其哈希不符" in verdict.problems[0]
+    assert verdict.problems[0].startswith(named(event)) and "与链不符" in verdict.problems[0]
 
 
 @pytest.mark.parametrize("column, value", [("object_repr", "无"), ("actor_name", "someone-else"),
@@ -223,6 +227,7 @@ def test_an_edit_of_any_column_is_named(trail, column, value):
 def test_a_row_deleted_in_the_middle_leaves_a_named_gap(trail):
     gone, after = trail[6], trail[7]
     with unguarded() as cursor:
+        cursor.execute("DELETE FROM audit_link WHERE event_id = %s", [gone.pk])
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [gone.pk])
     verdict = chain.verify()
     assert verdict.count == 1
@@ -234,11 +239,11 @@ def test_a_row_deleted_in_the_middle_leaves_a_named_gap(trail):
 def test_a_swapped_order_is_named(trail):
     first, second = trail[3], trail[4]
     with unguarded() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET seq = -1 WHERE id = %s", [first.pk])
-        cursor.execute("UPDATE audit_auditevent SET seq = %s WHERE id = %s", [first.seq, second.pk])
-        cursor.execute("UPDATE audit_auditevent SET seq = %s WHERE id = %s", [second.seq, first.pk])
+        cursor.execute("UPDATE audit_link SET seq = -1 WHERE seq = %s", [first.seq])
+        cursor.execute("UPDATE audit_link SET seq = %s WHERE seq = %s", [first.seq, second.seq])
+        cursor.execute("UPDATE audit_link SET seq = %s WHERE seq = -1", [second.seq])
     verdict = chain.verify()
-    # both swapped events, and the next one, whose link now points at the wrong predecessor
+    # both swapped events, and the next one, whose link now follows the wrong predecessor
     assert verdict.count == 3
     assert verdict.problems[0].startswith(f"事件 #{second.pk}（序号 {first.seq}，")
     assert verdict.problems[1].startswith(f"事件 #{first.pk}（序号 {second.seq}，")
@@ -250,7 +255,8 @@ def test_a_cut_tail_is_detected_by_the_head(trail, cut):
     cut = len(trail) if cut == "all" else cut
     kept = trail[: len(trail) - cut]
     with unguarded() as cursor:
-        cursor.execute("DELETE FROM audit_auditevent WHERE seq > %s", [len(kept)])
+        cursor.execute("DELETE FROM audit_link WHERE seq > %s", [len(kept)])
+        cursor.execute("DELETE FROM audit_auditevent WHERE id NOT IN (SELECT event_id FROM audit_link)")
     verdict = chain.verify()
     assert verdict.count == 1
     assert verdict.problems[0] == (f"链尾被截断：链头记录到序号 {len(trail)}，链中最后一条为序号 {len(kept)}，"
@@ -265,9 +271,9 @@ def test_a_chain_rewritten_from_an_edit_onwards_is_caught_by_an_anchor_kept_else
     with unguarded() as cursor:
         cursor.execute("UPDATE audit_auditevent SET object_repr = '无' WHERE id = %s", [edited.pk])
         previous = trail[1].hash
-        for event in AuditEvent.objects.filter(seq__gte=edited.seq).order_by("seq"):
-            previous = chain.digest(previous, event.seq, chain.content_of(event))
-            cursor.execute("UPDATE audit_auditevent SET hash = %s WHERE id = %s", [previous, event.pk])
+        for link in AuditLink.objects.filter(seq__gte=edited.seq).select_related("event").order_by("seq"):
+            previous = chain.link_hash(previous, link.seq, link.event_id, chain.digest(chain.content_of(link.event)))
+            cursor.execute("UPDATE audit_link SET hash = %s WHERE seq = %s", [previous, link.seq])
         cursor.execute("UPDATE audit_chainhead SET hash = %s", [previous])
     assert chain.verify().ok  # consistent …
     verdict = chain.verify(anchors=[anchor])
@@ -275,15 +281,14 @@ def test_a_chain_rewritten_from_an_edit_onwards_is_caught_by_an_anchor_kept_else
 
 
 def test_an_event_inserted_around_the_chain_is_named(trail):
-    with unguarded() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute("INSERT INTO audit_auditevent (at, actor_name, actor_role, channel, path, action, object_type, "
-                       "object_id, object_repr, outcome, detail, hash) VALUES (%s, 'x', '', 'cli', '', 'login', '', '',"
-                       " '', 'success', %s, '')", [trail[0].at, json.dumps({})])
-        # PostgreSQL seals such an event like any committed one (verify seals first): it joins the chain.
+                       "object_id, object_repr, outcome, detail) VALUES (%s, 'x', '', 'cli', '', 'login', '', '',"
+                       " '', 'success', %s)", [trail[0].at, json.dumps({})])
     verdict = chain.verify()
-    if SQLITE:
-        assert verdict.count == 1 and "1 条事件不在链中" in verdict.problems[0]
-    else:
+    if SQLITE:  # every event is linked as it is inserted: this one went around record()
+        assert verdict.count == 1 and verdict.problems[0].startswith("1 条事件不在链中（第一条为事件 #")
+    else:  # committed events are sealed after commit, whoever inserted them: verify's sweep does it
         assert verdict.ok and verdict.sealed == 1
 
 
@@ -294,7 +299,6 @@ def test_a_missing_or_disabled_trigger_is_named(trail, name):
             cursor.execute(f"DROP TRIGGER {name}")
         else:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            table = "audit_chainhead" if "chainhead" in name else "audit_auditevent"
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {name}")
+            cursor.execute(f"ALTER TABLE {triggers.POSTGRESQL_TRIGGERS[name]} DISABLE TRIGGER {name}")
     verdict = chain.verify()
     assert verdict_text(verdict) == f"数据库缺少保护审计日志的触发器（或已停用）：{name}"

@@ -42,7 +42,8 @@ def test_an_intact_trail_exits_0_with_one_line(trail, capsys):
     code, out = run(capsys, "audit", "verify")
     lines = out.strip().splitlines()
     assert code == 0 and len(lines) == 1
-    assert lines[0].startswith(f"审计日志完整：核验 {len(trail)} 条事件（序号 1–{len(trail)}），链尾哈希 {trail[-1].hash}")
+    assert lines[0].startswith(f"审计日志完整：核验 {len(trail)} 条事件（序号 1–{len(trail)}），"
+                               f"链尾 {trail[-1].seq}:{trail[-1].hash}")
     assert lines[0].endswith("秒") and "保护触发器齐全" in lines[0] and "用时" in lines[0]
 
 
@@ -50,7 +51,7 @@ def test_a_broken_trail_exits_1_naming_the_event_in_chinese(trail, capsys):
     edit(trail[4])
     code, out = run(capsys, "audit", "verify")
     assert code == 1
-    assert f"✗ {named(trail[4])}" in out and "与其哈希不符" in out
+    assert f"✗ {named(trail[4])}" in out and "与链不符" in out
     assert "审计日志核验未通过：发现 1 处问题" in out
 
 
@@ -108,7 +109,7 @@ def test_check_deploy_fails_on_a_missing_trigger(trail, deploy_checks_pass, caps
     with connection.cursor() as cursor:
         if POSTGRESQL:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(f"ALTER TABLE audit_auditevent DISABLE TRIGGER {name}")
+            cursor.execute(f"ALTER TABLE {triggers.POSTGRESQL_TRIGGERS[name]} DISABLE TRIGGER {name}")
         else:
             cursor.execute(f"DROP TRIGGER {name}")
     code, out = run(capsys, "check", "--deploy")

@@ -1,9 +1,8 @@
-"""The hash chain (ltci/audit/chain.py, docs/decisions/0012): every event gets its place and hash,
-the events already recorded first, in the order they were inserted; then the guards (triggers.py).
+"""The hash chain (ltci/audit/chain.py, docs/decisions/0012): the links and the chain head, the
+database's guards (triggers.py), and a link for every event already recorded, in the order they
+were inserted."""
 
-PostgreSQL: the new trigger function lets an unsealed event be sealed once, so the existing events
-are sealed as any committed event is. SQLite: the guard triggers are (re)installed after migrate."""
-
+import django.db.models.deletion
 from django.db import migrations, models
 
 CHUNK = 5000
@@ -12,25 +11,16 @@ CHUNK = 5000
 def chain_existing(apps, schema_editor):
     from ltci.audit import chain, triggers
 
-    connection = schema_editor.connection
+    connection, alias = schema_editor.connection, schema_editor.connection.alias
     AuditEvent = apps.get_model("audit", "AuditEvent")
-    if connection.vendor == "postgresql":
-        triggers.install(connection)
-        chain.seal(using=connection.alias, model=AuditEvent)
+    triggers.install(connection)
+    if not chain.links_at_insert(connection):
+        chain.sweep(using=alias, model=AuditEvent)  # as for any committed event without its link
         return
-    triggers.uninstall(connection)  # back after migrate (apps.py); none refuses the updates below
-    seq, previous, after = 0, chain.GENESIS, 0
-    rows = AuditEvent._base_manager.using(connection.alias).order_by("id").values_list("id", *chain.CONTENT)
-    with connection.cursor() as cursor:
-        while page := list(rows.filter(id__gt=after)[:CHUNK]):
-            links = []
-            for id_, *content in page:
-                seq += 1
-                previous = chain.digest(previous, seq, content)
-                links.append((seq, previous, id_))
-            cursor.executemany("UPDATE audit_auditevent SET seq = %s, hash = %s WHERE id = %s", links)
-            after = page[-1][0]
-        cursor.execute("INSERT INTO audit_chainhead (id, seq, hash) VALUES (1, %s, %s)", [seq, previous])
+    events, after = AuditEvent._base_manager.using(alias).order_by("id"), 0
+    while page := list(events.filter(id__gt=after)[:CHUNK]):
+        chain.link(page, alias)  # the triggers just installed check each place and move the head
+        after = page[-1].pk
 
 
 def unchain(apps, schema_editor):
@@ -54,9 +44,9 @@ class Migration(migrations.Migration):
                 ('hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64, verbose_name='链尾哈希')),
             ],
             options={
-                'db_table': 'audit_chainhead',
                 'verbose_name': '审计日志链头',
                 'verbose_name_plural': '审计日志链头',
+                'db_table': 'audit_chainhead',
                 'default_permissions': (),
             },
         ),
@@ -64,15 +54,19 @@ class Migration(migrations.Migration):
             name='auditevent',
             options={'base_manager_name': 'objects', 'default_permissions': ('view',), 'ordering': ['-at', '-id'], 'verbose_name': '审计记录', 'verbose_name_plural': '审计记录'},
         ),
-        migrations.AddField(
-            model_name='auditevent',
-            name='hash',
-            field=models.CharField(blank=True, default='', editable=False, max_length=64, verbose_name='链哈希'),
-        ),
-        migrations.AddField(
-            model_name='auditevent',
-            name='seq',
-            field=models.BigIntegerField(editable=False, null=True, unique=True, verbose_name='链序号'),
+        migrations.CreateModel(
+            name='AuditLink',
+            fields=[
+                ('seq', models.BigIntegerField(primary_key=True, serialize=False, verbose_name='链序号')),
+                ('hash', models.CharField(max_length=64, verbose_name='链哈希')),
+                ('event', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='link', to='audit.auditevent', verbose_name='审计记录')),
+            ],
+            options={
+                'db_table': 'audit_link',
+                'verbose_name': '审计日志链接',
+                'verbose_name_plural': '审计日志链接',
+                'default_permissions': (),
+            },
         ),
         migrations.RunPython(chain_existing, unchain),
     ]
