@@ -22,6 +22,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from itertools import islice
 
 from django.db import connections, transaction
@@ -40,19 +41,24 @@ VERIFY_CHUNK = 5000  # links read per query by verify: memory stays bounded what
 
 def _integral_floats_as_ints(value):
     """PostgreSQL's jsonb gives 1e20 back as an int and 2.0 as 2.0: both hash as the integer."""
-    if isinstance(value, float) and value.is_integer():
+    kind = type(value)
+    if kind is dict:
+        return {k: v if type(v) in _PLAIN else _integral_floats_as_ints(v) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _PLAIN else _integral_floats_as_ints(v) for v in value]
+    if kind is float and value.is_integer():
         return int(value)
-    if isinstance(value, dict):
-        return {k: _integral_floats_as_ints(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_integral_floats_as_ints(v) for v in value]
     return value
 
 
+_PLAIN = frozenset((str, int, bool, type(None)))
+
+
 def _time(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return at.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"  # 2026-11-24T06:34:00.000000Z
 
 
+@lru_cache(maxsize=4096)  # a trail repeats few addresses
 def _address(ip) -> str | None:
     """An address in one spelling whatever the database returns (PostgreSQL's inet rewrites IPv6)."""
     if not ip:
@@ -63,13 +69,14 @@ def _address(ip) -> str | None:
         return str(ip)
 
 
-def digest(content) -> str:
-    """The digest of an event's content, given in CONTENT's order as stored or as read back."""
+def digest(content, *, read_back: bool = False) -> str:
+    """The digest of an event's content in CONTENT's order: as written (the detail is then put through
+    JSON as its column will give it back: tuples as lists, keys as text, …) or as read back."""
     at, actor, name, role, region, ip, channel, path, action, otype, oid, orepr, outcome, detail = content
-    # the detail as the JSON column gives it back: tuples as lists, keys as text, …
-    detail = _integral_floats_as_ints(json.loads(json.dumps(detail)))
+    if not read_back:
+        detail = json.loads(json.dumps(detail))
     payload = [_time(at), actor, name, role, region, _address(ip), channel, path, action, otype, oid, orepr,
-               outcome, detail]
+               outcome, _integral_floats_as_ints(detail)]
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))  # ASCII (\u escapes): one spelling
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
@@ -174,7 +181,7 @@ def sweep(*, using: str = "default", model=None) -> int:
     sealed, after = 0, 0
     rows = _unlinked(using, model).order_by("id").values_list("id", *CONTENT)
     while page := list(rows.filter(id__gt=after)[:SEAL_CHUNK]):
-        sealed += seal({id_: digest(content) for id_, *content in page}, using=using)
+        sealed += seal({id_: digest(content, read_back=True) for id_, *content in page}, using=using)
         after = page[-1][0]
     return sealed
 
@@ -255,7 +262,7 @@ def verify(*, anchors=(), using: str = "default", chunk: int = VERIFY_CHUNK) -> 
             if seq != expected:  # links or events deleted: the hash of this one cannot be checked
                 verdict.add(f"序号 {expected}–{seq - 1} 的 {seq - expected} 条事件缺失（被删除），"
                             f"缺口在{_named(event_id, seq, content[0], content[2], content[8])}之前")
-            elif link_hash(previous, seq, event_id, digest(content)) != stored:
+            elif link_hash(previous, seq, event_id, digest(content, read_back=True)) != stored:
                 verdict.add(f"{_named(event_id, seq, content[0], content[2], content[8])}与链不符："
                             "内容被改动，或链接被改动、次序被调换")
             if seq in wanted:
