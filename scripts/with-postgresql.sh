@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a command against a throw-away PostgreSQL cluster: installs Debian's server when it is
 # missing, starts a cluster in a temporary directory listening on a unix socket only (no TCP port
-# to collide with), exports DATABASE_URL, runs the command and removes the cluster.
+# to collide with), exports DATABASE_URL (and PGHOST, PGUSER, psql on PATH), runs the command and
+# removes the cluster.
 # Usage: scripts/with-postgresql.sh COMMAND [ARGS...]
 set -euo pipefail
 
@@ -65,6 +66,8 @@ echo "PostgreSQL $VERSION: throw-away cluster on socket $WORK/sock"
 
 # dj-database-url reads a percent-encoded socket directory as the host.
 export DATABASE_URL="postgres://postgres@$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$WORK/sock")/ltci"
+# psql and the other client programs reach the same cluster (scripts/postgresql-roles-check.sh uses them).
+export PGHOST="$WORK/sock" PGUSER=postgres PATH="$BINDIR:$PATH"
 
 set +e
 "$@"

@@ -1,8 +1,12 @@
 """The audit trail: one append-only row per audited action."""
 
+from contextlib import nullcontext
+
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, router, transaction
 from django.utils import timezone
+
+from . import chain
 
 
 class Action(models.TextChoices):
@@ -46,6 +50,19 @@ class AppendOnlyQuerySet(models.QuerySet):
     def bulk_update(self, *args, **kwargs):
         raise AuditTrailIsAppendOnly("the audit trail cannot be edited")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        """Bulk inserts are linked into the chain like single ones (chain.py)."""
+        objs = list(objs)
+        if any(obj.pk is not None for obj in objs):
+            raise AuditTrailIsAppendOnly("the audit trail cannot be edited")
+        if not objs:
+            return objs
+        using = self.db
+        with _linking(using):
+            created = super().bulk_create(objs, *args, **kwargs)
+            _link(created, using)
+        return created
+
 
 class AuditTrailIsAppendOnly(Exception):
     pass
@@ -54,8 +71,10 @@ class AuditTrailIsAppendOnly(Exception):
 class AuditEvent(models.Model):
     """Who did what to which object, when, from where, and how it ended.
 
-    Rows are only ever inserted: the model refuses save() of an existing row and delete(); on
-    PostgreSQL a trigger (migration 0002) refuses UPDATE and DELETE from any client.
+    Rows are only ever inserted: the model refuses save() of an existing row and delete(); the
+    database refuses UPDATE, DELETE and TRUNCATE from any client (triggers.py). Each event gets a
+    link in a hash chain (`AuditLink`, chain.py) that makes an edit, a gap or a cut tail detectable
+    (`ltci audit verify`): on SQLite as it is inserted, on PostgreSQL once its transaction commits.
     """
 
     at = models.DateTimeField("时间", default=timezone.now, db_index=True)
@@ -87,6 +106,7 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["region", "-at"])]
         default_permissions = ("view",)
+        base_manager_name = "objects"  # Django's internal queries refuse edits too
 
     class Scope:
         region = "region"
@@ -98,7 +118,10 @@ class AuditEvent(models.Model):
         if self.pk is not None or kwargs.get("force_update"):
             raise AuditTrailIsAppendOnly("the audit trail cannot be edited")
         kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with _linking(using):
+            super().save(*args, **kwargs)
+            _link([self], using)
 
     def delete(self, *args, **kwargs):
         raise AuditTrailIsAppendOnly("the audit trail cannot be deleted")
@@ -123,3 +146,50 @@ class AuditEvent(models.Model):
     def at_iso(self) -> str:
         """The time in the platform's zone with its offset, e.g. 2026-11-24T14:23:00+08:00."""
         return timezone.localtime(self.at).isoformat(timespec="seconds")
+
+
+def _linking(using: str):
+    """SQLite: the insert and its link in one transaction (no savepoint: a failed insert or link fails
+    the caller's transaction, as a failed insert did before the chain). PostgreSQL links after the
+    commit: the insert stays one statement, in the caller's transaction or its own."""
+    if chain.links_at_insert(connections[using]):
+        return transaction.atomic(using=using, savepoint=False)
+    return nullcontext()
+
+
+def _link(events, using: str) -> None:
+    if chain.links_at_insert(connections[using]):
+        chain.link(events, using)
+    else:
+        chain.after_commit(events, using)
+
+
+class AuditLink(models.Model):
+    """An event's place in the hash chain: `hash` covers the previous link's hash, the place, the
+    event and the digest of its content (chain.py). Only ever inserted, like the events."""
+
+    seq = models.BigIntegerField("链序号", primary_key=True)
+    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="link", verbose_name="审计记录")
+    hash = models.CharField("链哈希", max_length=64)
+
+    class Meta:
+        db_table = "audit_link"
+        verbose_name = "审计日志链接"
+        verbose_name_plural = "审计日志链接"
+        default_permissions = ()
+
+
+class AuditChainHead(models.Model):
+    """The chain's last place, moved by every link and never back (triggers.py): a tail cut from the
+    trail leaves the chain shorter than its head. On PostgreSQL its row is also the lock sealers
+    take in turn. One row, id 1."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField("链尾序号", default=0)
+    hash = models.CharField("链尾哈希", max_length=64, default=chain.GENESIS)
+
+    class Meta:
+        db_table = "audit_chainhead"
+        verbose_name = "审计日志链头"
+        verbose_name_plural = "审计日志链头"
+        default_permissions = ()

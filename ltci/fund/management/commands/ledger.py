@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from ltci.audit.chain import verify
 from ltci.regions.models import Region
 
 from ...ledger import check
@@ -7,7 +8,8 @@ from ...ledger import check
 
 class Command(BaseCommand):
     help = ("Fund ledger: `check [--region R]` verifies the books (balanced journals, known accounts, debits = "
-            "credits, bank = receipts − payments as recomputed from payment and fee records); exit 1 on any discrepancy.")
+            "credits, bank = receipts − payments as recomputed from payment and fee records) and the audit trail's "
+            "hash chain; exit 1 on any discrepancy.")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -31,5 +33,13 @@ class Command(BaseCommand):
             self.stdout.write(f"  发现 {len(result.problems)} 处问题：")
             for problem in result.problems:
                 self.stdout.write(f"  ✗ {problem}")
+        # The trail records who booked what: a books check that trusts a rewritten trail proves nothing.
+        trail = verify()
+        self.stdout.write("审计日志核对")
+        for problem in trail.problems:
+            self.stdout.write(f"  ✗ {problem}")
+        self.stdout.write(f"  {trail.summary()}")
+        if not trail.ok:
+            failed.append("审计日志")
         if failed:
             raise CommandError(f"基金账务核对未通过：{', '.join(failed)}", returncode=1)
