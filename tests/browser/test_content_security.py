@@ -66,8 +66,8 @@ def test_the_carer_s_page_script_runs_from_its_file(page, live_server, xuzhou):
     log_in(page, live_server, "xz-carer")
     page.goto(live_server.url + "/care/visits/")
     expect(page.get_by_role("heading", level=1)).to_have_text("今日上门服务")
-    assert ("today.js", 200) in loaded and ("forms.js", 200) in loaded
-    # today.js holds the check-in back until the phone's position is known
+    assert ("locate.js", 200) in loaded and ("forms.js", 200) in loaded
+    # locate.js holds the check-in back until the phone's position is known
     assert page.evaluate("""() => { const f = document.getElementById('checkin-form');
         const e = new Event('submit', {cancelable: true}); f.dispatchEvent(e); return e.defaultPrevented; }""")
     assert refused == []

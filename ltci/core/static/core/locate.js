@@ -1,7 +1,11 @@
-// A home check carries the phone's location, taken just before the form is sent; a call does not.
+// Forms of class "locate" carry the phone's location, taken just before the form is sent; without a
+// fix the server refuses. data-locate-when="FIELD=VALUE" takes it only when that field has that value
+// (an auditor's home check does, a telephone call does not).
 document.querySelectorAll("form.locate").forEach(function (form) {
   form.addEventListener("submit", function (event) {
-    if (form.dataset.located || form.elements.method.value !== "visit" || !navigator.geolocation) { return; }
+    var when = (form.dataset.locateWhen || "").split("=");
+    if (form.dataset.located || !navigator.geolocation ||
+        (when.length === 2 && form.elements[when[0]].value !== when[1])) { return; }
     event.preventDefault();
     navigator.geolocation.getCurrentPosition(function (pos) {
       form.elements.latitude.value = pos.coords.latitude.toFixed(6);
