@@ -17,6 +17,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -159,11 +160,12 @@ def write_staged(job: Job, apply: Callable[[Job, object], None]) -> Job:
 
 
 def _recover(job: Job) -> bool:
-    """A checked import whose process died while writing is written to its end from its staged changes."""
+    """A checked import whose process died while writing is written to its end from its staged
+    changes (in the background when a page or the server found it, as any long work)."""
     if job.params.get("phase") != "apply" or not Stage(job.pk).exists():
         return False
     module = importlib.import_module(APPLIERS[job.kind])
-    write_staged(job, module.apply)
+    jobs.run(job, lambda j: write_staged(j, module.apply), background=settings.JOBS_IN_BACKGROUND)
     return True
 
 

@@ -140,8 +140,9 @@ def _guarded(job: Job, work) -> None:
     job.save(update_fields=["status"])
     try:
         work(job)
-    except Exception as exc:  # the job's row must say it failed; the error goes to the log too
-        finish(job, JobStatus.FAILED, job.counts, f"处理失败：{exc}")
+    except Exception as exc:  # the job's row must say it failed, and what it kept; the error goes to the log too
+        kept = job.params.get("kept")
+        finish(job, JobStatus.FAILED, job.counts, f"处理失败：{exc}" + (f"（{kept}）" if kept else ""))
         raise
 
 
@@ -195,7 +196,7 @@ def recover() -> list[Job]:
         kept = job.params.get("kept") or "未保存任何数据"
         with transaction.atomic():
             finish(job, JobStatus.FAILED, job.counts, ABANDONED.format(kept=kept))
-            record(Action.BATCH if job.kind not in ("roster_import", "payment_import") else Action.IMPORT, job,
+            record(Action.IMPORT if job.kind in imports.APPLIERS else Action.BATCH, job,
                    region=job.region_id, outcome=Outcome.FAILURE,
                    detail={"kind": job.kind, "abandoned": True, **job.counts})
         handled.append(job)
