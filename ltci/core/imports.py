@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from .stage import Stage, dumps
 from .tabular import Column, cell_problem, read_table
 
 CHUNK = 2000
+WRITE_SLICE = 0.25  # seconds of writing per transaction while an import writes its checked changes
 ISSUE_BATCH = 5000
 
 # The module of each import kind, with its `apply(job, changes)`: what finishes a job after a restart.
@@ -143,10 +145,18 @@ def write_staged(job: Job, apply: Callable[[Job, object], None]) -> Job:
     and finishes the job with its audit event in one transaction."""
     stage = Stage(job.pk)
     counts = job.counts
+    chunks = stage.chunks(start=job.params.get("applied", 0))
     with jobs.chunked_writes():
-        for index, changes in stage.chunks(start=job.params.get("applied", 0)):
+        while True:
+            # As many chunks per transaction as fit in a short slice: few commits, a short lock on SQLite.
             with transaction.atomic():
-                apply(job, changes)
+                started, index = time.monotonic(), None
+                for index, changes in chunks:
+                    apply(job, changes)
+                    if time.monotonic() - started > WRITE_SLICE:
+                        break
+                if index is None:
+                    break
                 jobs.mark(job, applied=index + 1, kept=f"已写入前 {(index + 1) * CHUNK:,} 行中通过检查的部分")
             jobs.report(job, min((index + 1) * CHUNK, counts["rows"]), counts["rows"])
         save_issues(job, stage.report_path)

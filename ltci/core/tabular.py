@@ -100,6 +100,9 @@ def cell_problem(values: dict) -> tuple[str, str] | None:
     like: the database may refuse them, and nobody means them), or None."""
     from .edge import text_problem
 
+    # One search of the whole row (a space between cells is harmless); the cells only when it finds one.
+    if text_problem(" ".join(v for v in values.values() if isinstance(v, str))) is None:
+        return None
     for key, value in values.items():
         if isinstance(value, str):
             problem = text_problem(value)

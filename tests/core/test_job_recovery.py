@@ -39,6 +39,7 @@ def xuzhou(db):
 
 def test_a_roster_import_killed_while_writing_is_written_to_its_end_on_the_next_start(tmp_path, xuzhou, monkeypatch):
     monkeypatch.setattr(imports, "CHUNK", 2)
+    monkeypatch.setattr(imports, "WRITE_SLICE", 0)  # one chunk per transaction
     path = write_csv(tmp_path / "roster.csv", [row(n) for n in range(1, 8)])  # 7 rows: 4 chunks
     real, calls = roster.apply, []
 
