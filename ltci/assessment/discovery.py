@@ -16,7 +16,8 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from ltci.audit.models import Action
 from ltci.audit.recorder import record
-from ltci.core.tabular import Column, cell_problem, read_table
+from ltci.core.slices import in_slices, read_whole
+from ltci.core.tabular import Column, cell_problem
 from ltci.core.uploads import save_upload
 from ltci.core.values import BadValue, parse_date
 from ltci.enrolment.idcard import (
@@ -133,26 +134,32 @@ def import_leads(region_code: str, source: str, upload_or_path, user, *, on: dat
         raise ValidationError({"source": "本地区未开展主动发现"})
     path = _path(upload_or_path)
     report = DiscoveryReport(source=source)
-    with transaction.atomic():
-        for row, values in read_table(path, COLUMNS):
-            problem = cell_problem(values)
-            if problem:
-                report.reject(row, *problem)
-                continue
-            try:
-                person, listed_on = _person(region_code, values, on)
-            except _Refused as refused:
-                report.reject(row, refused.column, refused.reason)
-                continue
-            reason = _skip_reason(person, source, listed_on, on)
-            if reason:
-                report.skip(row, reason)
-                continue
-            Lead.objects.create(region_id=region_code, person=person, source=source, listed_on=listed_on,
-                                detail=str(values.get("detail", "")).strip()[:200])
-            report.accepted += 1
+    rows = read_whole(path, COLUMNS)  # a file that cannot be read, wherever it breaks, changes nothing
+
+    def one(row: int, values: dict) -> None:
+        problem = cell_problem(values)
+        if problem:
+            report.reject(row, *problem)
+            return
+        try:
+            person, listed_on = _person(region_code, values, on)
+        except _Refused as refused:
+            report.reject(row, refused.column, refused.reason)
+            return
+        reason = _skip_reason(person, source, listed_on, on)
+        if reason:
+            report.skip(row, reason)
+            return
+        Lead.objects.create(region_id=region_code, person=person, source=source, listed_on=listed_on,
+                            detail=str(values.get("detail", "")).strip()[:200])
+        report.accepted += 1
+
+    def trace(first, last):
         record(Action.IMPORT, object_type_="assessment.lead", object_repr=f"主动发现名单：{LeadSource(source).label}",
-               region=region_code, detail={"source": source, "file": path.name, **report.counts()}, user=user)
+               region=region_code, detail={"source": source, "file": path.name, "rows_written": [first, last],
+                                           **report.counts()}, user=user)
+
+    in_slices(rows, one, trace)
     return report
 
 

@@ -27,7 +27,8 @@ from django.utils import timezone
 from ltci.accounts.scope import visible
 from ltci.audit.models import Action
 from ltci.audit.recorder import record
-from ltci.core.tabular import Column, cell_problem, read_table
+from ltci.core.slices import in_slices, read_whole
+from ltci.core.tabular import Column, cell_problem
 from ltci.core.values import BadValue, parse_date
 from ltci.enrolment.idcard import InvalidIdNumber, detect_kind, normalise, parse_identity
 from ltci.enrolment.models import Person
@@ -315,25 +316,30 @@ def _people(region_code: str, user):
 def _run(region_code: str, path, user, columns, handle, *, what: str, source: str) -> dict:
     report = _Report(headers={c.key: c.header for c in columns})
     people = _people(region_code, user)
-    with transaction.atomic():  # an unreadable file, found midway, leaves nothing behind
-        for row, values in read_table(Path(path), columns):
-            problem = cell_problem(values)
-            if problem:
-                report.reject(row, *problem)
-                continue
-            try:
-                with transaction.atomic():
-                    made, skipped = handle(people, values, user)
-            except _Refused as refused:
-                report.reject(row, refused.column, refused.reason)
-                continue
-            if made:
-                report.accepted += 1
-                report.events += made
-            else:
-                report.skip(row, "reference", skipped)
+    rows = read_whole(Path(path), columns)  # an unreadable file, found midway, leaves nothing behind
+
+    def one(row: int, values: dict) -> None:
+        problem = cell_problem(values)
+        if problem:
+            report.reject(row, *problem)
+            return
+        try:
+            with transaction.atomic():
+                made, skipped = handle(people, values, user)
+        except _Refused as refused:
+            report.reject(row, refused.column, refused.reason)
+            return
+        if made:
+            report.accepted += 1
+            report.events += made
+        else:
+            report.skip(row, "reference", skipped)
+
+    def trace(first, last):
         record(Action.IMPORT, object_type_="care.careevent", object_repr=what, region=region_code, user=user,
-               detail={"source": source, "file": Path(path).name, **report.counts()})
+               detail={"source": source, "file": Path(path).name, "rows_written": [first, last], **report.counts()})
+
+    in_slices(rows, one, trace)
     return report.result()
 
 

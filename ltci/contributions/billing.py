@@ -30,18 +30,20 @@ from ltci.policy.policies import policy_on
 from .models import PAYER_FIELDS, Bill, BillKind
 from .periods import Period, month_end, region_period
 
-CHUNK = 100_000
+CHUNK = 25_000  # people read, computed and then written in one short transaction
 ISSUE_BATCH = 5000
 
 
 def start_billing(region, period_text: str, *, user=None, background: bool = False) -> Job:
     period = region_period(region.pk, period_text)  # refuses a wrong period before any job exists
-    jobs.recover()
-    if Job.objects.filter(kind=JobKind.BILLING, region=region, params__period=period.code,
-                          status__in=[JobStatus.PENDING, JobStatus.RUNNING]).exists():
-        raise ValidationError({"period": f"{period.label}的缴费核定正在进行，请等它完成"})
-    job = Job.objects.create(kind=JobKind.BILLING, region=region, title=f"{period.label}缴费核定",
-                             params={"period": period.code}, created_by=user)
+    same = Job.objects.filter(kind=JobKind.BILLING, region=region, params__period=period.code)
+    jobs.recover(same)  # a run of this period whose process died is failed first
+    with transaction.atomic():
+        type(region).objects.select_for_update().get(pk=region.pk)  # two clicks at once: one run
+        if same.filter(status__in=[JobStatus.PENDING, JobStatus.RUNNING]).exists():
+            raise ValidationError({"period": f"{period.label}的缴费核定正在进行，请等它完成"})
+        job = Job.objects.create(kind=JobKind.BILLING, region=region, title=f"{period.label}缴费核定",
+                                 params={"period": period.code}, created_by=user)
     job.thread = jobs.run(job, lambda j: _bill(j, period), background=background)
     return job
 
@@ -83,9 +85,9 @@ def _bill(job: Job, period: Period) -> None:
                 counts["skipped"] += 1
                 issues.append(JobIssue(job=job, kind=IssueKind.REJECTED, column=row["column"], person_id=row["person_id"],
                                        reason=f"缺少{row['label']}，未核定"))
-            with transaction.atomic():
-                if frame.height:
-                    _bill_chunk(job, period, frame, counts)
+            rows = _bills_of(job, period, frame, counts) if frame.height else []
+            with transaction.atomic():  # the lock (SQLite) for the insert only; one run of a period at a time
+                _insert_bills(rows)
                 jobs.mark(job, counts=counts, kept=f"已核定 {counts['original'] + counts['adjustment']:,} 人的缴费单，"
                                                    f"其余未核定；再次执行本期核定即可补齐，已核定的不会重复")
             jobs.report(job, counts["people"])
@@ -156,8 +158,8 @@ def _complete(frame: pl.DataFrame, bases: dict) -> tuple[pl.DataFrame, pl.DataFr
     return frame.filter(pl.col("__lacking").is_null()).drop("__lacking"), missing
 
 
-def _bill_chunk(job: Job, period: Period, frame: pl.DataFrame, counts: dict) -> None:
-    """Bills of one chunk, compared with what the period has billed already, all in columns."""
+def _bills_of(job: Job, period: Period, frame: pl.DataFrame, counts: dict) -> list[tuple]:
+    """The bill rows of one chunk, compared with what the period has billed already, all in columns."""
     result = batch.contribution_frame(frame.lazy().drop("start"), job.region_id, period.first).collect()
     lo, hi = frame["person_id"].min(), frame["person_id"].max()
     billed = pl.DataFrame(
@@ -178,7 +180,7 @@ def _bill_chunk(job: Job, period: Period, frame: pl.DataFrame, counts: dict) -> 
     counts["original"] += bills.filter(pl.col("kind") == BillKind.ORIGINAL).height
     counts["adjustment"] += bills.filter(pl.col("kind") == BillKind.ADJUSTMENT).height
     if bills.height == 0:
-        return
+        return []
     if period.kind == "year":  # due at the end of January, or of the month of joining
         due = pl.max_horizontal(pl.lit(period.first), pl.col("start")).dt.month_end()
     else:
@@ -191,10 +193,18 @@ def _bill_chunk(job: Job, period: Period, frame: pl.DataFrame, counts: dict) -> 
         _yuan_text(pl.sum_horizontal([pl.col(f"d_{f}") for f in PAYER_FIELDS])).alias("total"),
         pl.lit(job.pk).alias("job_id"),
         pl.lit(connection.ops.adapt_datetimefield_value(timezone.now())).alias("created_at"))
-    columns = ("region_id", "person_id", "period", "kind", "due_date", *PAYER_FIELDS, "total", "job_id", "created_at")
+    return out.rows()
+
+
+BILL_COLUMNS = ("region_id", "person_id", "period", "kind", "due_date", *PAYER_FIELDS, "total", "job_id", "created_at")
+
+
+def _insert_bills(rows: list[tuple]) -> None:
+    if not rows:
+        return
     with connection.cursor() as cur:  # one statement per batch: model objects are the cost at this size
-        cur.executemany(f"INSERT INTO {Bill._meta.db_table} ({', '.join(columns)}) "
-                        f"VALUES ({', '.join(['%s'] * len(columns))})", out.rows())
+        cur.executemany(f"INSERT INTO {Bill._meta.db_table} ({', '.join(BILL_COLUMNS)}) "
+                        f"VALUES ({', '.join(['%s'] * len(BILL_COLUMNS))})", rows)
 
 
 def _fen(amount) -> int:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from ltci.audit.models import Action
 from ltci.audit.recorder import record
@@ -37,6 +37,14 @@ ISSUE_BATCH = 5000
 
 # The module of each import kind, with its `apply(job, changes)`: what finishes a job after a restart.
 APPLIERS = {JobKind.ROSTER_IMPORT: "ltci.enrolment.roster", JobKind.PAYMENT_IMPORT: "ltci.contributions.payments"}
+
+
+class Conflict(ValidationError):
+    """The register changed between the check and the write in a way the write must not overwrite."""
+
+
+CONFLICT = ("写入时发现文件中的人员或参保登记在检查之后已被他人变更，为免覆盖，其余未导入；"
+            "请重新导入同一文件（已导入的不会重复）")
 
 
 class RowRejected(Exception):
@@ -91,6 +99,16 @@ def import_file(job: Job, path: Path, columns: tuple[Column, ...], plan: Callabl
     stage = Stage(job.pk).create()
     report = Report({c.key: c.header for c in columns}, stage.report_path)
     try:
+        return _check_then_write(job, stage, report, path, columns, plan, apply, strict=strict, dry_run=dry_run,
+                                 after=after)
+    except Exception:  # the job fails (ltci.core.jobs.failed): nothing it checked stays on disk (names, ID
+        report.close()  # numbers). A process that is killed or interrupted keeps them, for the next start.
+        stage.discard()
+        raise
+
+
+def _check_then_write(job, stage, report, path, columns, plan, apply, *, strict, dry_run, after) -> Job:
+    try:
         with stage.writer() as out:
             chunk = []
             for number, values in read_table(path, columns):
@@ -105,7 +123,6 @@ def import_file(job: Job, path: Path, columns: tuple[Column, ...], plan: Callabl
             after(report)
     except ValidationError as exc:  # the file as a whole cannot be read (type, header, encoding, empty)
         report.close()
-        stage.discard()
         with transaction.atomic():
             jobs.finish(job, JobStatus.FAILED, report.counts, reasons(exc))
             record(Action.IMPORT, job, region=job.region_id, detail={"kind": job.kind, "status": JobStatus.FAILED})
@@ -144,6 +161,19 @@ def write_staged(job: Job, apply: Callable[[Job, object], None]) -> Job:
     """Writes a checked import's staged changes from the first chunk not yet written, then its report,
     and finishes the job with its audit event in one transaction."""
     stage = Stage(job.pk)
+    try:
+        job = _write(job, stage, apply)
+    except IntegrityError as exc:  # someone registered one of the file's people meanwhile
+        stage.discard()
+        raise Conflict(CONFLICT) from exc
+    except Exception:
+        stage.discard()
+        raise
+    stage.discard()
+    return job
+
+
+def _write(job: Job, stage: Stage, apply) -> Job:
     counts = job.counts
     chunks = stage.chunks(start=job.params.get("applied", 0))
     with jobs.chunked_writes():
@@ -165,7 +195,6 @@ def write_staged(job: Job, apply: Callable[[Job, object], None]) -> Job:
         with transaction.atomic():
             jobs.finish(job, JobStatus.DONE, counts, note)
             record(Action.IMPORT, job, region=job.region_id, detail={"kind": job.kind, "status": JobStatus.DONE, **counts})
-    stage.discard()
     return job
 
 

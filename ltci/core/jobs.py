@@ -90,15 +90,20 @@ def this_process() -> str:
 
 
 def process_alive(owner: str) -> bool:
-    """Whether the process named by `owner` still runs; one on another host is taken to (its own
-    host's next start judges it)."""
+    """Whether the process named by `owner` still runs. When it cannot be told (another host, whose
+    own next start judges it; no /proc to read), the job is taken to run: never recovered twice."""
     host, _, rest = owner.partition(":")
     pid, _, ticks = rest.partition(":")
-    if host != socket.gethostname():
-        return True
-    if not pid.isdigit():
+    if host != socket.gethostname() or not pid.isdigit():
+        return host != socket.gethostname()
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
         return False
-    return _start_ticks(int(pid)) == ticks != ""
+    except PermissionError:
+        pass  # another user's process: it exists
+    now = _start_ticks(int(pid))
+    return not (now and ticks and now != ticks)  # a pid reused by a later process: the job's is gone
 
 
 def run(job: Job, work: Callable[[Job], None], *, background: bool = False) -> threading.Thread | None:
@@ -140,10 +145,30 @@ def _guarded(job: Job, work) -> None:
     job.save(update_fields=["status"])
     try:
         work(job)
-    except Exception as exc:  # the job's row must say it failed, and what it kept; the error goes to the log too
-        kept = job.params.get("kept")
-        finish(job, JobStatus.FAILED, job.counts, f"处理失败：{exc}" + (f"（{kept}）" if kept else ""))
+    except Exception as exc:  # the job says it failed, why in words and what it kept, on the trail; the error to the log
+        failed(job, exc)
         raise
+
+
+def failed(job: Job, exc: Exception) -> None:
+    from django.core.exceptions import ValidationError
+
+    from ltci.audit.models import Action, Outcome
+    from ltci.audit.recorder import record
+
+    from .errors import reasons
+    from .imports import APPLIERS
+
+    if not isinstance(exc, ValidationError):
+        log.error("job %s (%s) failed", job.pk, job.kind, exc_info=exc)
+    # What the database kept: a rolled-back transaction took its marks with it.
+    job.params, job.counts = Job.objects.filter(pk=job.pk).values_list("params", "counts").get()
+    why = reasons(exc) if isinstance(exc, ValidationError) else "系统错误，已记入系统日志"
+    kept = job.params.get("kept") or "未保存任何数据"
+    with transaction.atomic():
+        finish(job, JobStatus.FAILED, job.counts, f"处理失败：{why}（{kept}）")
+        record(Action.IMPORT if job.kind in APPLIERS else Action.BATCH, job, region=job.region_id,
+               outcome=Outcome.FAILURE, detail={"kind": job.kind, "error": type(exc).__name__, **job.counts})
 
 
 # --- jobs whose process died ----------------------------------------------------------------------
@@ -158,29 +183,40 @@ ABANDONED = ("处理进程意外中止（服务重启或进程被终止），{ke
 def checked(job: Job) -> Job:
     """The job as it stands; one shown running whose process died is first finished or failed."""
     if job.finished_at is None and job.owner and not process_alive(job.owner):
-        recover()
+        recover(Job.objects.filter(pk=job.pk))
         job.refresh_from_db()
     return job
 
 
-def orphans():
-    """Unfinished jobs whose process is gone (a job is given its process before it runs: `run`)."""
-    for job in (Job.objects.filter(finished_at__isnull=True, status__in=[JobStatus.PENDING, JobStatus.RUNNING])
+def orphans(jobs=None):
+    """Unfinished jobs (of `jobs`, or all) whose process is gone (a job is given its process before
+    it runs: `run`)."""
+    jobs = Job.objects.all() if jobs is None else jobs
+    for job in (jobs.filter(finished_at__isnull=True, status__in=[JobStatus.PENDING, JobStatus.RUNNING])
                 .exclude(owner="")):
         if not process_alive(job.owner):
             yield job
 
 
-def recover() -> list[Job]:
-    """Finishes or fails every job whose process died; returns them. Called when the platform
-    starts serving and when a job's page is read."""
+RECOVERY = Actor(name="ltci 任务恢复", channel="cli")  # whoever's page found the job, the platform finishes it
+
+
+def recover(jobs=None) -> list[Job]:
+    """Finishes or fails every job (of `jobs`, or all) whose process died; returns them. Called when
+    the platform starts serving, and for one job when its page is read; the trail names the
+    platform, not the reader."""
+    with acting(RECOVERY):
+        return _recover(jobs)
+
+
+def _recover(jobs) -> list[Job]:
     from ltci.audit.models import Action, Outcome
     from ltci.audit.recorder import record
 
     from . import imports  # noqa: F401  (registers how an import is finished)
 
     handled = []
-    for job in orphans():
+    for job in orphans(jobs):
         with transaction.atomic():
             claimed = Job.objects.select_for_update().filter(pk=job.pk, owner=job.owner, finished_at__isnull=True)
             if not claimed.update(owner=this_process()):
@@ -194,6 +230,9 @@ def recover() -> list[Job]:
         except Exception:  # recovery itself failed: the job is marked failed below, with the reason logged
             log.exception("recovering job %s failed", job.pk)
         kept = job.params.get("kept") or "未保存任何数据"
+        from .stage import Stage
+
+        Stage(job.pk).discard()  # what it had checked goes with it (names and ID numbers)
         with transaction.atomic():
             finish(job, JobStatus.FAILED, job.counts, ABANDONED.format(kept=kept))
             record(Action.IMPORT if job.kind in imports.APPLIERS else Action.BATCH, job,

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from ltci.audit.masking import mask_id
 from ltci.core import jobs
-from ltci.core.imports import Report, RowRejected, import_file
+from ltci.core.imports import CONFLICT, Conflict, Report, RowRejected, import_file
 from ltci.core.models import IssueKind, Job, JobKind
 from ltci.core.tabular import Column
 from ltci.core.money import CONTRIBUTION_BASE, PENSION
@@ -269,6 +269,10 @@ def apply(job, changes: dict) -> None:
             [Person(pk=pk, **dict(zip(PERSON_FIELDS, values)), name_initials=name_initials)
              for pk, *values, name_initials in changes["person_updates"]], [*PERSON_FIELDS, "name_initials"])
     if changes["enrolment_updates"]:
+        # Checked as active; ended by hand since, it is not rewritten: the import stops and says so.
+        ids = [pk for pk, *_ in changes["enrolment_updates"]]
+        if Enrolment.objects.filter(pk__in=ids, status=EnrolmentStatus.ACTIVE).count() != len(ids):
+            raise Conflict(CONFLICT)
         Enrolment.objects.bulk_update([Enrolment(pk=pk, **dict(zip(ENROLMENT_FIELDS, values)))
                                        for pk, *values in changes["enrolment_updates"]], list(ENROLMENT_FIELDS))
 

@@ -133,15 +133,15 @@ def test_billing_killed_half_way_says_what_it_billed_and_a_rerun_completes_it_on
     home = world["home"]
     region = home.region
     monkeypatch.setattr(billing, "CHUNK", 1)
-    real, calls = billing._bill_chunk, []
+    real, calls = billing._bills_of, []
 
     def bill_then_die(*args):
         calls.append(1)
         if len(calls) == 2:
             raise Killed
-        real(*args)
+        return real(*args)
 
-    monkeypatch.setattr(billing, "_bill_chunk", bill_then_die)
+    monkeypatch.setattr(billing, "_bills_of", bill_then_die)
     assert Enrolment.objects.filter(region=region).count() == 2
     with pytest.raises(Killed):
         billing.start_billing(region, "2025")
@@ -154,7 +154,7 @@ def test_billing_killed_half_way_says_what_it_billed_and_a_rerun_completes_it_on
     else:  # one transaction: nothing stays
         assert job.status == JobStatus.FAILED and "未保存任何数据" in job.message
         assert Bill.objects.count() == 0
-    monkeypatch.setattr(billing, "_bill_chunk", real)
+    monkeypatch.setattr(billing, "_bills_of", real)
     again = billing.start_billing(region, "2025")
     assert again.status == JobStatus.DONE and Bill.objects.count() == 2
     assert again.counts["original"] + again.counts["unchanged"] == 2 and Bill.objects.count() == 2
@@ -220,3 +220,65 @@ def test_a_name_with_a_control_character_is_a_rejected_row_not_a_database_error(
     [issue] = job.issues.filter(kind="rejected")
     assert (issue.row, issue.column) == (2, "姓名") and "控制字符" in issue.reason
     assert list(Person.objects.values_list("name", flat=True)) == ["王秀英"]  # row 3 only
+
+
+def test_a_write_that_meets_a_change_made_meanwhile_fails_in_words_on_the_trail_and_leaves_no_files(
+        tmp_path, xuzhou, monkeypatch):
+    """Someone registers one of the file's people between the check and the write: the import stops
+    and says so in Chinese (no database message), the failure is on the trail, and the checked
+    changes (names, ID numbers) do not stay on disk."""
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    monkeypatch.setattr(imports, "WRITE_SLICE", 0)
+    rows = [row(n) for n in range(1, 8)]
+    path = write_csv(tmp_path / "roster.csv", rows)
+    checked = roster._missing
+
+    def registered_meanwhile(job, report):
+        checked(job, report)
+        Person.objects.create(region=xuzhou, id_number=rows[4][0], name="手工登记", sex="F",
+                              birth_date=date(1950, 3, 5), district="泉山区")
+
+    monkeypatch.setattr(roster, "_missing", registered_meanwhile)
+    with pytest.raises(imports.Conflict):
+        roster.start_import(path, xuzhou)
+    job = Job.objects.get(kind=JobKind.ROSTER_IMPORT)
+    assert job.status == JobStatus.FAILED and "已被他人变更" in job.message and "UNIQUE" not in job.message
+    assert ("已写入前 4 行" if connection.vendor == "sqlite" else "未保存任何数据") in job.message
+    event = AuditEvent.objects.get(action=Action.IMPORT, object_id=str(job.pk))
+    assert event.outcome == Outcome.FAILURE and event.detail["error"] == "Conflict"
+    assert not Stage(job.pk).dir.exists()
+
+
+def test_an_enrolment_ended_after_the_check_is_not_rewritten(tmp_path, xuzhou, monkeypatch):
+    path = write_csv(tmp_path / "roster.csv", [row(1)])
+    roster.start_import(path, xuzhou)
+    changed = write_csv(tmp_path / "changed.csv", [row(1, category="在职职工", base="5000")])
+    checked = roster._missing
+
+    def ended_meanwhile(job, report):
+        checked(job, report)
+        Enrolment.objects.update(status="ended", end=date(2025, 1, 31), end_reason="death")
+
+    monkeypatch.setattr(roster, "_missing", ended_meanwhile)
+    with pytest.raises(imports.Conflict):
+        roster.start_import(changed, xuzhou)
+    assert Enrolment.objects.get().category == "retired"
+
+
+def test_a_page_that_finds_a_dead_job_finishes_that_job_only_and_the_trail_names_the_platform(
+        world, tmp_path, client_for):
+    home, away = world["home"], world["away"]
+    theirs = dead(Job.objects.create(kind=JobKind.BILLING, region=away.region, title="t", status=JobStatus.RUNNING,
+                                     owner="x"))
+    mine = dead(Job.objects.create(kind=JobKind.BILLING, region=home.region, title="t", status=JobStatus.RUNNING,
+                                   owner="x"))
+    client_for(home.users[Role.AUDITOR]).get(f"/jobs/{mine.pk}/")
+    assert Job.objects.get(pk=mine.pk).status == JobStatus.FAILED
+    assert Job.objects.get(pk=theirs.pk).status == JobStatus.RUNNING  # another region's job is not the reader's to touch
+    event = AuditEvent.objects.get(object_type="core.job", object_id=str(mine.pk))
+    assert event.actor is None and event.actor_name == "ltci 任务恢复"
+
+
+def test_a_process_that_cannot_be_looked_up_is_taken_to_run(monkeypatch):
+    monkeypatch.setattr(jobs, "_start_ticks", lambda pid: "")
+    assert jobs.process_alive(jobs.this_process())
