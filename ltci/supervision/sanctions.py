@@ -73,9 +73,29 @@ def fine_ceiling(case: Case) -> tuple[Decimal, str]:
                      f" {yuan_text(FINE_FIXED_MAX)} 元，取其高者")
 
 
-def parse_fine(case: Case, value) -> Decimal:
+def fined_so_far(case: Case, *, besides: DualRequest | None = None) -> Decimal:
+    """The case's fines recorded and waiting for a second person (but `besides`): the ceiling and the
+    dual-control threshold hold for the case's fines together, so splitting a fine gains nothing."""
+    recorded = case.sanctions.filter(kind=SanctionKind.FINE).aggregate(s=fen_sum("amount"))["s"]
+    waiting = dual.pending(RequestKind.FINE, case.region_id).filter(subject=fine_subject(case))
+    if besides is not None:
+        waiting = waiting.exclude(pk=besides.pk)
+    return yuan(recorded) + yuan(waiting.aggregate(s=fen_sum("amount"))["s"])
+
+
+def fine_subject(case: Case) -> str:
+    return f"case:{case.pk}:fine"
+
+
+def parse_fine(case: Case, value, *, besides: DualRequest | None = None) -> tuple[Decimal, Decimal]:
+    """(the fine, the case's fines before it)."""
     ceiling, why = fine_ceiling(case)
-    return parse_money(value, FINE, "amount", label="罚款金额", maximum=ceiling, why_maximum=why)
+    earlier = fined_so_far(case, besides=besides)
+    left = max(ceiling - earlier, Decimal(0))
+    if earlier:
+        why += f"；本案已处罚款（含待复核）{yuan_text(earlier)} 元，尚可处 {yuan_text(left)} 元"
+    amount = parse_money(value, FINE, "amount", label="罚款金额", maximum=left, why_maximum=why)
+    return amount, earlier
 
 
 def default_months(region: str, kind: str, on: date) -> int | None:
@@ -134,11 +154,13 @@ def apply(case: Case, user, kind: str, *, reason: str, amount=None, starts_on=No
     if kind == SanctionKind.RECOVERY:
         fields.update(_recover(case, user, reason, today))
     elif kind == SanctionKind.FINE:
-        amount = parse_fine(case, amount)
-        why = why_second_person(case.region_id, today, amount)
+        amount, earlier = parse_fine(case, amount)
+        why = why_second_person(case.region_id, today, earlier + amount)
         if why is not None:
+            if earlier:
+                why = f"连同本案已处罚款 {yuan_text(earlier)} 元，{why}"
             return dual.submit(case.region_id, RequestKind.FINE, user, amount=amount, reason=why,
-                               subject=f"case:{case.pk}:fine", payload={"case": case.pk, "reason": reason},
+                               subject=fine_subject(case), payload={"case": case.pk, "reason": reason},
                                summary=f"稽核案件{case.number}罚款 {yuan_text(amount)} 元：{reason}")
         fields.update(amount=amount, effects={"ledger": "罚款缴入国库，不记入长护险基金"})
     elif kind == SanctionKind.CARER_SUSPENSION:
@@ -175,7 +197,7 @@ def approve_fine(req: DualRequest, approver) -> Sanction:
         raise StepRefused("只能对已查实的案件作出处理")
     if approver.pk in (case.decided_by_id, case.assigned_to_id):
         raise StepRefused("承办并作出查实结论的稽核人员不能复核本案的处理")
-    amount = parse_fine(case, req.amount)
+    amount, _ = parse_fine(case, req.amount, besides=req)
     sanction = Sanction.objects.create(
         case=case, kind=SanctionKind.FINE, reason=req.payload["reason"], applied_by=req.made_by, amount=amount,
         effects={"ledger": "罚款缴入国库，不记入长护险基金", "dual_control": req.pk,

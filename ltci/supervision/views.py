@@ -280,9 +280,10 @@ def case_detail(request, pk: int):
         sanction.effect_lines = [(EFFECT_LABELS.get(k, k), v) for k, v in sanction.effects.items()]
     return render(request, "supervision/case_detail.html", {
         "case": case, "hits": hits, "lines": lines, "sanctions": made,
-        "waiting_fines": dual.pending(RequestKind.FINE, case.region_id).filter(subject=f"case:{case.pk}:fine")
+        "waiting_fines": dual.pending(RequestKind.FINE, case.region_id).filter(subject=sanctions.fine_subject(case))
         .select_related("made_by"),
-        "fine_ceiling": _yuan(sanctions.fine_ceiling(case)), "dual_threshold": _yuan(threshold(case.region_id, today)),
+        "fine_ceiling": _yuan(sanctions.fine_ceiling(case)), "fined": yuan_text(sanctions.fined_so_far(case)),
+        "dual_threshold": _yuan(threshold(case.region_id, today)),
         "may_assign": user.can(SUPERVISION_MANAGE) and case.status == CaseStatus.OPEN,
         "may_decide": user.can(CASE_DECIDE) and case.status == CaseStatus.OPEN and case.assigned_to_id == user.pk,
         "may_sanction": user.can(SANCTION_APPLY) and case.status == CaseStatus.CONFIRMED

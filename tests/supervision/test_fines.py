@@ -102,3 +102,31 @@ def test_the_fine_api_answers_202_while_it_waits(confirmed, people, agency, clie
     assert done.json()["result"] == f"supervision.sanction:{Sanction.objects.get().pk}"
     page = client_for(people["clerk"]).get(f"/supervision/cases/{confirmed.pk}/").content.decode()
     assert "复核人：经办乙" in page and "本案罚款上限 50,000.00 元" in page
+
+
+def test_a_fine_split_in_two_still_meets_the_threshold_and_the_ceiling(confirmed, people, agency):
+    """Review finding: two fines of 10,000 passed without a second person, and fines of 50,000 each
+    could go past the case's ceiling. The case's fines count together."""
+    first = sanctions.apply(confirmed, people["clerk"], SanctionKind.FINE, reason="违约", amount="10000")
+    assert isinstance(first, Sanction)
+    second = sanctions.apply(confirmed, people["clerk"], SanctionKind.FINE, reason="再罚", amount="10000")
+    assert isinstance(second, Request) and second.status == RequestStatus.PENDING
+    assert second.reason.startswith("连同本案已处罚款 10,000.00 元，金额 20,000.00 元超过双人复核限额 10,000.00 元")
+    dual.approve(second, agency)  # the request does not count against itself
+    assert Sanction.objects.filter(kind=SanctionKind.FINE).count() == 2
+    with pytest.raises(ValidationError) as exc:  # 20,000 fined: 30,000 left of 50,000
+        sanctions.apply(confirmed, people["clerk"], SanctionKind.FINE, reason="三罚", amount="30000.01")
+    assert "已处罚款（含待复核）20,000.00 元，尚可处 30,000.00 元" in exc.value.message_dict["amount"][0]
+    third = sanctions.apply(confirmed, people["clerk"], SanctionKind.FINE, reason="三罚", amount="30000")
+    assert isinstance(third, Request)
+    dual.approve(third, agency)
+    with pytest.raises(ValidationError, match="尚可处 0.00 元"):
+        sanctions.apply(confirmed, people["clerk"], SanctionKind.FINE, reason="四罚", amount="0.01")
+    assert sum(s.amount for s in Sanction.objects.filter(kind=SanctionKind.FINE)) == D("50000.00")
+
+
+def test_a_waiting_fine_counts_against_the_ceiling(confirmed, people):
+    sanctions.apply(confirmed, people["clerk"], SanctionKind.FINE, reason="违约", amount="45000")
+    assert sanctions.fined_so_far(confirmed) == D("45000.00")
+    with pytest.raises(ValidationError, match="尚可处 5,000.00 元"):
+        sanctions.apply(confirmed, people["clerk"], SanctionKind.FINE, reason="再罚", amount="6000")
