@@ -19,6 +19,7 @@ class Action(models.TextChoices):
     EXPORT = "export", "导出"
     VIEW_ID = "view_id", "查看身份证号"
     VIEW_HEALTH = "view_health", "查看健康信息"
+    VIEW_ACCOUNT = "view_account", "查看完整银行账号"
     DENIED = "denied", "越权访问"
     IMPORT = "import", "批量导入"
     TRANSITION = "transition", "流程办理"

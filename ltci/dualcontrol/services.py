@@ -47,6 +47,19 @@ def may_decide(user, req: Request) -> bool:
             and user.can(DUAL_CHECK) and user.can(KINDS[req.kind].permission) and user.pk != req.made_by_id)
 
 
+def reveal_account(req: Request, user) -> str:
+    """The full account number of a pending account change, for the person who may approve it: it
+    is checked against the payee's bank letter before approving. Every reveal is on the trail."""
+    if req.kind != RequestKind.PAYEE_ACCOUNT:
+        raise StepRefused("该事项不涉及收款账户")
+    if req.status != RequestStatus.PENDING:
+        raise StepRefused(f"该事项{req.get_status_display()}，不再显示完整账号")
+    if not may_decide(user, req):
+        raise PermissionDenied(KINDS[req.kind].permission)
+    record(Action.VIEW_ACCOUNT, req, user=user, region=req.region_id, detail={"kind": req.kind})
+    return req.account_number
+
+
 def submit(region_id: str, kind: str, user, *, summary: str, reason: str, payload: dict | None = None,
            amount: Decimal | None = None, subject: str = "", account_number: str = "", institution=None,
            person=None) -> Request:

@@ -36,6 +36,18 @@ def index(request):
             :DECIDED_SHOWN], "kinds": RequestKind.choices, "kind": kind, "shown": DECIDED_SHOWN})
 
 
+@login_required
+@require_POST
+def reveal_account(request, pk: int):
+    require(request.user, DUAL_CHECK)
+    req = get_visible_or_404(Request.objects.all(), request.user, pk=pk)
+    try:
+        number = services.reveal_account(req, request.user)
+    except ValidationError as exc:
+        return render(request, "dualcontrol/_account_number.html", {"refused": reasons(exc)})
+    return render(request, "dualcontrol/_account_number.html", {"number": number})
+
+
 DONE = {"approve": "已复核通过，立即生效", "reject": "已驳回", "withdraw": "已撤回"}
 
 

@@ -151,3 +151,28 @@ def test_the_pages_ask_for_approval_and_show_why_a_payee_waits(owed, clerks, cli
     queue = client_for(clerks["approver"]).get("/dual-control/").content.decode()
     assert "收款账户变更" in queue and "复核通过" in queue and "6217 **** **** 7776" in queue and NEW not in queue
     assert PayeeAccount.objects.get().account_number == OLD
+
+
+def test_the_approver_sees_the_full_new_number_once_asked_and_the_reveal_is_on_the_trail(owed, clerks, client_for):
+    """Review finding: the approver saw only the masked number, so the four eyes could not compare it
+    with the payee's bank letter. The person who may approve reveals it; no one else does."""
+    req = payments.set_account(clerks["payer"], institution=owed.institution, account_name="护理院", bank="建行",
+                               account_number=NEW)
+    approver = client_for(clerks["approver"])
+    page = approver.get("/dual-control/").content.decode()
+    assert NEW not in page and "查看完整账号" in page
+    shown = approver.post(f"/dual-control/{req.pk}/account-number").content.decode()
+    assert f"完整账号：{NEW}" in shown and "已记入审计日志" in shown
+    assert approver.post(f"/api/dual-control/requests/{req.pk}/account-number").json() == {
+        "id": req.pk, "account_number": NEW}
+    seen = AuditEvent.objects.filter(action="view_account", object_id=str(req.pk))
+    assert seen.count() == 2 and {e.actor for e in seen} == {clerks["approver"]}
+    # The maker, who may not decide, and a user of another role see no more than the mask.
+    maker = client_for(clerks["payer"])
+    assert NEW not in maker.post(f"/dual-control/{req.pk}/account-number").content.decode()
+    assert maker.post(f"/api/dual-control/requests/{req.pk}/account-number").status_code == 403
+    assert "查看完整账号" not in maker.get("/dual-control/").content.decode()
+    # Once decided, the number is no longer shown.
+    dual.reject(req, clerks["approver"], "开户证明与账号不符")
+    assert approver.post(f"/api/dual-control/requests/{req.pk}/account-number").status_code == 409
+    assert AuditEvent.objects.filter(action="view_account").count() == 2
