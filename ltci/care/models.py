@@ -107,6 +107,7 @@ class Visit(models.Model):
     checkout_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     checkout_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     checkout_distance_m = models.PositiveIntegerField("签退距居所（米）", null=True, blank=True)
+    checkout_entered_at = models.DateTimeField("签退录入时间", null=True, blank=True)  # how late the check-out came
     face_check = models.CharField("人脸核验", max_length=16, choices=FaceCheck.choices, default=FaceCheck.NOT_DONE)
     items = models.JSONField("服务项目", default=list)
     notes = models.CharField("备注", max_length=500, blank=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -228,7 +229,11 @@ def _limit_days(user) -> int:
 
 
 def _late_text(visit: Visit) -> str:
-    """How long after the visit its record was first entered, in days and hours."""
-    gap = visit.entered_at - visit.checkin_at
+    """How long after the visit its record was entered, in days and hours: the later of the check-in's
+    and the check-out's delays (a check-out can come days after a timely check-in)."""
+    gaps = [visit.entered_at - visit.checkin_at, timedelta(0)]
+    if visit.checkout_at and visit.checkout_entered_at:
+        gaps.append(visit.checkout_entered_at - visit.checkout_at)
+    gap = max(gaps)
     days, hours = gap.days, gap.seconds // 3600
     return f"{days}天{hours}小时" if days else f"{hours}小时"

@@ -58,23 +58,30 @@ def _request_id(value: str, field: str) -> str:
     return value
 
 
-def _may_serve(carer: Carer, person: Person, day):
+def _carer_standing(carer: Carer, day, *, own_record: bool) -> None:
+    """Refused when the carer may not serve on `day`. The carer's own record (check-in, check-out) is
+    refused too while the carer is in post no more or suspended today, whatever day it claims; the
+    institution's or the agency's correction of an earlier visit is judged on the visit's day."""
+    if own_record and not carer.active:
+        raise Refused("该护理员已不在岗")
+    if carer.certificate_expiry and carer.certificate_expiry < day:
+        raise Refused(f"该护理员的职业资格证书已于{carer.certificate_expiry:%Y-%m-%d}到期")
+    suspension = carer.suspensions.filter(start__lte=day, end__gte=day).first()
+    if suspension is None and own_record:
+        today = timezone.localdate()
+        suspension = carer.suspensions.filter(start__lte=today, end__gte=today).first()
+    if suspension:
+        raise Refused(f"该护理员{suspension.start:%Y-%m-%d}至{suspension.end:%Y-%m-%d}暂停结算（{suspension.reason}），"
+                      f"暂停期间不能登记服务")
+
+
+def _may_serve(carer: Carer, person: Person, day, *, own_record: bool = True):
     """The person's mode that day, if this carer may visit them then; otherwise refused with the reason.
 
     The carer's own standing comes first, then whether the carer's institution serves the person
     that day; only then the person's own events (death, hospital), which a carer may learn only of
     the people the institution serves."""
-    if not carer.active:
-        raise Refused("该护理员已不在岗")
-    if carer.certificate_expiry and carer.certificate_expiry < day:
-        raise Refused(f"该护理员的职业资格证书已于{carer.certificate_expiry:%Y-%m-%d}到期")
-    # A suspended carer records nothing while suspended, whatever day the record claims.
-    today = timezone.localdate()
-    suspension = (carer.suspensions.filter(start__lte=day, end__gte=day).first()
-                  or carer.suspensions.filter(start__lte=today, end__gte=today).first())
-    if suspension:
-        raise Refused(f"该护理员{suspension.start:%Y-%m-%d}至{suspension.end:%Y-%m-%d}暂停结算（{suspension.reason}），"
-                      f"暂停期间不能登记服务")
+    _carer_standing(carer, day, own_record=own_record)
     choice = mode_on(person, day)
     if choice is None or choice.mode not in VISITED_MODES or choice.institution_id != carer.institution_id:
         raise Refused(f"{person.name}{day:%Y-%m-%d}不是本机构上门护理的服务对象")
@@ -194,6 +201,7 @@ def check_out(user, visit: Visit, *, request_id: str, latitude, longitude, items
     if len(notes or "") > 500:
         raise ValidationError({"notes": "备注不能超过500个字"})
     day = timezone.localtime(visit.checkin_at).date()
+    _carer_standing(carer, day, own_record=True)  # suspended since checking in: the visit stays open
     codes = _items(items, visit.region_id, day)
     _planned(codes, visit.person, day)
     choice = mode_on(visit.person, day)
@@ -211,6 +219,7 @@ def check_out(user, visit: Visit, *, request_id: str, latitude, longitude, items
         current.checkout_latitude, current.checkout_longitude, current.checkout_distance_m = lat, lon, distance
         current.items, current.face_check, current.notes = codes, face_check, (notes or "").strip()
         current.acceptance = _acceptance(current.region_id, at, current.acceptance)
+        current.checkout_entered_at = timezone.now()
         current.save()
         record(Action.UPDATE, current, user=user, detail={"checkout": at.isoformat(), "items": len(codes),
                                                           "face_check": face_check, "acceptance": current.acceptance})
@@ -260,11 +269,12 @@ def correct(visit: Visit, user, *, reason: str, checkin_at: datetime | None = No
     if _overlap(visit.carer, start, end or timezone.now(), exclude=visit.pk).exists():
         raise Refused("更正后的时间与该护理员的另一次服务重叠")
     day = timezone.localtime(start).date()
-    _may_serve(visit.carer, visit.person, day)
+    _may_serve(visit.carer, visit.person, day, own_record=False)
     if user.reach == Reach.REGION:  # the agency corrects: its own record needs no acceptance
         acceptance, accepted_by, accepted_at = Acceptance.ACCEPTED, user, timezone.now()
     else:
-        acceptance = _acceptance(visit.region_id, end or start, visit.acceptance)
+        # Judged on the earliest time the record claims: a new end near now cannot make it timely.
+        acceptance = _acceptance(visit.region_id, start, visit.acceptance)
         kept = acceptance == Acceptance.ACCEPTED  # an accepted record corrected in time stays accepted
         accepted_by, accepted_at = (visit.acceptance_by, visit.acceptance_at) if kept else (None, None)
     codes = visit.items
@@ -277,7 +287,8 @@ def correct(visit: Visit, user, *, reason: str, checkin_at: datetime | None = No
         checkin_latitude=visit.checkin_latitude, checkin_longitude=visit.checkin_longitude,
         checkin_distance_m=visit.checkin_distance_m, checkout_at=end, checkout_request_id=visit.checkout_request_id,
         checkout_latitude=visit.checkout_latitude, checkout_longitude=visit.checkout_longitude,
-        checkout_distance_m=visit.checkout_distance_m, face_check=visit.face_check, items=codes,
+        checkout_distance_m=visit.checkout_distance_m, checkout_entered_at=timezone.now() if checkout_at else visit.checkout_entered_at,
+        face_check=visit.face_check, items=codes,
         notes=(notes if notes is not None else visit.notes)[:500], supersedes=visit, entered_by=user,
         acceptance=acceptance, acceptance_by=accepted_by, acceptance_at=accepted_at,
         acceptance_note="经办机构更正" if user.reach == Reach.REGION else visit.acceptance_note if kept else "")

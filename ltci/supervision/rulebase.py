@@ -16,7 +16,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-
+from ltci.core.edge import check_text
 
 from .models import RuleSetting, Severity
 
@@ -115,6 +115,8 @@ def _checked_param(code: str, key: str, default, value):
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(i, str) and 0 < len(i.strip()) <= 32 for i in items):
             raise ValidationError({where: "须为以逗号分隔的代码"})
+        for item in items:  # stored and shown: no control character (the body is a bare dict)
+            check_text(where, item, multiline=False)
         return [i.strip() for i in items]
     raise ValidationError({where: f"规则{code}不接受此参数"})
 

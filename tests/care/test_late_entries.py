@@ -157,3 +157,55 @@ def test_the_limit_is_the_regions_own_where_its_policy_sets_one(tmp_path):
         assert value == 2 and "平台默认值" in basis
     finally:
         clear_caches()
+
+
+def _suspend(scene, start, end):
+    return CarerSuspension.objects.create(carer=scene["carer"], start=start, end=end, reason="虚假记录",
+                                          created_by=scene["clerk"])
+
+
+def test_a_carer_suspended_after_checking_in_cannot_check_out(scene):
+    """Review finding: check-out never looked at the carer's standing."""
+    visit = checkin(scene, rid="before", at=timezone.now() - timedelta(minutes=50))
+    _suspend(scene, date.today(), date.today() + timedelta(days=30))
+    with pytest.raises(visits.Refused, match="暂停期间不能登记服务"):
+        checkout(scene, visit, rid="before-out", at=timezone.now())
+    assert Visit.objects.get(pk=visit.pk).checkout_at is None
+
+
+def test_the_agency_and_the_institution_correct_a_suspended_carers_earlier_visit(scene):
+    """Review finding: a correction of a visit made before the suspension was refused because the carer
+    is suspended today; only the carer's own recording is stopped by today's suspension."""
+    visit = late_visit(scene, days=1)
+    _suspend(scene, date.today(), date.today() + timedelta(days=30))
+    fixed = visits.correct(visit, scene["clerk"], reason="核实后更正项目", items=["SC06"])
+    assert fixed.supersedes == visit and fixed.items == ["SC06"]
+    again = visits.correct(fixed, scene["home"].users[Role.INSTITUTION_ADMIN], reason="补正备注", notes="家属在场")
+    assert again.supersedes == fixed
+    with pytest.raises(visits.Refused, match="暂停期间"):  # but not into the suspension
+        visits.correct(again, scene["clerk"], reason="改到今天", checkin_at=timezone.now() - timedelta(minutes=30),
+                       checkout_at=timezone.now() - timedelta(minutes=1))
+
+
+def test_an_institutions_correction_is_judged_late_by_the_earliest_time_it_claims(scene):
+    """Review finding: a new check-out near now made a correction of a five-day-old visit timely."""
+    visit = late_visit(scene, days=1)
+    old = Visit.objects.filter(pk=visit.pk)
+    old.update(checkin_at=visit.checkin_at - timedelta(days=4), checkout_at=visit.checkout_at - timedelta(days=4),
+               acceptance=Acceptance.NOT_NEEDED)
+    fixed = visits.correct(old.get(), scene["home"].users[Role.INSTITUTION_ADMIN], reason="签退时间有误",
+                           checkout_at=timezone.now() - timedelta(minutes=5))
+    assert fixed.acceptance == Acceptance.PENDING
+
+
+def test_the_acceptance_page_shows_the_later_delay_of_check_in_and_check_out(scene, client_for):
+    """Review finding: a timely check-in with a check-out entered four days late read '0小时'."""
+    start = timezone.now() - timedelta(days=4, hours=2)
+    visit = Visit.objects.create(region=scene["home"].region, person=scene["person"], institution=scene["institution"],
+                                 carer=scene["carer"], request_id="open", checkin_at=start, checkin_latitude=HOME[0],
+                                 checkin_longitude=HOME[1], entered_by=scene["carer_user"])
+    Visit.objects.filter(pk=visit.pk).update(entered_at=start)  # checked in on time
+    done = checkout(scene, visit, rid="open-out", at=start + timedelta(minutes=50))
+    assert done.acceptance == Acceptance.PENDING and done.checkout_entered_at is not None
+    page = client_for(scene["clerk"]).get(f"/care/visits/{visit.pk}/acceptance/").content.decode()
+    assert "服务后 4天1小时" in page

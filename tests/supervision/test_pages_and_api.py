@@ -103,6 +103,11 @@ def test_rule_settings_change_on_the_page_and_over_the_api(home, auditor, client
     r = auditor.post("/supervision/rules/", {"rule": "visit_short", "param_min_share": "abc",
                                              "valid_from": "2025-01-01", "reason": "x"}, follow=True)
     assert "须为数字" in r.content.decode()
+    for bad in (["home_combined\x00"], "home_combined,\x1b[31m", ["a\tb"]):  # review finding: stored as typed
+        r = auditor.post("/api/supervision/rules/settings", {"rule": "home_and_family_same_day",
+                         "params": {"allowed_modes": bad}, "valid_from": "2025-01-01", "reason": "x"},
+                         content_type="application/json")
+        assert r.status_code == 422 and r.json()["field"] == "params.allowed_modes", bad
     assert RuleSetting.objects.count() == 1
     r = auditor.post("/api/supervision/rules/settings", {"rule": "sampling", "params": {"share": "0.05"},
                      "valid_from": "2025-01-01", "reason": "比例提高"}, content_type="application/json")
