@@ -169,10 +169,11 @@ def _walk_applications(region: str, rng, demo: dict) -> int:
 
     queue = list(people)
 
-    def next_person(on=today):
-        """The first person left who passes the pre-check on `on` (paid up then, and so on)."""
+    def next_person(*days):
+        """The first person left who passes the pre-check on each of `days` (paid up then, and so on)."""
         for person in queue:
-            if not services.precheck(person, on, disabled_since=on - timedelta(days=400), self_assessment=DEPENDENT):
+            if not any(services.precheck(person, on, disabled_since=on - timedelta(days=400),
+                                         self_assessment=DEPENDENT) for on in days or (today,)):
                 queue.remove(person)
                 return person
         return None
@@ -198,7 +199,10 @@ def _walk_applications(region: str, rng, demo: dict) -> int:
     if rule.screening:
         plan += [("screened", today - timedelta(days=2)), ("screened_out", today - timedelta(days=20))]
     for state, on in plan:
-        person = next_person(on - timedelta(days=10) if state in ("in_publicity", "dispute") else on)
+        # A superseded certificate's person applies again 300 days later: paid up then too.
+        days = ((on - timedelta(days=10),) if state in ("in_publicity", "dispute")
+                else (on, on + timedelta(days=300)) if state == "superseded" else (on,))
+        person = next_person(*days)
         if person is None:
             break
         if state == "in_publicity":

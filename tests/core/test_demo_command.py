@@ -33,6 +33,15 @@ def test_demo_is_deterministic_and_rerunning_adds_nothing(db):
     assert Person.objects.count() == 50
 
 
+def test_a_demo_whose_superseded_certificate_falls_in_arrears_still_builds(db):
+    """Review finding: with seed 1, the person picked for a superseded certificate was paid up on the
+    first application's day but not on the second's, 300 days later, and the demo crashed."""
+    from ltci.assessment.models import Application
+
+    call_command("demo", region=["xuzhou"], insured=50, seed=1)
+    assert Application.objects.filter(region="xuzhou").count() >= 15
+
+
 def test_demo_refuses_unknown_regions(db):
     with pytest.raises(CommandError, match="unknown region"):
         call_command("demo", region=["atlantis"], insured=5, seed=1)
