@@ -265,6 +265,7 @@ API_ENDPOINTS = [
     ("post", "/api/dual-control/requests/{pk}/approve", DUAL_CHECK, "none", {"note": ""}),
     ("post", "/api/dual-control/requests/{pk}/reject", DUAL_CHECK, "none", {"reason": "金额有误"}),
     ("post", "/api/dual-control/requests/{pk}/withdraw", DUAL_CHECK, "none", None),
+    ("post", "/api/dual-control/requests/{pk}/account-number", DUAL_CHECK, "none", None),
     # The cockpit.
     ("get", "/api/cockpit", COCKPIT_VIEW, None, None),
     ("get", "/api/cockpit/population", COCKPIT_VIEW, None, None),
@@ -467,6 +468,7 @@ PAGES = [
     ("post", "/fund/fees", LEDGER_MANAGE, None),
     ("get", "/dual-control/", DUAL_CHECK, None),
     ("post", "/dual-control/{}/action", DUAL_CHECK, "none"),
+    ("post", "/dual-control/{}/account-number", DUAL_CHECK, "none"),
     ("get", "/settlement/", CLAIM_VIEW, None),
     ("get", "/settlement/payments/", PAYMENT_MAKE, None),
     ("get", "/settlement/payments/account?institution={}", PAYMENT_MAKE, "institution"),
