@@ -100,7 +100,9 @@ def _ratings(post) -> dict:
 def apply(request):
     user = request.user
     require(user, APPLICATION_SUBMIT)
-    context = {"activities": self_assessment_activities(), "relations": Relation.choices,
+    chosen = _ratings(request.POST)  # a refused form comes back with every answer chosen
+    context = {"activities": {k: {**a, "chosen": chosen[k]} for k, a in self_assessment_activities().items()},
+               "relations": Relation.choices,
                "kinds": [(k.value, k.label) for k in UPLOAD_KINDS], "triggers": Trigger.choices,
                "institutions": visible(Institution.objects.all(), user), "for_self": bool(user.person_id),
                "values": request.POST, "today": services.today()}
@@ -223,15 +225,17 @@ def site_task(request, pk: int):
     app = task.application
     rule = services.rules(app.region_id, services.today())
     scale = load_scale(rule.scale).form() if rule.scale else None
+    if scale and request.method == "POST":  # a refused form comes back with every answer chosen
+        for ind in scale:
+            for item in ind["items"]:
+                item["chosen"] = request.POST.get(f"{ind['id']}.{item['id']}", "")
     context = {"task": task, "app": app, "scale": scale, "rule": rule,
                "grades": [(g, services.grade_label(g)) for g in rule.grades], "values": request.POST}
     if request.method == "POST":
         try:
             scores = None
             if scale:
-                scores = {ind["id"]: {item["id"]: _int(request.POST.get(f"{ind['id']}.{item['id']}"),
-                                                       f"scale.{ind['id']}.{item['id']}") for item in ind["items"]}
-                          for ind in scale}
+                scores = _scores(scale, request.POST)
             done = services.record_visit(
                 app, user, scores=scores, level=request.POST.get("level", ""),
                 external_reference=request.POST.get("external_reference", ""),
@@ -246,11 +250,19 @@ def site_task(request, pk: int):
     return render(request, "assessment/site_task.html", context)
 
 
-def _int(value, field) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValidationError({field: "请选择该项的得分"}) from None
+def _scores(scale, post) -> dict:
+    """The scale's answers; every unanswered item is named at once, not the first only."""
+    scores, missing = {}, {}
+    for ind in scale:
+        scores[ind["id"]] = {}
+        for item in ind["items"]:
+            try:
+                scores[ind["id"]][item["id"]] = int(post.get(f"{ind['id']}.{item['id']}"))
+            except (TypeError, ValueError):
+                missing[f"scale.{ind['id']}.{item['id']}"] = f"请选择“{item['label']}”的得分"
+    if missing:
+        raise ValidationError(missing)
+    return scores
 
 
 @login_required
@@ -262,7 +274,8 @@ def review(request, pk: int):
     if item.round in ("committee", "dispute"):
         require(user, COMMITTEE_DECIDE)
     rule = services.rules(item.application.region_id, services.today())
-    context = {"review": item, "case": blind.case(item), "grades": [(g, services.grade_label(g)) for g in rule.grades]}
+    context = {"review": item, "case": blind.case(item), "grades": [(g, services.grade_label(g)) for g in rule.grades],
+               "values": request.POST}
     if request.method == "POST":
         try:
             services.decide(item, user, grade=request.POST.get("grade", ""), reason=request.POST.get("reason", ""))

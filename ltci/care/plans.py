@@ -161,3 +161,25 @@ def plan_on(person: Person, day: date) -> CarePlan | None:
     return (CarePlan.objects.filter(person=person, valid_from__lte=day, confirmed_at__isnull=False,
                                     status__in=[PlanStatus.CONFIRMED, PlanStatus.REPLACED])
             .order_by("-confirmed_at", "-id").first())
+
+
+def awaiting(user, day: date, limit: int = 100) -> list:
+    """The care choices, in force on `day`, of people in a visited mode who have neither a plan
+    waiting for their confirmation nor a confirmed one: whom the user should draft a plan for
+    (the agency: its region's; institution staff: their institution's clients). Oldest choice first."""
+    from django.db.models import Exists, OuterRef, Subquery
+
+    from ltci.accounts.roles import Reach
+
+    from .models import CareChoice
+
+    latest = (CareChoice.objects.filter(person=OuterRef("person"), effective_from__lte=day)
+              .order_by("-effective_from", "-id").values("pk")[:1])
+    planned = CarePlan.objects.filter(person=OuterRef("person"), status__in=[PlanStatus.DRAFT, PlanStatus.CONFIRMED])
+    choices = CareChoice.objects.filter(pk=Subquery(latest), mode__in=VISITED_MODES, region_id=user.region_id)
+    if user.reach != Reach.REGION:
+        if not user.institution_id:
+            return []
+        choices = choices.filter(institution_id=user.institution_id)
+    return list(choices.filter(~Exists(planned)).select_related("person", "institution")
+                .order_by("effective_from", "id")[:limit])

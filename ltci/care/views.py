@@ -95,7 +95,10 @@ def plan_list(request):
     """Plans the user may see: the agency's region, the institution's clients, the insured's own."""
     require(request.user, CARE_VIEW)
     rows = visible(CarePlan.objects.select_related("person", "institution"), request.user)[:200]
-    return render(request, "care/plan_list.html", {"plans": rows, "may_draft": request.user.can(CARE_CHANGE)})
+    may_draft = request.user.can(CARE_CHANGE)
+    return render(request, "care/plan_list.html", {
+        "plans": rows, "may_draft": may_draft,
+        "awaiting": plans.awaiting(request.user, timezone.localdate()) if may_draft else []})
 
 
 @login_required
@@ -104,7 +107,11 @@ def plan_new(request, person_id: int):
     require(request.user, CARE_CHANGE)
     person = plans.person_for_drafting(request.user, person_id)
     day = timezone.localdate()
-    context = {"person": person, "catalogue": items_of(person.region_id, day), "today": day, "values": request.POST}
+    catalogue = list(items_of(person.region_id, day))
+    for item in catalogue:  # a refused plan comes back with every number typed
+        item.typed = request.POST.get(f"n_{item.code}", "")
+    context = {"person": person, "catalogue": catalogue, "values": request.POST,
+               "valid_from": request.POST.get("valid_from", day.isoformat())}
     choice = mode_on(person, day)
     cert = grade_on(person, day)
     if choice and cert and choice.mode in VISITED_MODES:
@@ -154,7 +161,8 @@ def plan_detail(request, pk: int):
     may_confirm = plan.status == PlanStatus.DRAFT and plans.may_confirm(request.user, plan)
     return render(request, "care/plan_detail.html", {
         "plan": plan, "items": plan.items.select_related("item"), "remaining": plans.remaining(plan),
-        "may_confirm": may_confirm})
+        "may_confirm": may_confirm,
+        "may_redraft": plan.status == PlanStatus.CONFIRMED and request.user.can(CARE_CHANGE)})
 
 
 @login_required

@@ -124,3 +124,30 @@ def test_an_institution_drafts_only_for_its_own_clients(scene, world, client_for
                           {"valid_from": "2025-07-01", "items": [{"code": "SC06", "per_month": 2}]},
                           content_type="application/json")
     assert stranger.status_code == 404
+
+
+def test_the_plan_list_links_whom_to_draft_for_and_a_refused_plan_keeps_every_number(scene, world, client_for):
+    """The finding: no page linked to drafting a care plan, and a refused save came back empty."""
+    other = world["home"].other_person
+    certified(other, scene["clerk"])
+    choices.choose(other, scene["clerk"], mode="home_visit", effective_from=date(2025, 1, 1),
+                   institution=scene["institution"], home_latitude=str(HOME[0]), home_longitude=str(HOME[1]))
+    for user in (scene["clerk"], scene["home"].users[Role.INSTITUTION_ADMIN]):
+        page = client_for(user).get("/care/plans/").content.decode()
+        section = page.split('id="awaiting"')[1].split("</section>")[0]
+        assert other.name in section and f"/care/plans/new/{other.pk}/" in section
+        assert scene["person"].name not in section  # has a confirmed plan
+    client = client_for(scene["home"].users[Role.INSTITUTION_ADMIN])
+    assert client.get(f"/care/plans/new/{other.pk}/").status_code == 200
+    response = client.post(f"/care/plans/new/{other.pk}/", {"valid_from": "2025-06-01", "n_SC06": "20", "n_SC19": "3"})
+    page = response.content.decode()
+    assert response.status_code == 422 and not CarePlan.objects.filter(person=other).exists()
+    assert 'value="2025-06-01"' in page and 'name="n_SC06" value="20"' in page and 'name="n_SC19" value="3"' in page
+    assert 'class="field-error" role="alert">' in page and "超过" in page
+    # Once drafted, the person leaves the list; the confirmed plan links to a new one.
+    client.post(f"/care/plans/new/{other.pk}/", {"valid_from": "2025-06-01", "n_SC06": "4"})
+    assert f"/care/plans/new/{other.pk}/" not in client.get("/care/plans/").content.decode()
+    plan = CarePlan.objects.get(person=scene["person"], status=PlanStatus.CONFIRMED)
+    assert f"/care/plans/new/{scene['person'].pk}/" in client.get(f"/care/plans/{plan.pk}/").content.decode()
+    insured = client_for(scene["home"].users[Role.INSURED]).get(f"/care/plans/{plan.pk}/").content.decode()
+    assert "/care/plans/new/" not in insured

@@ -1,6 +1,7 @@
 """The portal's pages and API for the insured: each action's happy path and its refusals; other
 accounts refused, another person's rows absent; views of health data on the trail."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -98,7 +99,9 @@ def test_a_bad_upload_is_refused_and_nothing_is_saved(portal, client_for, upload
     before = Application.objects.count()
     response = client.post("/my/apply/", {**FORM, "file_discharge_summary": upload})
     assert response.status_code == 422 and message in response.content.decode()
-    assert "materials" in response.content.decode()
+    page = response.content.decode()
+    assert re.search(r'<span class="field-error" role="alert">[^<]*' + message, page)  # beside the materials
+    assert "请重新选择材料文件" in page and "materials" not in page.split("<form")[0]
     assert 'value="dependent" checked' in response.content.decode()  # the form comes back filled in
     assert Application.objects.count() == before and not Material.objects.exists()
     upload.seek(0)
