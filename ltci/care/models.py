@@ -171,6 +171,9 @@ class CarePlan(AuditedModel, models.Model):
         institution = "institution"
         person = "person"
 
+    def __str__(self):  # as the trail names it
+        return f"护理计划（自{self.valid_from:%Y-%m-%d}）"
+
 
 class PlanItem(models.Model):
     plan = models.ForeignKey(CarePlan, on_delete=models.CASCADE, related_name="items")

@@ -11,7 +11,7 @@ from . import jobs
 from .exports import attachment
 from .models import REPORT_ORDER, IssueKind, Job
 from .paging import querystring_without_page
-from .reports import COUNT_LABELS, export_report
+from .reports import counts_shown, export_report
 
 
 def _job(request, pk):
@@ -23,7 +23,7 @@ def _progress_context(job):
     done, total = jobs.progress(job)
     percent = 100 if job.finished_at else (int(done * 100 / total) if total else 0)
     return {"job": job, "done": done, "total": total, "percent": percent,
-            "counts": [(COUNT_LABELS.get(k, k), v) for k, v in job.counts.items()]}
+            "counts": counts_shown(job.counts)}
 
 
 @login_required

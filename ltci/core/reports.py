@@ -15,8 +15,8 @@ def export_report(job) -> bytes:
     summary.append(("任务", str(job)))
     summary.append(("状态", job.get_status_display()))
     summary.append(("说明", job.message))
-    for key, value in job.counts.items():
-        summary.append((COUNT_LABELS.get(key, key), value))
+    for label, value in counts_shown(job.counts):
+        summary.append((label, value))
     lines = wb.sheet("明细", ("类别", "行号", "列", "原因/内容", "参保人", "证件号码"))
     issues = job.issues.select_related("person").order_by(REPORT_ORDER, "row", "id").iterator(chunk_size=5000)
     n = lines.extend((issue.get_kind_display(), issue.row, issue.column, issue.reason,
@@ -36,3 +36,27 @@ COUNT_LABELS = {"rows": "数据行", "accepted": "新增", "updated": "更新", 
                 "seconds": "用时（秒）", "booked_in": "记入月份", "policy_version": "政策版本", "carried_on": "按到期版本延续执行",
                 # supervision screenings (each rule's count is labelled with the rule's name by the app)
                 "visits": "筛查上门服务", "hits": "疑点", "new": "其中新增", "refreshed": "更新汇总数", "timing": "分步用时（秒）"}
+
+MONEY_COUNTS = frozenset({"fund", "personal"})
+
+
+def counts_shown(counts: dict) -> list[tuple[str, str]]:
+    """A job's counts as people read them: each by its Chinese name, yes/no for a flag, money with
+    two decimals and separators, a policy version by its document."""
+    from decimal import Decimal
+
+    from ltci.policy.regions import load_regions
+
+    from .money import yuan_text
+
+    versions = {v.code: v for r in load_regions().values() for v in r.versions}
+    out = []
+    for key, value in counts.items():
+        if isinstance(value, bool):
+            value = "是" if value else "否"
+        elif key in MONEY_COUNTS:
+            value = yuan_text(Decimal(str(value)))
+        elif key == "policy_version" and value in versions:
+            value = f"{versions[value].title}（{versions[value].document}）"
+        out.append((COUNT_LABELS.get(key, "其他"), str(value)))
+    return out

@@ -75,7 +75,7 @@ def hits(request, rule: str = "", month: str = "", status: str = "", institution
         parse_month_text(month)  # a bad month is an error here, not an empty list
     qs = filtered_hits(request.user, {"rule": rule, "month": month, "status": status, "institution": institution})
     rows = [_hit(h) for h in qs[max(offset, 0):max(offset, 0) + min(max(limit, 1), 1000)]]
-    record(Action.VIEW_HEALTH, object_type_="supervision.hit", object_id="list", user=request.user,
+    record(Action.VIEW_HEALTH, object_type_="supervision.hit", user=request.user,
            detail={"filters": {"rule": rule, "month": month, "status": status, "institution": institution},
                    "shown": len(rows)})
     return rows
@@ -393,7 +393,7 @@ def samples(request, month: str = "", offset: int = 0, limit: int = 200):
     if month:
         qs = qs.filter(month=parse_month_text(month))
     rows = list(qs.order_by("-month", "id")[max(offset, 0):max(offset, 0) + min(max(limit, 1), 1000)])
-    record(Action.VIEW_HEALTH, object_type_="supervision.sample", object_id="list", user=request.user,
+    record(Action.VIEW_HEALTH, object_type_="supervision.sample", user=request.user,
            detail={"month": month, "shown": len(rows)})
     return [_sample(s) for s in rows]
 

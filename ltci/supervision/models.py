@@ -75,6 +75,9 @@ class Hit(models.Model):
     job = models.ForeignKey("core.Job", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     found_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self):  # as the trail names it
+        return f"{self.month:%Y年%m月}疑点 第{self.pk}号"
+
     class Meta:
         verbose_name = "疑点"
         verbose_name_plural = "疑点"

@@ -51,6 +51,24 @@ class Effective:
     setting_id: int | None
 
 
+def _load_labels() -> dict[str, str]:
+    return dict(tomllib.loads(SOURCE.read_text(encoding="utf-8")).get("labels", {}))
+
+
+LABELS = _load_labels()
+
+
+def shown(key: str, value) -> tuple[str, str]:
+    """(label, value) of a hit's figure or a rule's parameter as a page shows it: the key's Chinese
+    name, a list joined, a care mode by its name."""
+    from ltci.care.models import Mode
+
+    modes = dict(Mode.choices)
+    values = value if isinstance(value, list) else [value]
+    text = "、".join(str(modes.get(v, v)) if isinstance(v, str) else str(v) for v in values)
+    return LABELS.get(key, "其他"), text
+
+
 def _load() -> tuple[dict[str, Rule], dict]:
     data = tomllib.loads(SOURCE.read_text(encoding="utf-8"))
     rules = {}

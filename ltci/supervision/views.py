@@ -127,7 +127,7 @@ def hit_list(request):
     qs = filtered_hits(request.user, request.GET)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     rows = [{"hit": h, "text": describe(h), "rule": rule_name(h.rule)} for h in page]
-    record(Action.VIEW_HEALTH, object_type_="supervision.hit", object_id="list", user=request.user,
+    record(Action.VIEW_HEALTH, object_type_="supervision.hit", user=request.user,
            detail={"filters": {k: request.GET.get(k, "") for k in ("rule", "month", "status", "institution")},
                    "shown": len(rows)})
     keep = "&".join(f"{k}={request.GET[k]}" for k in ("rule", "month", "status", "institution") if request.GET.get(k))
@@ -161,10 +161,24 @@ def hit_detail(request, pk: int):
     record_view("health", hit, what="supervision_hit")
     return render(request, "supervision/hit_detail.html", {
         "hit": hit, "text": describe(hit), "rule": rulebase.RULES.get(hit.rule), "records": hit_records(hit),
-        "params": sorted((hit.params or {}).items()), "detail": sorted((hit.detail or {}).items())})
+        "params": [rulebase.shown(k, v) for k, v in sorted((hit.params or {}).items())],
+        "detail": [rulebase.shown(k, v) for k, v in sorted((hit.detail or {}).items())]})
 
 
 # Rules ----------------------------------------------------------------------------------------
+
+LIST_PARAMS = frozenset(k for r in rulebase.RULES.values() for k, v in r.params.items() if isinstance(v, list))
+
+
+def _param_field(key: str, value) -> dict:
+    """A parameter as its form field: a list of care modes as checkboxes, anything else as text."""
+    from ltci.care.models import Mode
+
+    field = {"key": key, "label": rulebase.LABELS.get(key, "参数"), "value": value, "options": None}
+    if isinstance(value, list):
+        field["options"] = [(code, label, code in value) for code, label in Mode.choices]
+    return field
+
 
 @login_required
 def rule_list(request):
@@ -177,7 +191,8 @@ def rule_list(request):
             valid_from = sanctions.parse_date(request.POST.get("valid_from"), "valid_from")
             if valid_from is None:
                 raise ValidationError({"valid_from": "请填写生效日期"})
-            params = {k[len("param_"):]: v for k, v in request.POST.items() if k.startswith("param_") and v != ""}
+            params = {k[len("param_"):]: (request.POST.getlist(k) if k[len("param_"):] in LIST_PARAMS else v)
+                      for k, v in request.POST.items() if k.startswith("param_") and v != ""}
             rulebase.change_setting(region, code, request.user, enabled=request.POST.get("enabled") == "on",
                                     severity=request.POST.get("severity") or None, params=params,
                                     valid_from=valid_from, reason=request.POST.get("reason", ""))
@@ -190,9 +205,11 @@ def rule_list(request):
     effective = rulebase.effective(region, today) if region else {}
     history = visible(rulebase.RuleSetting.objects.select_related("changed_by"), request.user)[:50]
     return render(request, "supervision/rules.html", {
-        "rules": [{"e": e, "params": [(k, ",".join(map(str, v)) if isinstance(v, list) else v)
-                                        for k, v in sorted(e.params.items())]} for e in effective.values()],
-        "share": rulebase.sampling_share(region, today) if region else None, "history": history,
+        "rules": [{"e": e, "params": [_param_field(k, v) for k, v in sorted(e.params.items())],
+                   "shown": [rulebase.shown(k, v) for k, v in sorted(e.params.items())]} for e in effective.values()],
+        "share": rulebase.sampling_share(region, today) if region else None,
+        "history": [{"s": s, "rule": rule_name(s.rule) if s.rule != rulebase.SAMPLING else "随机抽查比例",
+                     "shown": [rulebase.shown(k, v) for k, v in sorted(s.params.items())]} for s in history],
         "severities": Severity.choices, "today": today, "may_manage": request.user.can(SUPERVISION_MANAGE),
         "sampling": rulebase.SAMPLING})
 
@@ -357,7 +374,7 @@ def sample_list(request):
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     region = request.user.region_id
     counts = Counter(qs.values_list("outcome", flat=True))
-    record(Action.VIEW_HEALTH, object_type_="supervision.sample", object_id="list", user=request.user,
+    record(Action.VIEW_HEALTH, object_type_="supervision.sample", user=request.user,
            detail={"month": f"{month:%Y-%m}", "page": page.number})
     return render(request, "supervision/samples.html", {
         "page": page, "month": month, "querystring": f"month={month:%Y-%m}",

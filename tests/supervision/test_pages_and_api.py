@@ -1,6 +1,7 @@
 """Supervision pages and API end to end: who may do what, errors as {code, message, field}, masked
 ID numbers, scope (another region's objects answer 404) and the audit trail."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -83,7 +84,7 @@ def test_another_regions_hit_and_case_answer_404(world, home, auditor, people):
 def test_a_hit_page_shows_its_records_and_parameters_and_is_audited(home, auditor):
     hit = make_hit(home, MARCH)
     body = auditor.get(f"/supervision/hits/{hit.pk}/").content.decode()
-    assert "机构入住" in body and "本规则无参数" in body and "days_in_month" in body
+    assert "机构入住" in body and "本规则无参数" in body and "当月天数" in body and "days_in_month" not in body
     assert AuditEvent.objects.filter(action=Action.VIEW_HEALTH, object_type="supervision.hit",
                                      object_id=str(hit.pk)).exists()
 
@@ -297,3 +298,20 @@ def test_the_samples_list_leaves_out_the_contact_details_that_only_the_checker_n
     sampling.draw(drawn.region.pk, MARCH, people["auditor"])
     rows = client_for(drawn.users[Role.SUPERVISOR]).get("/api/supervision/samples?month=2025-03").json()
     assert rows and all(r["phone"] == "" and r["address"] == "" for r in rows)
+
+
+def test_the_rule_base_page_speaks_of_parameters_by_name_and_takes_modes_as_choices(home, auditor):
+    """The finding: rule codes and parameter keys on the supervision pages (`distance_m = 300`)."""
+    page = auditor.get("/supervision/rules/").content.decode()
+    shown = re.sub(r"<form.*?</form>|<[^>]*>", "", page, flags=re.S)  # what is read, not forms or tags
+    for code in ("checkin_far", "distance_m", "min_share", "allowed_modes", "home_combined"):
+        assert code not in shown, code
+    assert "距居所距离上限（米）：300" in page and "允许并用的护理方式：上门照护+亲情照护" in page
+    r = auditor.post("/supervision/rules/", {"rule": "home_and_family_same_day", "enabled": "on",
+                                             "param_allowed_modes": ["home_combined", "home_visit"],
+                                             "valid_from": "2025-01-01", "reason": "两种方式均可并用"}, follow=True)
+    assert "已保存" in r.content.decode()
+    assert rulebase.effective("xuzhou", date(2025, 3, 1))["home_and_family_same_day"].params == {
+        "allowed_modes": ["home_combined", "home_visit"]}
+    history = r.content.decode().split("设置记录")[1]
+    assert "同日既有上门服务又有亲情照护" in history and "上门照护+亲情照护、上门护理" in history

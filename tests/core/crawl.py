@@ -1,0 +1,134 @@
+"""A crawl of the pages a role reaches by links, with what a person at the screen should never read
+on them: English words, codes and enum values, Python values, file paths, Latin region codes,
+numbers with more than two decimals, times in UTC's ISO form.
+
+Used by tests/core/test_pages_in_chinese.py on the demo; `python -m tests.core.crawl` runs it on the
+database of LTCI_VAR_DIR (a demo built by `ltci demo`) and prints every problem."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from urllib.parse import urldefrag, urlsplit
+
+from django.test import Client
+from django.urls import Resolver404, resolve
+
+from ltci.core.nav import items_for
+
+# Words that are Chinese usage, not English: file formats and names people read on these pages.
+ALLOWED_WORDS = frozenset({"PDF", "Excel", "CSV", "WGS", "ECharts", "API"})
+# Pages a person never reads as pages: downloads, the admin site, machine endpoints, logging out.
+SKIP_PREFIXES = ("/api/", "/admin/", "/static/", "/media/", "/accounts/logout", "/logout", "/healthz")
+
+_HIDDEN = re.compile(r"<(script|style|template)\b.*?</\1>", re.S | re.I)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_TAG = re.compile(r"<[^>]+>")
+_SHOWN_ATTRS = re.compile(r'\b(?:title|placeholder|aria-label|alt)="([^"]*)"')
+_HREF = re.compile(r'href="(/[^"]*)"')
+
+CHECKS = (
+    ("英文或代码", re.compile(r"(?<![A-Za-z0-9_./-])[A-Za-z][A-Za-z0-9]*(?:[_.:/-][A-Za-z0-9]+)*")),
+    ("多于两位的小数", re.compile(r"(?<![\d.])\d+\.\d{3,}(?![\d.])")),
+    ("未换算的时间", re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")),
+    ("程序值", re.compile(r"[\[{]'|'[\]}]|\{\"|\": ")),
+)
+
+
+@dataclass
+class Crawl:
+    pages: int = 0
+    problems: list[tuple[str, str, str, str]] = field(default_factory=list)  # (user, url, kind, text)
+
+
+def visible_text(page: str) -> str:
+    page = _COMMENT.sub(" ", _HIDDEN.sub(" ", page))
+    shown = " ".join(_SHOWN_ATTRS.findall(page))
+    body = re.split(r"<body[^>]*>", page, maxsplit=1)[-1]
+    head_title = re.search(r"<title>(.*?)</title>", page, re.S)
+    return html.unescape(" ".join([head_title.group(1) if head_title else "", _TAG.sub(" ", body), shown]))
+
+
+def problems_in(text: str) -> list[tuple[str, str]]:
+    found = []
+    for kind, pattern in CHECKS:
+        for match in pattern.finditer(text):
+            word = match.group(0)
+            if kind == "英文或代码" and word in ALLOWED_WORDS:
+                continue
+            start = max(match.start() - 12, 0)
+            found.append((kind, text[start:match.end() + 12].replace("\n", " ").strip()))
+    return found
+
+
+def _kind(path: str) -> str | None:
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    return match.view_name
+
+
+def crawl_as(user, crawl: Crawl, *, depth: int = 2, per_kind: int = 1) -> None:
+    """Every nav page of `user` and, `depth` links deep, `per_kind` page of each kind linked."""
+    client = Client()
+    client.force_login(user)
+    seen_kinds: dict[str, int] = {}
+    seen: set[str] = set()
+    queue = deque((item["url"], 0) for item in items_for(user))
+    queue.appendleft(("/", 0))
+    while queue:
+        url, level = queue.popleft()
+        if url in seen or url.startswith(SKIP_PREFIXES):
+            continue
+        seen.add(url)
+        response = client.get(url)
+        kind = response.get("Content-Type", "")
+        if response.status_code != 200 or not kind.startswith("text/html"):
+            if response.status_code >= 500 or response.status_code in (403, 404) and level == 0:
+                crawl.problems.append((user.username, url, "页面打不开", str(response.status_code)))
+            continue
+        crawl.pages += 1
+        page = response.content.decode()
+        for problem, text in problems_in(visible_text(page)):
+            crawl.problems.append((user.username, url, problem, text))
+        if level >= depth:
+            continue
+        for href in _HREF.findall(page):
+            href = urldefrag(html.unescape(href))[0]
+            if href in seen or href.startswith(SKIP_PREFIXES):
+                continue
+            view = _kind(urlsplit(href).path)
+            if view is None or seen_kinds.get(view, 0) >= per_kind:
+                continue
+            seen_kinds[view] = seen_kinds.get(view, 0) + 1
+            queue.append((href, level + 1))
+
+
+def crawl_demo(users) -> Crawl:
+    crawl = Crawl()
+    for user in users:
+        crawl_as(user, crawl)
+    return crawl
+
+
+def demo_users():
+    """One demo account of each role in each region, and the platform administrator."""
+    from ltci.accounts.models import User
+
+    picked = {}
+    for user in User.objects.filter(is_demo=True, is_active=True).order_by("username"):
+        picked.setdefault((user.region_id, user.role), user)
+    return list(picked.values())
+
+
+if __name__ == "__main__":
+    import django
+
+    django.setup()
+    result = crawl_demo(demo_users())
+    for row in result.problems:
+        print(" | ".join(row))
+    print(f"{result.pages} pages, {len(result.problems)} problems")
