@@ -284,7 +284,7 @@ def test_the_months_benefit_with_its_explanation(portal, client_for):
     assert "840.00" in client.get("/my/").content.decode()
     body = client.get("/my/benefits/").content.decode()
     assert "840.00" in body and "999.99" not in body
-    assert "按月度限额 &lt;b&gt;840&lt;/b&gt; 元支付（xuzhou 五(三)2）" in body
+    assert "按月度限额 &lt;b&gt;840&lt;/b&gt; 元支付（徐州市 五(三)2）" in body
     assert AuditEvent.objects.filter(action=Action.VIEW_HEALTH, detail__what="benefit_statement",
                                      detail__month=f"{month:%Y-%m}").exists()
     data = client.get(f"/api/my/benefits?month={month:%Y-%m}").json()

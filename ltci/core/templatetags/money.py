@@ -1,0 +1,23 @@
+"""Money on pages: `{% load money %}{{ amount|yuan }}` → 1,234.50 (two decimals, thousands separated,
+rounded half-up once). A sum of decimals read back from SQLite may carry float noise
+(1751.62000000000): it is shown as the fen it is."""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django import template
+
+from ltci.core.money import yuan_text
+
+register = template.Library()
+CENT = Decimal("0.01")
+
+
+@register.filter
+def yuan(value) -> str:
+    if value in (None, ""):
+        return "0.00"
+    try:
+        amount = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        return str(value)
+    return yuan_text(amount)
