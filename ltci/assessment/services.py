@@ -20,6 +20,7 @@ from ltci.core.uploads import save_upload
 from ltci.enrolment.models import Person
 from ltci.policy.assessment import ProcessRules, process_rules
 from ltci.policy.errors import PolicyError
+from ltci.policy.policies import region as region_of
 from ltci.policy.precheck import precheck as policy_precheck
 from ltci.policy.rules.eligibility import GRADE_LABELS
 from ltci.policy.scale import load_scale
@@ -192,7 +193,7 @@ def submit(*, user, person: Person, channel: str, applicant_name: str, applicant
         self_assessment_letter=_letter(self_assessment), pledge_signed=True,
         serving_institution=serving_institution, submitted_on=on, intake_due=intake.day,
         dates_provisional=intake.provisional, created_by=user)
-    app.number = f"{person.region_id[:2].upper()}{on:%Y%m%d}{app.pk:06d}"
+    app.number = f"{region_of(person.region_id).division}{on:%Y%m%d}{app.pk:06d}"  # division, day, serial
     app.save(update_fields=["number"])
     for kind, upload in materials:
         add_material(app, kind, upload, user)
@@ -605,7 +606,7 @@ def issue_certificate(app: Application, grade: str, valid_from: date) -> Certifi
         region_id=app.region_id, person=app.person, application=app, number=f"tmp-{secrets.token_hex(8)}",
         grade=grade, qualifies=grade in rule.benefit_grades, totals=task.totals if task else {},
         levels=task.levels if task else {}, valid_from=valid_from, valid_until=rule.valid_until(valid_from))
-    cert.number = f"{app.region_id[:2].upper()}PG{valid_from:%Y}{cert.pk:06d}"
+    cert.number = f"评估{region_of(app.region_id).division}-{valid_from:%Y}-{cert.pk:06d}"
     cert.save(update_fields=["number"])
     return cert
 

@@ -55,7 +55,7 @@ def build(options, rng) -> dict[str, int]:
     for bill in Bill.objects.filter(region=region).order_by("period", "person_id"):
         behind = bill.period == latest and rng.random() < 0.08  # the latest period's individual part unpaid
         paid_on = min(today, parse_period(bill.period).first.replace(day=20))
-        for payer in (Payer.INDIVIDUAL, Payer.EMPLOYER, Payer.MEDICAL_FUND, Payer.FISCAL):
+        for n, payer in enumerate((Payer.INDIVIDUAL, Payer.EMPLOYER, Payer.MEDICAL_FUND, Payer.FISCAL), 1):
             amount = getattr(bill, payer)
             if amount <= 0 or (payer == Payer.INDIVIDUAL and behind):
                 continue
@@ -67,5 +67,5 @@ def build(options, rng) -> dict[str, int]:
             else:
                 channel = CHANNEL_OF[payer]
             items.append(PaymentItem(bill.person_id, region.pk, bill.period, payer, channel, amount,
-                                     f"DEMO-{region.pk}-{bill.pk}-{payer}", paid_on))
+                                     f"演示缴费{bill.pk:08d}-{n}", paid_on))  # a reference people read
     return {"bills": Bill.objects.filter(region=region).count(), "payments": record_payments(items)}

@@ -60,7 +60,7 @@ def build(options, rng) -> dict[str, int]:
         total = sum(income.values(), ZERO) or Decimal("100000.00")  # a region without income yet: a nominal plan
         lines = income | {a: _round_up(total * share) for a, share in SHARES.items()}
         made["budget lines"] = set_budget(region, year, lines, admin)
-    if Fee.objects.filter(region_id=region, reference__startswith="DEMO-").exists():
+    if Fee.objects.filter(region_id=region, reference__startswith="演示凭证").exists():
         return made
     months = [m for m in (2, 5, 8, 11) if date(year, m, 25) <= today]
     for n, month in enumerate(months, 1):
@@ -71,7 +71,7 @@ def build(options, rng) -> dict[str, int]:
                             _budget_left(region, ASSESSMENT_FEES, year) / 4))
         if amount > 0:
             _pay(post_fee(region, FeeKind.ASSESSMENT, amount, on, f"{month}月失能评估服务费", admin,
-                          reference=f"DEMO-{region}-{year}-PG-{n:02d}"), admin)
+                          reference=f"演示凭证{year}-评估-{n:02d}"), admin)
             made["fees"] += 1
         room = agency_room(region, year, on)
         # Within the cap where there is one: a share of what is left, so later months still fit.
@@ -80,7 +80,7 @@ def build(options, rng) -> dict[str, int]:
                             _budget_left(region, AGENCY_FEES, year) * Decimal("0.4")))
         if amount > 0:
             _pay(post_fee(region, FeeKind.AGENCY, amount, on, f"{month}月委托经办服务费", admin,
-                          reference=f"DEMO-{region}-{year}-JB-{n:02d}"), admin)
+                          reference=f"演示凭证{year}-经办-{n:02d}"), admin)
             made["fees"] += 1
     made["fees awaiting approval"] = _one_awaiting(region, admin, today)
     return made
@@ -118,7 +118,7 @@ def _one_awaiting(region: str, admin: User, today: date) -> int:
         return 0
     try:
         made = post_fee(region, FeeKind.ASSESSMENT, amount, today, f"{today.month}月失能评估服务费（第二批）",
-                        _second_manager(admin), reference=f"DEMO-{region}-{today.year}-PG-WAIT")
+                        _second_manager(admin), reference=f"演示凭证{today.year}-评估-待复核")
     except ValidationError:  # the month is closed, or another check refuses: nothing waits
         return 0
     return int(isinstance(made, Request))

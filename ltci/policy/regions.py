@@ -48,6 +48,7 @@ class Region:
     id_prefixes: tuple[str, ...]  # division codes that ID numbers of local people start with
     districts: tuple[District, ...]
     versions: tuple[PolicyVersion, ...]
+    division: str = ""  # the pooling area's own division code (GB/T 2260): reference numbers carry it
 
     def version_on(self, day: date) -> PolicyVersion | None:
         return next((v for v in self.versions if v.covers(day)), None)
@@ -106,7 +107,16 @@ def load_region(path: Path) -> Region:
         id_prefixes=tuple(_required(data, "id_prefixes", where)),
         districts=districts,
         versions=tuple(versions),
+        division=str(data.get("division") or _division_of(level, districts, where)),
     )
+
+
+def _division_of(level: str, districts: tuple[District, ...], where: str) -> str:
+    """A region file without `division`: its city's code (a city's pool) or its district's."""
+    if not districts:
+        raise RegionDataError(f"{where}: missing field 'division'")
+    code = districts[0].code
+    return code[:4] + "00" if level == "city" else code
 
 
 def load_regions(params_dir: Path = PARAMS_DIR) -> dict[str, Region]:

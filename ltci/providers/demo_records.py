@@ -12,6 +12,7 @@ from ltci.accounts.models import User
 from ltci.accounts.roles import Role
 from ltci.care.choices import KINDS, region_modes
 from ltci.care.models import CareChoice
+from ltci.policy.policies import region as region_of
 
 from . import carers, designation, quality
 from .demo import credit_code
@@ -31,7 +32,7 @@ def build(options, rng) -> dict[str, int]:
     made = {"agreements": 0, "inspections": 0, "reviews": 0}
     for n, inst in enumerate(Institution.objects.filter(region_id=region).order_by("id"), 1):
         modes = [m for m in offered if inst.kind in KINDS.get(m, set())]
-        Agreement.objects.create(institution=inst, number=f"{region}-XY-{today.year - 1}-{n:03d}",
+        Agreement.objects.create(institution=inst, number=f"协议{region_of(region).division}-{today.year - 1}-{n:03d}",
                                  start=date(today.year - 1, 1, 1), end=date(today.year + 1, 12, 31), modes=modes,
                                  penalties="违规费用追回；情节严重的暂停接收新参保人或解除协议",
                                  signed_on=date(today.year - 1, 1, 1))

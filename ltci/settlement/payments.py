@@ -32,6 +32,7 @@ from ltci.enrolment.models import Person
 from ltci.fund import accounts
 from ltci.fund.models import Posting
 from ltci.fund.services import Entry, post
+from ltci.policy.policies import region as region_of
 from ltci.providers.models import Institution
 
 from .models import Approval, ApprovalStatus, PayeeAccount, PayeeKind, Payment, PaymentBatch, mask_account
@@ -109,7 +110,7 @@ def make_batch(region: str, user, *, paid_on: date | None = None) -> Outcome:
             raise StepRefused("没有待拨付的结算")
         raise StepRefused("没有可拨付的收款方：" + "；".join(f"{s['payee']} {s['reason']}" for s in skipped[:5]))
     count = PaymentBatch.objects.filter(region_id=region).count() + 1
-    batch = PaymentBatch.objects.create(region_id=region, number=f"BF{paid_on:%Y%m%d}-{region}-{count:04d}",
+    batch = PaymentBatch.objects.create(region_id=region, number=f"拨付{paid_on:%Y%m%d}-{region_of(region).division}-{count:04d}",
                                         paid_on=paid_on, total=sum((o.amount for o in payable), ZERO),
                                         payees=len(payable), created_by=user)
     Payment.objects.bulk_create([Payment(

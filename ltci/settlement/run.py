@@ -179,7 +179,10 @@ def _book(job: Job, region: str, month: date, booked_in: date, result: compute.R
 
 
 def claim_number(region: str, month: date, institution_id: int | None) -> str:
-    return f"JS{month:%Y%m}-{region}-{institution_id if institution_id else 'CASH'}"
+    """结算<YYYYMM>-<the region's division code>-<the institution's number, or 现金 for the cash list>."""
+    from ltci.policy.policies import region as region_of
+
+    return f"结算{month:%Y%m}-{region_of(region).division}-{institution_id if institution_id else '现金'}"
 
 
 def _claims(region: str, month: date, institutions: set) -> dict:

@@ -40,8 +40,10 @@ def auditors(region: str) -> QuerySet[User]:
 
 
 def case_number(region: str, month: date) -> str:
-    """JC-<region>-<YYYY-MM>-<n>, counted per region and month (the caller holds the region's lock)."""
-    prefix = f"JC-{region}-{month:%Y-%m}-"
+    """稽核<division code>-<YYYYMM>-<n>, counted per region and month (the caller holds the region's lock)."""
+    from ltci.policy.policies import region as region_of
+
+    prefix = f"稽核{region_of(region).division}-{month:%Y%m}-"
     n = Case.objects.filter(region_id=region, number__startswith=prefix).count() + 1
     while Case.objects.filter(number=f"{prefix}{n:04d}").exists():
         n += 1

@@ -18,8 +18,13 @@ from django.urls import Resolver404, resolve
 
 from ltci.core.nav import items_for
 
-# Words that are Chinese usage, not English: file formats and names people read on these pages.
-ALLOWED_WORDS = frozenset({"PDF", "Excel", "CSV", "WGS", "ECharts", "API"})
+# Words that are Chinese usage, not English: file formats, units and terms people read on these pages.
+ALLOWED_WORDS = frozenset({"PDF", "Excel", "CSV", "JPG", "PNG", "MB", "WGS-84", "PICC"})
+# The regions' own catalogue item codes (SC01, YL15), printed in their catalogues.
+ALLOWED_PATTERNS = (re.compile(r"[A-Z]{2}\d{2}"),)
+# Login names are what a user types to log in: shown where accounts are managed and on the trail.
+LOGIN_NAME = re.compile(r"[a-z]+(?:\.[a-z_]+)+(?:\.?\d+)?")
+LOGIN_PAGES = ("accounts:", "audit:")
 # Pages a person never reads as pages: downloads, the admin site, machine endpoints, logging out.
 SKIP_PREFIXES = ("/api/", "/admin/", "/static/", "/media/", "/accounts/logout", "/logout", "/healthz")
 
@@ -40,7 +45,7 @@ CHECKS = (
 @dataclass
 class Crawl:
     pages: int = 0
-    problems: list[tuple[str, str, str, str]] = field(default_factory=list)  # (user, url, kind, text)
+    problems: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # (user, url, view, kind, text)
 
 
 def visible_text(page: str) -> str:
@@ -51,12 +56,14 @@ def visible_text(page: str) -> str:
     return html.unescape(" ".join([head_title.group(1) if head_title else "", _TAG.sub(" ", body), shown]))
 
 
-def problems_in(text: str) -> list[tuple[str, str]]:
+def problems_in(text: str, view: str = "") -> list[tuple[str, str]]:
     found = []
+    logins = view.startswith(LOGIN_PAGES)
     for kind, pattern in CHECKS:
         for match in pattern.finditer(text):
             word = match.group(0)
-            if kind == "英文或代码" and word in ALLOWED_WORDS:
+            if kind == "英文或代码" and (word in ALLOWED_WORDS or any(p.fullmatch(word) for p in ALLOWED_PATTERNS)
+                                      or logins and LOGIN_NAME.fullmatch(word)):
                 continue
             start = max(match.start() - 12, 0)
             found.append((kind, text[start:match.end() + 12].replace("\n", " ").strip()))
@@ -88,12 +95,14 @@ def crawl_as(user, crawl: Crawl, *, depth: int = 2, per_kind: int = 1) -> None:
         kind = response.get("Content-Type", "")
         if response.status_code != 200 or not kind.startswith("text/html"):
             if response.status_code >= 500 or response.status_code in (403, 404) and level == 0:
-                crawl.problems.append((user.username, url, "页面打不开", str(response.status_code)))
+                crawl.problems.append((user.username, url, _kind(urlsplit(url).path) or "", "页面打不开",
+                                       str(response.status_code)))
             continue
         crawl.pages += 1
         page = response.content.decode()
-        for problem, text in problems_in(visible_text(page)):
-            crawl.problems.append((user.username, url, problem, text))
+        view = _kind(urlsplit(url).path) or ""
+        for problem, text in problems_in(visible_text(page), view):
+            crawl.problems.append((user.username, url, view, problem, text))
         if level >= depth:
             continue
         for href in _HREF.findall(page):

@@ -24,11 +24,11 @@ pytestmark = pytest.mark.django_db
 def test_a_case_takes_its_hits_and_is_numbered_per_region_and_month(home, people):
     hits = [make_hit(home, MARCH), make_hit(home, MARCH)]
     case = cases.open_case(home.region.pk, [h.pk for h in hits], people["auditor"])
-    assert case.number == "JC-xuzhou-2025-03-0001" and case.institution == home.institution
+    assert case.number == "稽核320300-202503-0001" and case.institution == home.institution
     assert case.title.startswith(home.institution.name) and case.status == CaseStatus.OPEN
     assert set(Hit.objects.values_list("status", flat=True)) == {HitStatus.IN_CASE}
     second = cases.open_case(home.region.pk, [make_hit(home, MARCH).pk], people["auditor"])
-    assert second.number == "JC-xuzhou-2025-03-0002"
+    assert second.number == "稽核320300-202503-0002"
 
 
 def test_a_hit_already_in_a_case_or_of_another_region_is_refused_and_nothing_changes(world, home, people):

@@ -125,7 +125,7 @@ def test_a_case_over_the_api_from_opening_to_recovery(settled, people, client_fo
     r = auditor.post("/api/supervision/cases", {"hits": hits}, content_type="application/json")
     assert r.status_code == 201
     case = r.json()
-    assert case["number"] == "JC-xuzhou-2025-02-0001" and case["hits"] == hits
+    assert case["number"] == "稽核320300-202502-0001" and case["hits"] == hits
     r = auditor.post(f"/api/supervision/cases/{case['id']}/assign", {"assigned_to": people["clerk"].pk},
                      content_type="application/json")
     assert r.status_code == 422 and r.json()["field"] == "assigned_to"
