@@ -113,7 +113,7 @@ def catalogue_page(request):
     if region is None:
         return _region_choice(request, errors)
     today = timezone.localdate()
-    context = {"items": catalogue.items_of(region.pk, today), "code": catalogue.catalogue_of(region.pk, today),
+    context = {"items": catalogue.items_of(region.pk, today), "code": catalogue.catalogue_data(catalogue.catalogue_of(region.pk, today)).get("title", "本地区服务项目目录"),
                "region": region, "region_param": "" if request.user.region_id else region.pk,
                "may_change": request.user.can(CATALOGUE_CHANGE)}
     if request.method == "POST":
