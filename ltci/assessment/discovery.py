@@ -35,7 +35,7 @@ from .models import Application, Lead, LeadSource, LeadStatus
 COLUMNS = (
     Column("id_number", "证件号码", True, "居民身份证等证件号码，须已在本地区参保登记"),
     Column("name", "姓名", True, "须与参保登记一致"),
-    Column("listed_on", "名单日期", True, "出院、发证或列入名单的日期，YYYY-MM-DD"),
+    Column("listed_on", "名单日期", True, "出院、发证或列入名单的日期，年-月-日，如 2026-01-31"),
     Column("detail", "说明", False, "如出院诊断、残疾类别，200字以内"),
 )
 HEADERS = {c.key: c.header for c in COLUMNS}

@@ -62,7 +62,7 @@ def workbench(request):
     """Each role's queue: the agency's applications by state, an evaluator's tasks, an expert's
     reviews, the insured's own applications and certificates."""
     user = request.user
-    context = {"today": services.today()}
+    context = {"today": services.today(), "may_see_publicity": user.can(CERTIFICATE_VIEW)}
     if user.can(APPLICATION_VIEW):
         apps = tasks.applications_for(user)
         state = request.GET.get("state", "")

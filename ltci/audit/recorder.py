@@ -33,6 +33,10 @@ def region_of(obj) -> str | None:
 
 
 def safe_repr(obj) -> str:
+    """How the trail names an object: its own name, or, for a model that has none, its kind and
+    number in Chinese (never Django's `Visit object (8)`)."""
+    if isinstance(obj, models.Model) and type(obj).__str__ is models.Model.__str__:
+        return f"{obj._meta.verbose_name} 第{obj.pk}号"
     return mask_ids_in(str(obj))[:200]
 
 

@@ -27,7 +27,7 @@ def _query(request) -> tuple[AuditQuery, dict]:
         try:
             return date.fromisoformat(value)
         except ValueError:
-            errors[name] = "日期格式应为 YYYY-MM-DD"
+            errors[name] = "日期格式应为“年-月-日”，如 2026-01-31"
             return None
 
     query = AuditQuery(

@@ -41,14 +41,14 @@ ENDING = frozenset({EventKind.DEATH, EventKind.MOVED_AWAY})
 INPATIENT_COLUMNS = (
     Column("id_number", "证件号码", True, "居民身份证等证件号码，须已在本地区参保登记"),
     Column("name", "姓名", True, "须与参保登记一致"),
-    Column("admitted_on", "入院日期", True, "YYYY-MM-DD"),
-    Column("discharged_on", "出院日期", False, "YYYY-MM-DD；尚未出院的留空"),
+    Column("admitted_on", "入院日期", True, "年-月-日，如 2026-01-31"),
+    Column("discharged_on", "出院日期", False, "年-月-日，如 2026-01-31；尚未出院的留空"),
     Column("reference", "住院流水号", True, "医保系统的住院流水号；同一流水号再次导入不重复登记"),
 )
 DEATH_COLUMNS = (
     Column("id_number", "证件号码", True, "居民身份证等证件号码，须已在本地区参保登记"),
     Column("name", "姓名", True, "须与参保登记一致"),
-    Column("died_on", "死亡日期", True, "YYYY-MM-DD"),
+    Column("died_on", "死亡日期", True, "年-月-日，如 2026-01-31"),
     Column("reference", "记录号", True, "民政数据的记录号；同一记录号再次导入不重复登记"),
 )
 

@@ -20,7 +20,7 @@ LABELS = {"start": "起始月份", "end": "截止月份"}
 def _month(text: str, field: str) -> date:
     m = re.fullmatch(r"(\d{4})-(\d{1,2})", (text or "").strip())
     if not m or not 1 <= int(m[2]) <= 12 or int(m[1]) < 2000:
-        raise ValidationError({field: f"{LABELS[field]}格式应为 YYYY-MM（如 2025-01）：{text}"})
+        raise ValidationError({field: f"{LABELS[field]}格式应为“年-月”，如 2025-01：{text}"})
     return date(int(m[1]), int(m[2]), 1)
 
 

@@ -131,7 +131,7 @@ COLUMNS = (
     Column("channel", "缴费渠道", True, "个人账户划扣、单位缴纳、财政划拨、税务征收、社会捐助、医保基金划转"),
     Column("amount", "金额", True, "元，最多两位小数"),
     Column("reference", "渠道流水号", True, "同一渠道内唯一；重复导入同一流水号会被拒绝"),
-    Column("paid_on", "到账日期", True, "YYYY-MM-DD"),
+    Column("paid_on", "到账日期", True, "年-月-日，如 2026-01-31"),
 )
 _CHANNELS = choice_map(Channel)
 _PAYERS = choice_map(Payer, 单位="employer", 财政="fiscal")

@@ -198,7 +198,7 @@ def orphans(jobs=None):
             yield job
 
 
-RECOVERY = Actor(name="ltci 任务恢复", channel="cli")  # whoever's page found the job, the platform finishes it
+RECOVERY = Actor(name="任务恢复（系统）", channel="cli")  # whoever's page found the job, the platform finishes it
 
 
 def recover(jobs=None) -> list[Job]:

@@ -89,7 +89,7 @@ class Disclosure:
 def parse_month(text: str, field: str) -> date:
     m = re.fullmatch(r"(\d{4})-(\d{1,2})", (text or "").strip())
     if not m or not 1 <= int(m[2]) <= 12:
-        raise ValidationError({field: f"月份格式应为 YYYY-MM：{text}"})
+        raise ValidationError({field: f"月份格式应为“年-月”，如 2026-01：{text}"})
     return date(int(m[1]), int(m[2]), 1)
 
 

@@ -167,12 +167,14 @@ def journal_list(request):
         try:
             first = parse_month(month, "month")
         except ValidationError:
-            messages.error(request, f"月份格式应为 YYYY-MM：{month}")
+            messages.error(request, f"月份格式应为“年-月”，如 2026-01：{month}")
         else:
             qs = qs.filter(posted_on__gte=first, posted_on__lte=periods.month_end(first))
     page = Paginator(qs.order_by("-posted_on", "-id"), 50).get_page(request.GET.get("page"))
+    parties = ledger.party_names(p.party for j in page for p in j.postings.all() if p.party)
     for journal in page:
-        journal.lines = [(p, ledger.NAMES.get(p.account, p.account)) for p in journal.postings.all()]
+        journal.lines = [(p, ledger.NAMES.get(p.account, p.account), parties.get(p.party, "") if p.party else "")
+                         for p in journal.postings.all()]
         journal.kind_label = ledger.KIND_LABELS.get(journal.kind, journal.kind)
     return render(request, "fund/journals.html", {
         "region": region, "page": page, "kind": kind, "month": month,

@@ -202,6 +202,9 @@ class Sample(AuditedModel, models.Model):
         verbose_name_plural = "随机抽查"
         ordering = ["-month", "outcome", "id"]
 
+    def __str__(self):  # as the trail names it
+        return f"{self.month:%Y年%m月}随机抽查 第{self.pk}号"
+
     class Scope:
         region = "region"
         institution = "visit__institution"

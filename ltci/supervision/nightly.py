@@ -33,7 +33,7 @@ def run_round(today: date | None = None) -> list[Job]:
     """Screens every region's months for today's round; a region that fails is logged and skipped."""
     today = today or timezone.localdate()
     done = []
-    with acting(Actor(name="ltci nightly", channel="cli")):
+    with acting(Actor(name="夜间筛查（定时任务）", channel="cli")):
         for region in Region.objects.order_by("code"):
             for month in months(today):
                 try:

@@ -36,11 +36,11 @@ def period(start_text: str | None, end_text: str | None, *, today: date | None =
     try:
         end = date.fromisoformat(end_text) if end_text else today
     except ValueError:
-        raise ValidationError({"end": "日期格式应为 YYYY-MM-DD"}) from None
+        raise ValidationError({"end": "日期格式应为“年-月-日”，如 2026-01-31"}) from None
     try:
         start = date.fromisoformat(start_text) if start_text else end - timedelta(days=365)
     except ValueError:
-        raise ValidationError({"start": "日期格式应为 YYYY-MM-DD"}) from None
+        raise ValidationError({"start": "日期格式应为“年-月-日”，如 2026-01-31"}) from None
     if start > end:
         raise ValidationError({"start": "开始日期不能晚于结束日期"})
     if (end - start).days > MAX_DAYS:

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ltci.accounts.roles import CASE_DECIDE, SAMPLE_CHECK, SANCTION_APPLY, SUPERVISION_MANAGE, SUPERVISION_VIEW
+from ltci.accounts.roles import CASE_DECIDE, DUAL_CHECK, SAMPLE_CHECK, SANCTION_APPLY, SUPERVISION_MANAGE, SUPERVISION_VIEW
 from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.audit.models import Action
 from ltci.audit.recorder import record, record_view
@@ -301,7 +301,7 @@ def case_detail(request, pk: int):
         .select_related("made_by"),
         "fine_ceiling": _yuan(sanctions.fine_ceiling(case)), "fined": yuan_text(sanctions.fined_so_far(case)),
         "dual_threshold": _yuan(threshold(case.region_id, today)),
-        "may_assign": user.can(SUPERVISION_MANAGE) and case.status == CaseStatus.OPEN,
+        "may_assign": user.can(SUPERVISION_MANAGE) and case.status == CaseStatus.OPEN, "may_dual": user.can(DUAL_CHECK),
         "may_decide": user.can(CASE_DECIDE) and case.status == CaseStatus.OPEN and case.assigned_to_id == user.pk,
         "may_sanction": user.can(SANCTION_APPLY) and case.status == CaseStatus.CONFIRMED
         and user.pk not in (case.decided_by_id, case.assigned_to_id),

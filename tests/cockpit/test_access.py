@@ -77,9 +77,9 @@ def test_all_regions_together_is_the_platform_administrators(both, admin, client
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("query, field, message", [
-    ("start=2025-13", "start", "起始月份格式应为 YYYY-MM"),
-    ("start=abc&end=2025-03", "start", "起始月份格式应为 YYYY-MM"),
-    ("end=2025/03", "end", "截止月份格式应为 YYYY-MM"),
+    ("start=2025-13", "start", "起始月份格式应为“年-月”"),
+    ("start=abc&end=2025-03", "start", "起始月份格式应为“年-月”"),
+    ("end=2025/03", "end", "截止月份格式应为“年-月”"),
     ("start=2025-06&end=2025-01", "end", "截止月份不能早于起始月份"),
     ("end=2999-01", "end", "截止月份不能晚于本月"),
     ("start=2015-01&end=2025-01", "start", "查询期间最长60个月"),

@@ -20,10 +20,13 @@ from ltci.core.nav import items_for
 
 # Words that are Chinese usage, not English: file formats, units and terms people read on these pages.
 ALLOWED_WORDS = frozenset({"PDF", "Excel", "CSV", "JPG", "PNG", "MB", "WGS-84", "PICC"})
-# The regions' own catalogue item codes (SC01, YL15), printed in their catalogues.
-ALLOWED_PATTERNS = (re.compile(r"[A-Z]{2}\d{2}"),)
+ALLOWED_PATTERNS = (
+    re.compile(r"[A-Z]{2}\d{2}"),  # the regions' own catalogue item codes (SC01, YL15)
+    re.compile(r"[A-Z]{2}\d{8,}"),  # another system's reference typed in (Shanghai's assessment number)
+    re.compile(r"[A-G]"),  # the national self-assessment form's letters (自评结果 G 级)
+)
 # Login names are what a user types to log in: shown where accounts are managed and on the trail.
-LOGIN_NAME = re.compile(r"[a-z]+(?:\.[a-z_]+)+(?:\.?\d+)?")
+LOGIN_NAME = re.compile(r"[a-z]+(?:[._][a-z_]+)*(?:\.?\d+)?")
 LOGIN_PAGES = ("accounts:", "audit:")
 # Pages a person never reads as pages: downloads, the admin site, machine endpoints, logging out.
 SKIP_PREFIXES = ("/api/", "/admin/", "/static/", "/media/", "/accounts/logout", "/logout", "/healthz")
@@ -36,7 +39,8 @@ _HREF = re.compile(r'href="(/[^"]*)"')
 
 CHECKS = (
     ("英文或代码", re.compile(r"(?<![A-Za-z0-9_./-])[A-Za-z][A-Za-z0-9]*(?:[_.:/-][A-Za-z0-9]+)*")),
-    ("多于两位的小数", re.compile(r"(?<![\d.])\d+\.\d{3,}(?![\d.])")),
+    # A location (纬度, 经度) is written with six decimals: a pair is a place, not an amount.
+    ("多于两位的小数", re.compile(r"(?<![\d.])(?<!\d, )\d+\.\d{3,}(?![\d.])(?!, ?\d+\.\d{3,})")),
     ("未换算的时间", re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")),
     ("程序值", re.compile(r"[\[{]'|'[\]}]|\{\"|\": ")),
 )
@@ -94,7 +98,7 @@ def crawl_as(user, crawl: Crawl, *, depth: int = 2, per_kind: int = 1) -> None:
         response = client.get(url)
         kind = response.get("Content-Type", "")
         if response.status_code != 200 or not kind.startswith("text/html"):
-            if response.status_code >= 500 or response.status_code in (403, 404) and level == 0:
+            if response.status_code >= 500 or response.status_code in (403, 404):  # a link to a dead end
                 crawl.problems.append((user.username, url, _kind(urlsplit(url).path) or "", "页面打不开",
                                        str(response.status_code)))
             continue

@@ -276,7 +276,7 @@ def test_a_page_that_finds_a_dead_job_finishes_that_job_only_and_the_trail_names
     assert Job.objects.get(pk=mine.pk).status == JobStatus.FAILED
     assert Job.objects.get(pk=theirs.pk).status == JobStatus.RUNNING  # another region's job is not the reader's to touch
     event = AuditEvent.objects.get(object_type="core.job", object_id=str(mine.pk))
-    assert event.actor is None and event.actor_name == "ltci 任务恢复"
+    assert event.actor is None and event.actor_name == "任务恢复（系统）"
 
 
 def test_a_process_that_cannot_be_looked_up_is_taken_to_run(monkeypatch):

@@ -75,7 +75,7 @@ def test_months_are_read_as_yyyy_mm():
     for bad in ("2025-13", "2025/03", "", "March"):
         with pytest.raises(ValidationError) as exc:
             parse_month(bad, "start")
-        assert "YYYY-MM" in exc.value.message_dict["start"][0]
+        assert "年-月" in exc.value.message_dict["start"][0]
 
 
 def test_the_pdf_is_chinese_with_an_embedded_cjk_font(year, tmp_path):

@@ -22,7 +22,7 @@ class Command(BaseCommand):
         regions = Region.objects.filter(pk=region) if region else Region.objects.all()
         if region and not regions.exists():
             raise CommandError(f"unknown region {region!r}")
-        with acting(Actor(name="ltci assessment tick", channel="cli")):
+        with acting(Actor(name="评估流程每日处理（定时任务）", channel="cli")):
             for reg in regions.order_by("pk"):
                 counts = tick(reg.pk, on)
                 self.stdout.write(f"{reg.pk}: {counts['certified']} certificates issued, "

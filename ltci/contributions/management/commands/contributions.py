@@ -20,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, action, region, period, **options):
         reg = commands.region(region)
         started = time.monotonic()
-        job = commands.follow("ltci contributions bill", lambda: start_billing(reg, period, background=True),
+        job = commands.follow("缴费核定（命令行）", lambda: start_billing(reg, period, background=True),
                               self.stderr)
         seconds = time.monotonic() - started
         people = job.counts.get("people", 0)

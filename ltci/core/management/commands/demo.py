@@ -34,7 +34,7 @@ class Command(BaseCommand):
             raise CommandError(f"unknown region(s): {', '.join(unknown)}; known: {', '.join(known)}")
         if insured < 0:
             raise CommandError("--insured must be 0 or more")
-        with acting(Actor(name="ltci demo", channel="cli")):
+        with acting(Actor(name="演示数据（命令行）", channel="cli")):
             for code in codes:
                 started = time.monotonic()
                 report = build_demo(DemoOptions(region=code, insured=insured, seed=seed, if_empty=if_empty))

@@ -35,7 +35,7 @@ class Command(BaseCommand):
             raise CommandError(f"unknown region {region!r}; known: {', '.join(Region.objects.values_list('pk', flat=True))}")
         module = import_module(KINDS[what][0])
         started = time.monotonic()
-        with acting(Actor(name=f"ltci import {what}", channel="cli")):
+        with acting(Actor(name=f"导入{KINDS[what][1]}（命令行）", channel="cli")):
             job = module.start_import(file, reg, strict=not lenient, dry_run=dry_run, background=True,
                                       title=file.name)
             job = jobs.follow(job, getattr(job, "thread", None), self.stderr)

@@ -32,13 +32,13 @@ class Command(BaseCommand):
 
             print_logins(self.stdout)
         else:
-            with acting(Actor(name="ltci serve", channel="cli")):
+            with acting(Actor(name="系统启动（服务进程）", channel="cli")):
                 retired = retire_demo_passwords()
             if retired:
                 self.stdout.write(f"Not in demo mode: the demo password of {retired} demo account(s) no longer works.")
         from ltci.core import jobs
 
-        with acting(Actor(name="ltci serve", channel="cli")):
+        with acting(Actor(name="系统启动（服务进程）", channel="cli")):
             for job in jobs.recover():
                 self.stdout.write(f"job {job.pk} ({job.get_kind_display()}) of a process that died: "
                                   f"{job.get_status_display()}. {job.message}")

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         reg = commands.region(region)
         started = time.monotonic()
         # In a thread, so that the command can print progress (inline where jobs run inline: tests).
-        job = commands.follow("ltci settle", lambda: start_settlement(reg, month, background=settings.JOBS_IN_BACKGROUND),
+        job = commands.follow("月度结算（命令行）", lambda: start_settlement(reg, month, background=settings.JOBS_IN_BACKGROUND),
                               self.stderr)
         seconds = time.monotonic() - started
         if job.status == JobStatus.FAILED:

@@ -29,7 +29,7 @@ class Command(BaseCommand):
             raise CommandError("give --region and --month, or --nightly")
         reg = commands.region(region)
         started = time.monotonic()
-        job = commands.follow("ltci supervise", lambda: start_screening(reg, month, background=settings.JOBS_IN_BACKGROUND),
+        job = commands.follow("疑点筛查（命令行）", lambda: start_screening(reg, month, background=settings.JOBS_IN_BACKGROUND),
                               self.stderr)
         if job.status == JobStatus.FAILED:
             raise CommandError(job.message)
