@@ -125,7 +125,7 @@ def test_the_insured_uses_the_portal_on_a_phone(browser, live_server, insured):
     page.goto(live_server.url + "/my/")
     expect(page.locator("#benefit")).to_contain_text("540.00")
     page.get_by_role("link", name="查看计算说明").click()
-    expect(page.locator(".line")).to_contain_text("在月度限额 1000 元以内，基金全额支付（xuzhou 五(三)2）")
+    expect(page.locator(".line")).to_contain_text("在月度限额 1000 元以内，基金全额支付（徐州市 五(三)2）")
     _fits(page)
     page.goto(live_server.url + "/my/institutions/")
     expect(page.locator("#offers")).to_contain_text("鼓楼区康乐居家护理服务中心")
