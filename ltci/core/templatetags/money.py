@@ -21,3 +21,16 @@ def yuan(value) -> str:
     except (InvalidOperation, ValueError):
         return str(value)
     return yuan_text(amount)
+
+
+@register.filter
+def percent(value) -> str:
+    """A share as people read it: 0.02 → 2%, 0.025 → 2.5%; nothing known → —."""
+    if value in (None, ""):
+        return "—"
+    try:
+        share = Decimal(str(value)) * 100
+    except (InvalidOperation, ValueError):
+        return str(value)
+    text = f"{share.quantize(Decimal('0.01')):f}".rstrip("0").rstrip(".")
+    return f"{text}%"
