@@ -42,6 +42,21 @@ def _query(request) -> tuple[AuditQuery, dict]:
     return query, errors
 
 
+FIELD_LABELS = {"actor": "操作人", "action": "操作", "outcome": "结果", "object_type": "对象类型", "object_id": "对象编号",
+                "date_from": "起始日期", "date_to": "截止日期"}
+
+
+def object_types() -> list[tuple[str, str]]:
+    """(value, Chinese name) of every kind of record the trail names, by name."""
+    import re
+
+    from django.apps import apps
+
+    kinds = {f"{m._meta.app_label}.{m._meta.model_name}": str(m._meta.verbose_name) for m in apps.get_models()
+             if m.__module__.startswith("ltci.") and re.search(r"[\u4e00-\u9fff]", str(m._meta.verbose_name))}
+    return sorted(kinds.items(), key=lambda kv: kv[1])
+
+
 @login_required
 def event_list(request):
     require(request.user, AUDIT_VIEW)
@@ -49,7 +64,8 @@ def event_list(request):
     events = AuditEvent.objects.none() if errors else query.apply(visible(AuditEvent.objects.all(), request.user))
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     context = {
-        "page": page, "errors": errors, "q": request.GET, "actions": Action.choices, "outcomes": Outcome.choices,
+        "page": page, "errors": [(FIELD_LABELS.get(k, "条件"), v) for k, v in errors.items()], "q": request.GET,
+        "actions": Action.choices, "outcomes": Outcome.choices, "object_types": object_types(),
         "can_export": request.user.can(AUDIT_EXPORT), "querystring": querystring_without_page(request.GET),
     }
     template = "audit/_events.html" if request.headers.get("HX-Request") else "audit/event_list.html"
@@ -61,7 +77,7 @@ def export(request):
     require(request.user, AUDIT_EXPORT)
     query, errors = _query(request)
     if errors:
-        return HttpResponse("；".join(f"{k}：{v}" for k, v in errors.items()), status=400,
+        return HttpResponse("；".join(f"{FIELD_LABELS.get(k, '条件')}：{v}" for k, v in errors.items()), status=400,
                             content_type="text/plain; charset=utf-8")
     data = export_events(query.apply(visible(AuditEvent.objects.all(), request.user)), region=request.user.region_id)
     return attachment(data, "audit.xlsx")

@@ -132,11 +132,12 @@ def _confirm(case, auditor, clerk, today: date) -> None:
 
 
 def _samples(region: str, month: date, auditor) -> int:
-    """Last month's draw shared by the two auditors; the first auditor has checked some."""
+    """Last month's draw shared by the two auditors; the first auditor has checked all but one, which
+    waits on the auditor's phone page for a home check."""
     if not sampling.draw(region, month, auditor):
         return 0
     sampling.assign_evenly(region, month, auditor)
-    mine = list(Sample.objects.filter(region_id=region, month=month, assigned_to=auditor).order_by("id")[:4])
+    mine = list(Sample.objects.filter(region_id=region, month=month, assigned_to=auditor).order_by("id")[:5])[:-1]
     outcomes = [(SampleMethod.CALL, SampleOutcome.CONFIRMED, "电话回访本人，确认当日服务及项目"),
                 (SampleMethod.CALL, SampleOutcome.NOT_CONFIRMED, "家属称当日护理员未上门"),
                 (SampleMethod.CALL, SampleOutcome.UNREACHABLE, "两次拨打无人接听"),

@@ -23,6 +23,8 @@ def test_the_demo_shows_a_living_scheme(client_for, settings):
     assert {CaseStatus.CONFIRMED, CaseStatus.DISMISSED} <= statuses
     assert set(Sanction.objects.values_list("kind", flat=True)) == {"recovery", "carer_suspension"}
     assert Sample.objects.exclude(outcome=SampleOutcome.PENDING).count() > 0
+    # One waits for the demo auditor's home check (the auditor's journey).
+    assert Sample.objects.filter(assigned_to__username="xuzhou.auditor", outcome=SampleOutcome.PENDING).exists()
     assert demo.build(options, random.Random("3:xuzhou:ltci.supervision.demo")) == {"screened months": 0}
     auditor = client_for(User.objects.get(username="xuzhou.auditor"))
     for url in ("/supervision/", "/supervision/hits/", "/supervision/cases/", "/supervision/samples/mine",
