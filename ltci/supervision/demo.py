@@ -23,7 +23,7 @@ from ltci.settlement import review
 from ltci.settlement.models import ApprovalStatus
 from ltci.settlement.review import StepRefused
 
-from . import cases, sampling, sanctions, screening
+from . import cases, rulebase, sampling, sanctions, screening
 from .models import Hit, HitStatus, Sample, SampleMethod, SampleOutcome, SanctionKind
 
 # A one-page PDF standing for the scanned record of an interview (询问笔录).
@@ -63,7 +63,7 @@ def build(options, rng) -> dict[str, int]:
     for month in (before, last):
         screening.start_screening(region, f"{month:%Y-%m}", user=auditor, today=today)
     opened = _cases(region.pk, (before, last), auditor, second, clerk, today)
-    checked = _samples(region.pk, last, auditor)
+    checked = _samples(region.pk, last, auditor, second)
     return {"screened months": 2, "supervision cases": opened, "samples checked": checked}
 
 
@@ -131,17 +131,25 @@ def _confirm(case, auditor, clerk, today: date) -> None:
                     amount=min(limit * 2, sanctions.fine_ceiling(case)[0]), today=today)
 
 
-def _samples(region: str, month: date, auditor) -> int:
-    """Last month's draw shared by the two auditors; the first auditor has checked all but one, which
-    waits on the auditor's phone page for a home check."""
+def _samples(region: str, month: date, auditor, second) -> int:
+    """Last month's draw shared by the two auditors. Each has checked some; the first auditor's last
+    one waits on the auditor's phone page for a home check."""
+    if not rulebase.RuleSetting.objects.filter(region_id=region, rule=rulebase.SAMPLING).exists():
+        # A demo of a few hundred people has too few visits for the default 2% to draw more than one.
+        rulebase.change_setting(region, rulebase.SAMPLING, auditor, enabled=True, params={"share": "0.1"},
+                                valid_from=month, reason="演示：小样本地区提高抽查比例")
     if not sampling.draw(region, month, auditor):
         return 0
     sampling.assign_evenly(region, month, auditor)
-    mine = list(Sample.objects.filter(region_id=region, month=month, assigned_to=auditor).order_by("id")[:5])[:-1]
+
+    def of(user):
+        return list(Sample.objects.filter(region_id=region, month=month, assigned_to=user).order_by("id")[:5])
+
+    done = [(s, auditor) for s in of(auditor)[:-1]] + [(s, second) for s in of(second)]
     outcomes = [(SampleMethod.CALL, SampleOutcome.CONFIRMED, "电话回访本人，确认当日服务及项目"),
                 (SampleMethod.CALL, SampleOutcome.NOT_CONFIRMED, "家属称当日护理员未上门"),
                 (SampleMethod.CALL, SampleOutcome.UNREACHABLE, "两次拨打无人接听"),
                 (SampleMethod.CALL, SampleOutcome.CONFIRMED, "家属确认服务，满意")]
-    for sample, (method, outcome, note) in zip(mine, outcomes):
-        sampling.record_outcome(sample, auditor, method=method, outcome=outcome, note=note)
-    return len(mine)
+    for (sample, who), (method, outcome, note) in zip(done, outcomes):
+        sampling.record_outcome(sample, who, method=method, outcome=outcome, note=note)
+    return min(len(done), len(outcomes))
