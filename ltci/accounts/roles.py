@@ -56,7 +56,7 @@ OBJECTION_FILE = "assessment.object"  # object to a grade during publicity
 CERTIFICATE_VIEW = "certificate.view"
 ASSESSMENT_REPORT = "assessment.report"  # re-assessment ranking, active discovery
 VISIT_RECORD = "visit.record"  # a carer's own check-in and check-out
-VISIT_ACCEPT = "visit.accept"  # accept or refuse a visit recorded later than the region allows
+VISIT_ACCEPT = "visit.accept"  # accept or refuse a visit held: recorded late, away from the home or unlocated
 CARE_VIEW = "care.view"  # modes, stays and visits of the scope
 CARE_CHANGE = "care.change"  # record a mode, an admission or a discharge
 CATALOGUE_CHANGE = "catalogue.change"  # price the service catalogue (Excel in)
@@ -112,7 +112,7 @@ PERMISSION_LABELS = {
     CERTIFICATE_VIEW: "查看评估结论",
     ASSESSMENT_REPORT: "重复评估排名与主动发现",
     VISIT_RECORD: "上门服务签到签退（本人）",
-    VISIT_ACCEPT: "受理逾期补录的上门服务记录",
+    VISIT_ACCEPT: "受理逾期登记、位置异常的上门服务记录",
     CARE_VIEW: "查看护理方式、入住与上门服务记录",
     CARE_CHANGE: "登记护理方式、入住与离开",
     CATALOGUE_CHANGE: "维护服务项目目录的价格与时长",

@@ -13,7 +13,7 @@ from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.enrolment.models import Person
 from ltci.providers.models import Institution
 
-from . import choices, plans, stays, visits
+from . import choices, holds, plans, stays, visits
 from .clients import client_or_404
 from .models import CareChoice, CarePlan, Stay, Visit
 
@@ -35,27 +35,34 @@ class VisitOut(Schema):
     notes: str
     acceptance: str
     acceptance_label: str
+    exceptions: list[str]
+    exception_texts: list[str]
+    notice: str  # for the carer at once: why the visit waits for the agency (empty when it does not)
 
 
 def _visit(v: Visit) -> dict:
     return {"id": v.pk, "person_id": v.person_id, "person_name": v.person.name, "carer_id": v.carer_id,
             "request_id": v.request_id, "checkin_at": v.checkin_at, "checkin_distance_m": v.checkin_distance_m,
             "checkout_at": v.checkout_at, "checkout_distance_m": v.checkout_distance_m, "face_check": v.face_check,
-            "items": v.items, "notes": v.notes, "acceptance": v.acceptance, "acceptance_label": v.get_acceptance_display()}
+            "items": v.items, "notes": v.notes, "acceptance": v.acceptance, "acceptance_label": v.get_acceptance_display(),
+            "exceptions": v.exceptions, "exception_texts": holds.reason_texts(v) if v.acceptance else [],
+            "notice": holds.notice(v)}
 
 
 class CheckInIn(Schema):
+    """Without a location (both coordinates left out) the visit is recorded and waits for the agency."""
+
     request_id: str
     person_id: int
-    latitude: str
-    longitude: str
+    latitude: str | None = None
+    longitude: str | None = None
     at: datetime | None = None
 
 
 class CheckOutIn(Schema):
     request_id: str
-    latitude: str
-    longitude: str
+    latitude: str | None = None
+    longitude: str | None = None
     items: list[str]
     face_check: str = "not_done"
     notes: str = ""
@@ -106,7 +113,7 @@ def list_visits(request, person_id: int | None = None, day: date | None = None, 
     return [_visit(v) for v in qs[:min(max(limit, 1), 1000)]]
 
 
-@router.get("/visits/pending-acceptance", response=list[VisitOut], summary="逾期补录、待受理的上门服务")
+@router.get("/visits/pending-acceptance", response=list[VisitOut], summary="待受理的上门服务（逾期登记、位置超出范围或未定位）")
 def pending_acceptance(request):
     require(request.user, VISIT_ACCEPT)
     return [_visit(v) for v in visits.pending_acceptance(request.user)[:500]]
@@ -117,7 +124,7 @@ class AcceptanceIn(Schema):
     note: str = ""
 
 
-@router.post("/visits/{pk}/acceptance", response=VisitOut, summary="受理或不予受理逾期补录的上门服务")
+@router.post("/visits/{pk}/acceptance", response=VisitOut, summary="受理或不予受理待受理的上门服务")
 def decide_acceptance(request, pk: int, body: AcceptanceIn):
     """Accepted: settled from the next run on; refused: never settled. Either can be reversed."""
     require(request.user, VISIT_ACCEPT)

@@ -16,7 +16,7 @@ from ltci.providers.catalogue import items_of
 from ltci.providers.models import Carer, CarerKind, Institution, InstitutionKind
 
 from . import choices, plans, stays, visits
-from .models import STAY_MODES, VISITED_MODES, Acceptance, CareChoice, FaceCheck, Visit
+from .models import STAY_MODES, VISITED_MODES, Acceptance, CareChoice, FaceCheck, HoldReason, Visit
 
 # A point in each region's centre (WGS-84); homes and institutions are placed around it.
 CENTRES = {"changning": (31.2200, 121.4240), "jiaxing": (30.7460, 120.7550), "nanning": (22.8170, 108.3660),
@@ -90,13 +90,14 @@ def _history_entered_in_time(region: str, today) -> int:
     One of last week's stays as recorded late, for the agency's acceptance journey."""
     demo = Visit.objects.filter(region_id=region, request_id__startswith="demo-")
     for visit in demo.exclude(acceptance=Acceptance.NOT_NEEDED).only("pk", "checkin_at", "checkout_at"):
-        Visit.objects.filter(pk=visit.pk).update(acceptance=Acceptance.NOT_NEEDED,
+        Visit.objects.filter(pk=visit.pk).update(acceptance=Acceptance.NOT_NEEDED, exceptions=[],
                                                  entered_at=visit.checkout_at or visit.checkin_at)
     late = (demo.filter(checkin_at__date__lt=today - timedelta(days=3), checkout_at__isnull=False)
             .order_by("-checkin_at").first())
     if late is None:
         return 0
-    Visit.objects.filter(pk=late.pk).update(acceptance=Acceptance.PENDING, entered_at=timezone.now())
+    Visit.objects.filter(pk=late.pk).update(acceptance=Acceptance.PENDING, exceptions=[HoldReason.LATE],
+                                            entered_at=timezone.now())
     return 1
 
 

@@ -77,12 +77,23 @@ class FaceCheck(models.TextChoices):
 
 
 class Acceptance(models.TextChoices):
-    """A visit recorded later than the region allows waits for the agency before it is settled."""
+    """A visit recorded later than the region allows, or checked in or out away from the home or
+    without a location, waits for the agency before it is settled (the reasons: HoldReason)."""
 
     NOT_NEEDED = "", "无需受理"
     PENDING = "pending", "待经办机构受理"
     ACCEPTED = "accepted", "已受理"
     REJECTED = "rejected", "不予受理"
+
+
+class HoldReason(models.TextChoices):
+    """Why a visit waits for the agency's acceptance; a visit may have several."""
+
+    LATE = "late", "逾期登记"
+    CHECKIN_FAR = "checkin_far", "签到位置超出范围"
+    CHECKOUT_FAR = "checkout_far", "签退位置超出范围"
+    CHECKIN_NO_LOCATION = "checkin_no_location", "签到时未定位"
+    CHECKOUT_NO_LOCATION = "checkout_no_location", "签退时未定位"
 
 
 # Visits that settlement may pay: recorded in time, or late and accepted.
@@ -99,8 +110,9 @@ class Visit(models.Model):
     carer = models.ForeignKey("providers.Carer", on_delete=models.PROTECT, related_name="visits")
     request_id = models.CharField("客户端请求号", max_length=64)
     checkin_at = models.DateTimeField("签到时间")
-    checkin_latitude = models.DecimalField(max_digits=9, decimal_places=6)
-    checkin_longitude = models.DecimalField(max_digits=9, decimal_places=6)
+    # Empty when the phone gave no location: the visit then waits for the agency (HoldReason).
+    checkin_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    checkin_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     checkin_distance_m = models.PositiveIntegerField("签到距居所（米）", null=True)
     checkout_at = models.DateTimeField("签退时间", null=True, blank=True)
     checkout_request_id = models.CharField(max_length=64, blank=True)
@@ -115,7 +127,8 @@ class Visit(models.Model):
                                       related_name="superseded_by")
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     entered_at = models.DateTimeField(auto_now_add=True)
-    acceptance = models.CharField("补录受理", max_length=8, choices=Acceptance.choices, blank=True,
+    exceptions = models.JSONField("待受理原因", default=list, blank=True)  # HoldReason values
+    acceptance = models.CharField("受理", max_length=8, choices=Acceptance.choices, blank=True,
                                   default=Acceptance.NOT_NEEDED)
     acceptance_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                       related_name="+", verbose_name="受理人")

@@ -1,6 +1,8 @@
 """The carer's phone page: today's visits, check in at a beneficiary's home, check out with the items
-done and the face check's result. Each form carries a request id made when the page was drawn, so a
-double tap or a resubmission is the same request, never a second visit."""
+of the person's plan done and the face check's result. Each form carries a request id made when the
+page was drawn, so a double tap or a resubmission is the same request, never a second visit. A visit
+away from the home or without a location is recorded and the carer told at once that it waits for
+the agency, which decides on the acceptance pages."""
 
 from __future__ import annotations
 
@@ -23,10 +25,17 @@ from ltci.policy.errors import PolicyError
 from ltci.policy.plans import plan_limit
 from ltci.providers.catalogue import items_of
 
-from . import plans, visits
+from . import holds, plans, visits
 from .clients import clients_of
 from .choices import mode_on
 from .models import VISITED_MODES, CarePlan, FaceCheck, PlanStatus, Visit
+
+# The face check's answers as the carer picks one: 未核验 first and preselected, so that 通过 is
+# always the carer's own choice (the external verifier's result, when there is one).
+FACE_CHECKS = [(FaceCheck.NOT_DONE.value, FaceCheck.NOT_DONE.label), (FaceCheck.PASSED.value, FaceCheck.PASSED.label),
+               (FaceCheck.FAILED.value, FaceCheck.FAILED.label)]
+NO_LOCATION = ("未取得手机位置。请在手机设置和浏览器中允许本网站使用位置信息后重试；仍无法定位时，"
+               "可点「不定位{what}」，本次服务记为未定位异常，经办机构受理后才纳入结算。")
 
 
 def _whole(value: str) -> bool:
@@ -36,16 +45,47 @@ def _whole(value: str) -> bool:
 
 @login_required
 def today(request):
+    require(request.user, VISIT_RECORD)
+    return _today_page(request)
+
+
+def _today_page(request, kept: dict | None = None, status: int = 200):
+    """The page; after a refusal, with what the carer chose in the refused form (`kept`) and 422."""
     from .ratings import recent_for_carer
 
-    require(request.user, VISIT_RECORD)
     day = timezone.localdate()
+    names = dict(items_of(request.user.region_id, day).values_list("code", "name"))
+    rows = list(visits.today_for(request.user))
+    for v in rows:
+        v.item_names = [names.get(code, code) for code in v.items]
+        v.notice = holds.notice(v)
+        if v.checkout_at is None:  # the check-out offers the items of the plan confirmed for that day
+            plan = plans.plan_on(v.person, timezone.localtime(v.checkin_at).date())
+            v.plan_items = list(plan.items.select_related("item").order_by("item__code")) if plan else []
     return render(request, "care/today.html", {
-        "visits": visits.today_for(request.user), "people": visits.beneficiaries_for(request.user, day),
+        "visits": rows, "people": visits.beneficiaries_for(request.user, day),
         "ratings": recent_for_carer(visits.carer_of(request.user)),
-        "request_id": uuid.uuid4().hex, "face_checks": FaceCheck.choices, "today": day,
-        "catalogue": items_of(request.user.region_id, day),
-    })
+        "request_id": uuid.uuid4().hex, "face_checks": FACE_CHECKS, "today": day, "kept": kept or {},
+    }, status=status)
+
+
+def _refused(request, exc_or_text, **kept):
+    messages.error(request, exc_or_text if isinstance(exc_or_text, str) else reasons(exc_or_text))
+    return _today_page(request, kept, status=422)
+
+
+def _located(request) -> bool:
+    """Whether the form may go on: it has a location, or the carer chose to go on without one."""
+    if (request.POST.get("latitude") or "").strip() or (request.POST.get("longitude") or "").strip():
+        return True
+    return request.POST.get("no_location") == "1"
+
+
+def _told(request, visit: Visit, done: str) -> None:
+    """The carer's answer: what was recorded, and at once whether it waits for the agency and why."""
+    messages.success(request, done)
+    if notice := holds.notice(visit):
+        messages.warning(request, notice)
 
 
 @login_required
@@ -56,16 +96,19 @@ def check_in(request):
     raw = request.POST.get("person") or ""
     person = (clients_of(carer.institution_id).filter(pk=int(raw), region_id=carer.region_id).first()
               if _whole(raw) else None)
+    if not _located(request):
+        return _refused(request, NO_LOCATION.format(what="签到"), person=raw, checkin_help=True)
     try:
         if person is None:
             raise ValidationError({"person": "请选择本机构的服务对象"})
         visit = visits.check_in(request.user, person=person, request_id=request.POST.get("request_id", ""),
                                 latitude=request.POST.get("latitude", ""), longitude=request.POST.get("longitude", ""))
     except ValidationError as exc:
-        messages.error(request, reasons(exc))
+        return _refused(request, exc, person=raw)
     else:
-        distance = f"，距居所 {visit.checkin_distance_m} 米" if visit.checkin_distance_m is not None else ""
-        messages.success(request, f"已签到：{person.name} {timezone.localtime(visit.checkin_at):%H:%M}{distance}")
+        distance = (f"，距居所 {visit.checkin_distance_m} 米" if visit.checkin_distance_m is not None
+                    else "，未定位" if visit.checkin_latitude is None else "")
+        _told(request, visit, f"已签到：{person.name} {timezone.localtime(visit.checkin_at):%H:%M}{distance}")
     return redirect("care:today")
 
 
@@ -78,15 +121,19 @@ def check_out(request, pk: int):
         messages.error(request, "不是本人的服务记录")
         return redirect("care:today")
     items = request.POST.getlist("items")
+    kept = {"visit": visit.pk, "items": items, "face_check": request.POST.get("face_check", FaceCheck.NOT_DONE),
+            "notes": request.POST.get("notes", "")}
+    if not _located(request):
+        return _refused(request, NO_LOCATION.format(what="签退"), help=True, **kept)
     try:
-        visits.check_out(request.user, visit, request_id=request.POST.get("request_id", ""),
-                         latitude=request.POST.get("latitude", ""), longitude=request.POST.get("longitude", ""),
-                         items=items, face_check=request.POST.get("face_check", ""),
-                         notes=request.POST.get("notes", ""))
+        done = visits.check_out(request.user, visit, request_id=request.POST.get("request_id", ""),
+                                latitude=request.POST.get("latitude", ""), longitude=request.POST.get("longitude", ""),
+                                items=items, face_check=kept["face_check"], notes=kept["notes"])
     except ValidationError as exc:
-        messages.error(request, reasons(exc))
+        return _refused(request, exc, **kept)
     else:
-        messages.success(request, f"已签退：{visit.person.name}")
+        distance = f"，距居所 {done.checkout_distance_m} 米" if done.checkout_distance_m is not None else ""
+        _told(request, done, f"已签退：{visit.person.name}{distance}")
     return redirect("care:today")
 
 
@@ -201,15 +248,19 @@ def event_list(request):
 
 @login_required
 def acceptance_list(request):
-    """The agency's list of visits recorded later than the region allows, oldest first."""
+    """The agency's list of visits that wait for it (late, away from the home, no location), oldest first."""
     require(request.user, VISIT_ACCEPT)
     rows = list(visits.pending_acceptance(request.user)[:200])
-    return render(request, "care/acceptance_list.html", {"visits": rows, "limit_days": _limit_days(request.user)})
+    for v in rows:
+        v.reasons = holds.reason_texts(v)
+    radius, basis = holds.checkin_radius(request.user.region_id, timezone.localdate())
+    return render(request, "care/acceptance_list.html", {"visits": rows, "limit_days": _limit_days(request.user),
+                                                         "radius": radius, "radius_basis": basis})
 
 
 @login_required
 def acceptance_detail(request, pk: int):
-    """One late visit with what is known of it; the decision (or its reversal) is taken here."""
+    """One held visit with what is known of it and why it waits; the decision (or its reversal) is taken here."""
     require(request.user, VISIT_ACCEPT)
     visit = get_visible_or_404(Visit.objects.select_related("person", "carer", "institution", "acceptance_by"),
                                request.user, pk=pk)
@@ -227,7 +278,9 @@ def acceptance_detail(request, pk: int):
 
 
 def _acceptance_context(request, visit: Visit) -> dict:
-    return {"visit": visit, "late_by": _late_text(visit),
+    radius, basis = holds.checkin_radius(visit.region_id, timezone.localtime(visit.checkin_at).date())
+    return {"visit": visit, "late_by": _late_text(visit), "reasons": holds.reason_texts(visit),
+            "radius": radius, "radius_basis": basis,
             "limit_days": _limit_days(request.user), "values": request.POST,
             "catalogue": {i.code: i.name for i in items_of(visit.region_id, timezone.localtime(visit.checkin_at).date())}}
 

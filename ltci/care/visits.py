@@ -1,6 +1,7 @@
 """Home visits as the carer's phone records them: check-in and check-out with time and place, the face
 check's result, the items done. Both are idempotent by the client's request id: a retry after a lost
-answer returns the same visit, never a second one."""
+answer returns the same visit, never a second one. A visit recorded late, away from the home or
+without a location is kept, and waits for the agency's acceptance (holds.py)."""
 
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ from ltci.accounts.roles import Reach
 from ltci.audit.models import Action
 from ltci.audit.recorder import record
 from ltci.enrolment.models import Person
-from ltci.policy.policies import setting
 from ltci.providers.catalogue import items_of
 from ltci.providers.models import Carer, CarerKind
 
 from .choices import mode_on
 from .events import ended_on, hospital_stays, suspended_on
-from .geo import distance_m, point
+from .geo import distance_m
+from .holds import checkin_radius, hold, place, place_reasons
+from .holds import late_entry_limit  # noqa: F401  (read beside the visits by the pages)
 from .models import VISITED_MODES, Acceptance, FaceCheck, Visit
 from .plans import plan_on
 
@@ -96,19 +98,11 @@ def _may_serve(carer: Carer, person: Person, day, *, own_record: bool = True):
     return choice
 
 
-def late_entry_limit(region: str, day) -> timedelta:
-    """How long after a visit its record may be entered without the agency's acceptance."""
-    days, _ = setting(region, day, "care", "late_entry_days")
-    return timedelta(days=int(days))
-
-
-def _acceptance(region: str, happened: datetime, current: str = Acceptance.NOT_NEEDED) -> str:
-    """A record entered later than the region allows waits for the agency; one already waiting or
-    refused stays so (a later record cannot launder it)."""
-    if current in (Acceptance.PENDING, Acceptance.REJECTED):
-        return Acceptance.PENDING
-    late = timezone.now() - happened > late_entry_limit(region, timezone.localtime(happened).date())
-    return Acceptance.PENDING if late else current
+def _home_distance(choice, lat, lon) -> int | None:
+    """Metres from the home recorded with the person's mode; None without a location or a home."""
+    if choice is None or choice.home_latitude is None or lat is None:
+        return None
+    return distance_m(lat, lon, choice.home_latitude, choice.home_longitude)
 
 
 def _overlap(carer: Carer, start: datetime, end: datetime, exclude: int):
@@ -127,12 +121,15 @@ def check_in_request(user, *, person: Person, request_id: str, latitude, longitu
     if done:
         return done, False  # a retry
     at = _when(at, "at")
-    lat, lon = point(latitude, longitude)
+    lat, lon = place(latitude, longitude)
     if person.region_id != carer.region_id:
         raise PermissionDenied("another region")
-    choice = _may_serve(carer, person, timezone.localtime(at).date())
-    distance = (distance_m(lat, lon, choice.home_latitude, choice.home_longitude)
-                if choice.home_latitude is not None else None)
+    day = timezone.localtime(at).date()
+    choice = _may_serve(carer, person, day)
+    distance = _home_distance(choice, lat, lon)
+    radius, _ = checkin_radius(person.region_id, day)
+    acceptance, reasons = hold(person.region_id, at, Acceptance.NOT_NEEDED, [],
+                               place_reasons("checkin", lat, distance, radius))
     with transaction.atomic():
         # Still open somewhere, or a finished visit that was going on at `at`; one that starts later
         # is checked when this visit checks out and its end is known.
@@ -147,11 +144,11 @@ def check_in_request(user, *, person: Person, request_id: str, latitude, longitu
                 visit = Visit.objects.create(
                     region_id=person.region_id, person=person, institution_id=carer.institution_id, carer=carer,
                     request_id=request_id, checkin_at=at, checkin_latitude=lat, checkin_longitude=lon,
-                    checkin_distance_m=distance, entered_by=user, acceptance=_acceptance(person.region_id, at))
+                    checkin_distance_m=distance, entered_by=user, acceptance=acceptance, exceptions=reasons)
         except IntegrityError:  # the same request arrived twice at once: the first one won
             return Visit.objects.get(carer=carer, request_id=request_id), False
         record(Action.CREATE, visit, user=user, detail={"checkin": at.isoformat(), "distance_m": distance,
-                                                        "acceptance": visit.acceptance})
+                                                        "acceptance": visit.acceptance, "exceptions": reasons})
     return visit, True
 
 
@@ -178,7 +175,8 @@ def _planned(codes: list[str], person: Person, day) -> None:
     planned = set(plan.items.values_list("item__code", flat=True)) if plan else set()
     outside = [c for c in codes if c not in planned]
     if outside:
-        raise ValidationError({"items": f"不在本人确认的护理计划中：{'、'.join(outside[:5])}"})
+        names = dict(items_of(person.region_id, day).filter(code__in=outside).values_list("code", "name"))
+        raise ValidationError({"items": f"不在本人确认的护理计划中：{'、'.join(names.get(c, c) for c in outside[:5])}"})
 
 
 def check_out(user, visit: Visit, *, request_id: str, latitude, longitude, items, face_check: str = FaceCheck.NOT_DONE,
@@ -195,7 +193,7 @@ def check_out(user, visit: Visit, *, request_id: str, latitude, longitude, items
     at = _when(at, "at")
     if at <= visit.checkin_at:
         raise ValidationError({"at": "签退时间须晚于签到时间"})
-    lat, lon = point(latitude, longitude)
+    lat, lon = place(latitude, longitude)
     if face_check not in FaceCheck.values:
         raise ValidationError({"face_check": f"人脸核验结果须为：{'、'.join(FaceCheck.labels)}"})
     if len(notes or "") > 500:
@@ -204,9 +202,8 @@ def check_out(user, visit: Visit, *, request_id: str, latitude, longitude, items
     _carer_standing(carer, day, own_record=True)  # suspended since checking in: the visit stays open
     codes = _items(items, visit.region_id, day)
     _planned(codes, visit.person, day)
-    choice = mode_on(visit.person, day)
-    distance = (distance_m(lat, lon, choice.home_latitude, choice.home_longitude)
-                if choice and choice.home_latitude is not None else None)
+    distance = _home_distance(mode_on(visit.person, day), lat, lon)
+    radius, _ = checkin_radius(visit.region_id, day)
     with transaction.atomic():
         current = Visit.objects.select_for_update().get(pk=visit.pk)
         if current.checkout_at:  # checked out meanwhile
@@ -218,11 +215,13 @@ def check_out(user, visit: Visit, *, request_id: str, latitude, longitude, items
         current.checkout_at, current.checkout_request_id = at, request_id
         current.checkout_latitude, current.checkout_longitude, current.checkout_distance_m = lat, lon, distance
         current.items, current.face_check, current.notes = codes, face_check, (notes or "").strip()
-        current.acceptance = _acceptance(current.region_id, at, current.acceptance)
+        current.acceptance, current.exceptions = hold(current.region_id, at, current.acceptance, current.exceptions,
+                                                      place_reasons("checkout", lat, distance, radius))
         current.checkout_entered_at = timezone.now()
         current.save()
         record(Action.UPDATE, current, user=user, detail={"checkout": at.isoformat(), "items": len(codes),
-                                                          "face_check": face_check, "acceptance": current.acceptance})
+                                                          "face_check": face_check, "acceptance": current.acceptance,
+                                                          "exceptions": current.exceptions})
     return current
 
 
@@ -272,9 +271,11 @@ def correct(visit: Visit, user, *, reason: str, checkin_at: datetime | None = No
     _may_serve(visit.carer, visit.person, day, own_record=False)
     if user.reach == Reach.REGION:  # the agency corrects: its own record needs no acceptance
         acceptance, accepted_by, accepted_at = Acceptance.ACCEPTED, user, timezone.now()
+        reasons = list(visit.exceptions)
     else:
         # Judged on the earliest time the record claims: a new end near now cannot make it timely.
-        acceptance = _acceptance(visit.region_id, start, visit.acceptance)
+        # The places are the recorded ones, so their reasons carry over as already decided.
+        acceptance, reasons = hold(visit.region_id, start, visit.acceptance, list(visit.exceptions), [])
         kept = acceptance == Acceptance.ACCEPTED  # an accepted record corrected in time stays accepted
         accepted_by, accepted_at = (visit.acceptance_by, visit.acceptance_at) if kept else (None, None)
     codes = visit.items
@@ -290,7 +291,7 @@ def correct(visit: Visit, user, *, reason: str, checkin_at: datetime | None = No
         checkout_distance_m=visit.checkout_distance_m, checkout_entered_at=timezone.now() if checkout_at else visit.checkout_entered_at,
         face_check=visit.face_check, items=codes,
         notes=(notes if notes is not None else visit.notes)[:500], supersedes=visit, entered_by=user,
-        acceptance=acceptance, acceptance_by=accepted_by, acceptance_at=accepted_at,
+        acceptance=acceptance, exceptions=reasons, acceptance_by=accepted_by, acceptance_at=accepted_at,
         acceptance_note="经办机构更正" if user.reach == Reach.REGION else visit.acceptance_note if kept else "")
     record(Action.UPDATE, fixed, user=user, detail={"corrects": visit.pk, "reason": reason.strip(),
                                                     "acceptance": acceptance})
@@ -298,7 +299,8 @@ def correct(visit: Visit, user, *, reason: str, checkin_at: datetime | None = No
 
 
 def pending_acceptance(user):
-    """Visits of the user's scope that wait for the agency's acceptance, oldest first."""
+    """Visits of the user's scope that wait for the agency's acceptance (late, away from the home or
+    without a location), oldest first."""
     from ltci.accounts.scope import visible
 
     return (visible(Visit.objects.filter(acceptance=Acceptance.PENDING, superseded_by__isnull=True), user)
@@ -307,7 +309,7 @@ def pending_acceptance(user):
 
 @transaction.atomic
 def decide_acceptance(visit: Visit, user, *, accept: bool, note: str = "") -> Visit:
-    """The agency accepts a late record (it is settled from then on) or refuses it (it never is).
+    """The agency accepts a held record (it is settled from then on) or refuses it (it never is).
     A decision can be reversed the same way; settlement books the difference."""
     from ltci.accounts.roles import VISIT_ACCEPT
 
@@ -320,7 +322,7 @@ def decide_acceptance(visit: Visit, user, *, accept: bool, note: str = "") -> Vi
         raise ValidationError({"note": "不予受理须写明理由"})
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     if not visit.acceptance:
-        raise Refused("该服务记录按时登记，无需受理")
+        raise Refused("该服务记录按时登记、位置正常，无需受理")
     if Visit.objects.filter(supersedes=visit).exists():
         raise Refused("该记录已被更正，请受理最新的版本")
     if visit.checkout_at is None:

@@ -37,7 +37,7 @@ NAV = (
     NavItem("双人复核", "dualcontrol:index", roles.DUAL_CHECK),
     NavItem("今日上门服务", "care:today", roles.VISIT_RECORD),
     NavItem("护理计划", "care:plan_list", roles.CARE_VIEW),
-    NavItem("补录受理", "care:acceptance_list", roles.VISIT_ACCEPT),
+    NavItem("上门服务受理", "care:acceptance_list", roles.VISIT_ACCEPT),
     NavItem("住院与死亡等事件", "care:events", roles.CARE_VIEW),
     NavItem("待遇结算", "settlement:index", roles.CLAIM_VIEW),
     NavItem("基金监管", "supervision:index", roles.SUPERVISION_VIEW),

@@ -23,6 +23,8 @@ from ltci.accounts.roles import CASE_DECIDE, DUAL_CHECK, SAMPLE_CHECK, SANCTION_
 from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.audit.models import Action
 from ltci.audit.recorder import record, record_view
+from ltci.care import holds
+from ltci.care.models import Visit
 from ltci.core.errors import reasons
 from ltci.core.models import Job, JobKind
 from ltci.core.money import yuan_text
@@ -95,8 +97,10 @@ def index(request):
     by_status = Counter(dict(of_month.values_list("status").annotate(n=Count("id"))))
     rows = [{"code": code, "name": rule_name(code), "n": n} for code, n in by_rule.most_common()]
     runs = visible(Job.objects.filter(kind=JobKind.SCREENING), request.user)[:12]
+    month_end = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     return render(request, "supervision/index.html", {
         "month": month, "rows": rows, "total": sum(by_rule.values()),
+        "held": holds.decision_counts(visible(Visit.objects.all(), request.user), month, month_end),
         "statuses": [(label, by_status.get(value, 0)) for value, label in HitStatus.choices],
         "runs": runs, "may_manage": request.user.can(SUPERVISION_MANAGE), "default_month": last_month()})
 

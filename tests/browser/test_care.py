@@ -67,3 +67,47 @@ def test_a_carer_checks_in_and_out_on_a_phone(browser, live_server, carer):
     visit = Visit.objects.get()
     assert visit.checkin_distance_m == 100 and visit.items == ["SC06", "SC19"] and visit.face_check == "passed"
     context.close()
+
+
+def _login(browser, live_server, **context):
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport=PHONE, **context)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("用户名").fill("xz-carer")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("navigation", name="导航").get_by_role("link", name="今日上门服务").click()
+    return context, page
+
+
+def test_a_checkin_5_km_away_is_told_at_once_and_the_face_check_starts_unchecked(browser, live_server, carer):
+    context, page = _login(browser, live_server, geolocation={"latitude": 34.3060, "longitude": 117.1880},
+                           permissions=["geolocation"])
+    page.get_by_label("服务对象").select_option(label="周秀英 · ")
+    page.get_by_role("button", name="签到", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("已签到：周秀英")
+    expect(page.locator(".messages .warning")).to_contain_text("签到位置距居所5004米，超出本地区规定的500米")
+    expect(page.get_by_label("人脸核验结果")).to_have_value("not_done")
+    assert page.locator('input[name="items"]').count() == 2  # the plan's items, not the catalogue
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert Visit.objects.get().acceptance == "pending"
+    context.close()
+
+
+def test_with_location_denied_the_page_explains_and_the_carer_may_check_in_without_it(browser, live_server, carer):
+    context, page = _login(browser, live_server)  # no geolocation permission: the phone says no
+    page.get_by_label("服务对象").select_option(label="周秀英 · ")
+    page.get_by_role("button", name="签到", exact=True).click()
+    help_panel = page.locator("details.locate-help")
+    expect(help_panel).to_have_attribute("open", "")
+    expect(help_panel).to_contain_text("未允许本网站使用位置信息")
+    expect(help_panel).to_contain_text("请在手机设置中打开定位服务")
+    assert not Visit.objects.exists()  # nothing was sent
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.get_by_role("button", name="不定位签到（记为异常）").click()
+    expect(page.locator(".messages")).to_contain_text("已签到：周秀英")
+    expect(page.locator(".messages .warning")).to_contain_text("签到时未定位")
+    visit = Visit.objects.get()
+    assert visit.checkin_latitude is None and visit.exceptions == ["checkin_no_location"]
+    context.close()

@@ -57,7 +57,7 @@ def test_a_visit_needs_a_confirmed_plan_and_holds_only_its_items(scene, world):
     with pytest.raises(ValidationError) as exc:
         visits.check_out(scene["carer_user"], visit, request_id="p1-out", latitude=str(HOME[0]),
                          longitude=str(HOME[1]), items=["SC06", "SC11"])
-    assert "不在本人确认的护理计划中：SC11" in exc.value.message_dict["items"][0]
+    assert "不在本人确认的护理计划中：排泄护理" in exc.value.message_dict["items"][0]  # named, not coded
 
 
 def test_changning_plans_are_drafted_by_the_community_health_centre(db):
