@@ -234,11 +234,11 @@ def test_a_refused_form_keeps_every_value_with_the_reason_beside_its_field(home,
     for name in ("id_number", "name", "birth_date", "phone", "address", "start"):
         assert f'name="{name}" value="{typed[name]}"' in page, name
     for name in ("sex", "scheme", "category"):
-        assert re.search(rf'<select name="{name}"[^>]*>.*?<option value="{typed[name]}" selected>', page, re.S), name
+        assert re.search(rf'<select id="f-{name}" name="{name}"[^>]*>.*?<option value="{typed[name]}" selected>', page, re.S), name
     # The reason sits under the district's own field, in Chinese, without the field's code.
-    assert re.search(r'<select name="district"[^>]*aria-invalid="true".*?</select></label>'
+    assert re.search(r'<select id="f-district" name="district"[^>]*aria-invalid="true".*?</select>'
                      r'<div class="error" id="e-district" role="alert">区县必填</div>', page, re.S)
-    assert "district" not in re.sub(r'(name|id|aria-describedby)="[^"]*"', "", page)
+    assert "district" not in re.sub(r'(name|id|for|aria-describedby)="[^"]*"', "", page)
     again = client.post("/persons/register/", typed | {"district": "朝阳区"}).content.decode()
     assert "不是徐州市的区县：朝阳区" in again
 
