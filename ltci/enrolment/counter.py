@@ -69,7 +69,7 @@ def register(user, values: Mapping, *, confirmed: Iterable[str] = ()) -> Registe
     except RowRejected as exc:
         raise ValidationError({exc.column: exc.reason}) from None
     with transaction.atomic():
-        existing = Person.objects.filter(region=region, id_number=row.id_number).first()
+        existing = _registered(region, row.id_number)
         if existing is not None:
             raise AlreadyRegistered(_if_visible(existing, user))
         if set(row.warnings) - set(confirmed):
@@ -80,7 +80,7 @@ def register(user, values: Mapping, *, confirmed: Iterable[str] = ()) -> Registe
             with transaction.atomic():  # a savepoint: another clerk may have registered the number meanwhile
                 person.save()
         except IntegrityError:
-            raise AlreadyRegistered(_if_visible(Person.objects.get(region=region, id_number=row.id_number), user)) from None
+            raise AlreadyRegistered(_if_visible(_registered(region, row.id_number), user)) from None
         enrolment = Enrolment.objects.create(region=region, person=person, scheme=row.scheme, category=row.category,
                                              start=row.start, contribution_base=row.contribution_base,
                                              pension=row.pension)
@@ -89,6 +89,10 @@ def register(user, values: Mapping, *, confirmed: Iterable[str] = ()) -> Registe
         record(Action.CREATE, person, user=user, object_repr=f"柜台参保登记 {person}",
                detail={"registration": "counter", "enrolment": enrolment.pk, "confirmed_warnings": list(row.warnings)})
     return Registered(person, enrolment, row.warnings)
+
+
+def _registered(region, id_number: str) -> Person | None:
+    return Person.objects.filter(region=region, id_number=id_number).first()
 
 
 def _if_visible(person: Person, user) -> Person | None:

@@ -133,6 +133,22 @@ def test_an_id_number_the_region_holds_is_refused_naming_that_person(home, clerk
         counter.register(clerk, form(id_number=person.id_number))
 
 
+def test_a_number_registered_by_someone_else_meanwhile_is_the_same_refusal(home, clerk, monkeypatch):
+    """Two clerks at once: the check finds no one, the unique constraint then does."""
+    person = home.other_person
+    real, calls = counter._registered, []
+
+    def not_yet(region, number):
+        calls.append(number)
+        return None if len(calls) == 1 else real(region, number)
+
+    monkeypatch.setattr(counter, "_registered", not_yet)
+    before = snapshot()
+    with pytest.raises(counter.AlreadyRegistered) as exc:
+        counter.register(clerk, form(id_number=person.id_number, category="retired"), confirmed=[WARNING])
+    assert exc.value.person == person and snapshot() == before
+
+
 def test_another_regions_register_is_neither_consulted_nor_named(world):
     xuzhou_person = world["home"].person
     nanning_clerk = world["away"].users[Role.CLERK]
