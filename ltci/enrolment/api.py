@@ -12,7 +12,7 @@ from ltci.core.exports import attachment
 from ltci.core.money import MoneyText
 from ltci.core.uploads import start_import_from_request
 
-from . import roster, services
+from . import counter, roster, services
 from .models import Person
 
 router = Router(tags=["参保人"])
@@ -122,6 +122,60 @@ def create_person(request, payload: PersonIn):
     require(request.user, PERSON_CHANGE)
     person, warnings = services.register_person(region=request.user.region, **payload.dict())
     return Status(201, {**_out(person), "warnings": list(warnings)})
+
+
+class RegistrationIn(Schema):
+    """The roster's columns as text, checked by the roster import's own row check."""
+
+    id_kind: str = ""
+    id_number: str = ""
+    name: str = ""
+    sex: str = ""
+    birth_date: str = ""
+    phone: str = ""
+    district: str = ""
+    address: str = ""
+    scheme: str = ""
+    category: str = ""
+    start: str = ""
+    contribution_base: MoneyText | None = None
+    pension: MoneyText | None = None
+    confirmed_warnings: list[str] = []
+
+
+class RegisteredOut(PersonOut):
+    enrolment: EnrolmentOut
+    warnings: list[str]
+
+
+class RegistrationRefused(Schema):
+    code: str
+    message: str
+    field: str | None
+    warnings: list[str] = []
+    person_id: int | None = None
+
+
+@router.post("/persons/register", response={201: RegisteredOut, 409: RegistrationRefused},
+             summary="柜台参保登记：参保人及其参保登记一并办理，检查与导入参保名单相同",
+             description="证件号码已在本地区登记：409，code=duplicate，person_id 为该参保人（无权查看时为空）。"
+                         "证件号码有提示（如地址码晚于出生年份启用）：409，code=needs_confirmation，warnings 列出提示，"
+                         "核对后将其原样放入 confirmed_warnings 再次提交。")
+def register(request, payload: RegistrationIn):
+    require(request.user, PERSON_CHANGE)
+    values = payload.dict(exclude={"confirmed_warnings"})
+    try:
+        done = counter.register(request.user, values, confirmed=payload.confirmed_warnings)
+    except counter.AlreadyRegistered as exc:
+        return Status(409, {"code": "duplicate", "message": exc.messages[0], "field": "id_number",
+                            "person_id": exc.person.pk if exc.person else None})
+    except counter.NeedsConfirmation as exc:
+        return Status(409, {"code": "needs_confirmation", "message": "；".join(exc.messages), "field": "id_number",
+                            "warnings": list(exc.warnings)})
+    e = done.enrolment
+    return Status(201, {**_out(done.person), "warnings": list(done.warnings),
+                        "enrolment": {"scheme": e.scheme, "category": e.category, "start": e.start, "end": e.end,
+                                      "status": e.status}})
 
 
 @router.get("/persons/export", summary="导出参保人名单（Excel，证件号码脱敏）")

@@ -73,10 +73,16 @@ class RosterRow:
     start: date
     contribution_base: Decimal | None
     pension: Decimal | None
+    # For a clerk with the document at hand (an unknown place code): the counter asks to confirm them;
+    # the import takes them silently, since most of the elderly's numbers carry one (docs/decisions/0020).
+    warnings: tuple[str, ...] = ()
 
 
 class RosterRules:
-    """What a roster row must satisfy in one region: districts, covered schemes, bases for rates."""
+    """What a roster row must satisfy in one region: districts, covered schemes, bases for rates.
+
+    The one check of a person with their enrolment: the roster import runs it on every row, counter
+    registration (`ltci.enrolment.counter`) on the form, so both refuse alike, in the same words."""
 
     def __init__(self, region_code: str, today: date):
         reg = policy_region(region_code)
@@ -94,6 +100,8 @@ class RosterRules:
             return v.get(key, "")
 
         number_text = str(get("id_number")).replace(" ", "").upper()
+        if not number_text:
+            raise RowRejected("id_number", "证件号码必填")
         kind = _choice("id_kind", get("id_kind"), _KINDS, "证件类型") if get("id_kind") else detect_kind(number_text)
         try:
             ident = parse_identity(kind, number_text, today=self.today)
@@ -136,9 +144,13 @@ class RosterRules:
             phone = check_phone(str(get("phone")))
         except ValidationError as exc:
             raise RowRejected("phone", exc.message_dict["phone"][0]) from None
+        if not str(get("district")).strip():
+            raise RowRejected("district", "区县必填")
         district = self.districts.get(str(get("district")).strip())
         if district is None:
             raise RowRejected("district", f"不是{self.region_name}的区县：{get('district')}")
+        if not str(get("scheme")).strip():
+            raise RowRejected("scheme", "险种必填")
         scheme = _choice("scheme", get("scheme"), _SCHEMES, "险种")
         category = _choice("category", get("category"), _CATEGORIES, "人员类别") if get("category") else ""
         if scheme not in self.schemes:
@@ -153,7 +165,7 @@ class RosterRules:
             raise RowRejected(column, f"{Category(category).label}按{FIELD_LABELS[column]}缴费，须填写")
         return RosterRow(number, kind, ident.number, name, sex, ident.birth_date, phone, district,
                          str(get("address")).strip()[:200], scheme, category, start,
-                         values["contribution_base"], values["pension"])
+                         values["contribution_base"], values["pension"], ident.warnings)
 
 
 def _choice(column: str, value, choices: dict, what: str) -> str:

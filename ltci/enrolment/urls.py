@@ -6,6 +6,7 @@ app_name = "enrolment"
 urlpatterns = [
     path("", views.person_list, name="person_list"),
     path("export.xlsx", views.export, name="person_export"),
+    path("register/", views.register, name="person_register"),
     path("import/", views.roster_import, name="roster_import"),
     path("import/template.xlsx", views.roster_template, name="roster_template"),
     path("<int:pk>/", views.person_detail, name="person_detail"),

@@ -1,6 +1,8 @@
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -27,7 +29,8 @@ from ltci.core.uploads import import_page
 from ltci.core.values import BadValue, parse_date
 from ltci.policy.policies import region as policy_region
 
-from . import roster, services
+from . import counter, roster, services
+from .idcard import KINDS
 from .models import Category, EndReason, EnrolmentStatus, Group, Person, Scheme
 
 
@@ -45,8 +48,57 @@ def person_list(request):
     return render(request, "enrolment/person_list.html", {
         "page": page, **filters, "districts": districts, "schemes": Scheme.choices,
         "statuses": EnrolmentStatus.choices, "can_export": request.user.can(PERSON_EXPORT),
-        "can_import": request.user.can(PERSON_IMPORT), "querystring": querystring_without_page(request.GET),
+        "can_import": request.user.can(PERSON_IMPORT), "can_register": request.user.can(PERSON_CHANGE),
+        "querystring": querystring_without_page(request.GET),
+        # A clerk who looked up an ID number and found no one registers it from here, number filled in.
+        "unregistered_id": filters["q"].upper() if _ID_NUMBER.match(filters["q"]) and not page.paginator.count
+        else "",
     })
+
+
+_ID_NUMBER = re.compile(r"^([0-9]{17}[0-9Xx]|[A-Za-z]{3}[0-9]{12})$")
+
+
+@login_required
+def register(request):
+    """参保登记 at the counter: one person with their enrolment, by the roster import's checks. A
+    refused form comes back as typed with each reason beside its field; warnings ask to confirm."""
+    require(request.user, PERSON_CHANGE)
+    user = request.user
+    if not user.region_id:
+        raise PermissionDenied
+    values = request.POST if request.method == "POST" else {"id_number": request.GET.get("id_number", "")}
+    context = _register_context(user, values)
+    if request.method != "POST":
+        return render(request, "enrolment/register.html", context)
+    try:
+        done = counter.register(user, request.POST, confirmed=request.POST.getlist("confirmed"))
+    except counter.AlreadyRegistered as exc:
+        context.update(errors={"id_number": exc.messages[0]}, existing=exc.person)
+    except counter.NeedsConfirmation as exc:
+        context["warnings"] = exc.warnings
+        return render(request, "enrolment/register.html", context)
+    except ValidationError as exc:
+        errors = {field: reasons_[0] for field, reasons_ in exc.message_dict.items()}
+        context.update(general_error=errors.pop("__all__", ""), errors=errors)
+    else:
+        confirmed = "（已核对：" + "；".join(done.warnings) + "）" if done.warnings else ""
+        messages.success(request, f"已登记参保人 {done.person.name}，参保登记：{done.enrolment}{confirmed}")
+        return redirect("enrolment:person_detail", done.person.pk)
+    return render(request, "enrolment/register.html", context, status=422)
+
+
+def _register_context(user, values) -> dict:
+    rules = roster.RosterRules(user.region_id, timezone.localdate())
+    labels = dict(Scheme.choices)
+    return {
+        "values": values, "errors": {}, "region_name": rules.region_name, "today": timezone.localdate(),
+        "id_kinds": list(KINDS.items()), "districts": list(dict.fromkeys(rules.districts.values())),
+        "schemes": [(s, labels[s]) for s in rules.schemes if s in labels], "categories": Category.choices,
+        # Rate-based regions bill from a base or a pension by category: only there are they asked for.
+        "base_categories": "、".join(Category(c).label for c, needed in rules.bases.items() if needed == "base"),
+        "pension_categories": "、".join(Category(c).label for c, needed in rules.bases.items() if needed == "pension"),
+    }
 
 
 @login_required

@@ -80,6 +80,12 @@ def w(confirmed, settled, people):
                            unenrolled=unenrolled, agreement=agreement, users=settled.users)
 
 
+def _registration(category: str, **money_fields) -> dict:
+    """A counter registration (参保登记) in Xuzhou, valid but for the amount typed."""
+    return {"id_number": make_id_number("320311", date(1995, 5, 5), 61, "F"), "name": "赵丽", "district": "泉山区",
+            "scheme": "employee", "category": category, "start": "2024-01-01", **money_fields}
+
+
 # The API ----------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -116,6 +122,11 @@ API_MONEY = [
              lambda w: f"/api/persons/{w.unenrolled.pk}/enrolments",
              lambda w, v: {"scheme": "employee", "category": "retired", "start": "2024-01-01", "pension": v},
              "3000.00"),
+    ApiMoney("post", "/api/persons/register", "contribution_base", "contribution_base", Role.CLERK,
+             money.CONTRIBUTION_BASE, lambda w: "/api/persons/register",
+             lambda w, v: _registration("in_service", contribution_base=v), "6000.00"),
+    ApiMoney("post", "/api/persons/register", "pension", "pension", Role.CLERK, money.PENSION,
+             lambda w: "/api/persons/register", lambda w, v: _registration("retired", pension=v), "3000.00"),
     ApiMoney("post", "/api/agreements/{pk}/prices", "prices.*", "prices", Role.CLERK, money.AGREED_PRICE,
              lambda w: f"/api/agreements/{w.agreement.pk}/prices", lambda w, v: {"prices": {"SC06": v}}, "48.00"),
     ApiMoney("post", "/api/agreements/{pk}/prices", "prices.*", "prices", Role.CLERK, money.BED_DAY_PRICE,
@@ -250,6 +261,12 @@ PAGE_MONEY = [
               lambda w: f"/persons/{w.unenrolled.pk}/enrol",
               lambda w, v: {"scheme": "employee", "category": "retired", "start": "2024-01-01",
                             "contribution_base": "", "pension": v}, "3000.00"),
+    PageMoney("enrolment/register.html", "contribution_base", Role.CLERK, money.CONTRIBUTION_BASE,
+              lambda w: "/persons/register/", lambda w, v: _registration("in_service", contribution_base=v, pension=""),
+              "6000.00"),
+    PageMoney("enrolment/register.html", "pension", Role.CLERK, money.PENSION,
+              lambda w: "/persons/register/", lambda w, v: _registration("retired", contribution_base="", pension=v),
+              "3000.00"),
     PageMoney("supervision/case_detail.html", "amount", Role.CLERK, money.FINE,
               lambda w: f"/supervision/cases/{w.case.pk}/action",
               lambda w, v: {"action": "sanction", "kind": "fine", "reason": "违反服务协议", "amount": v}, "100.00"),
