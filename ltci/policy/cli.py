@@ -132,7 +132,8 @@ def _policy_show(args) -> int:
     policy = policy_on(args.region, on, PARAMS_DIR, carry_over=True)  # what is in force, as the platform applies it
     v = policy.version
     print(f"{policy.region.name}（{policy.region.code}） {v.title}")
-    print(f"{v.document}，{v.valid_from} 至 {v.valid_to or '今'}，{on} 适用" + (f"，{policy.standing}" if policy.carried_on else ""))
+    standing = f"，{policy.standing}" if policy.carried_on else ""
+    print(f"{v.document}，{v.valid_from} 至 {v.valid_to or '今'}，{on} 适用{standing}")
     for path, value, clause in _walk(policy.params.items(), ""):
         if PLATFORM_RULE.fullmatch(clause):
             clause = f"平台规则 {clause}"

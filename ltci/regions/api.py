@@ -1,7 +1,7 @@
 from datetime import date, datetime
 
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from ltci.accounts.roles import POLICY_CONTINUE, REGION_VIEW
 from ltci.accounts.scope import get_visible_or_404, require, visible
@@ -104,4 +104,4 @@ def record_continuation(request, code: str, payload: ContinuationIn):
     require(request.user, POLICY_CONTINUE)
     region = get_visible_or_404(Region.objects.all(), request.user, pk=code)
     made = continuation.record_continuation(user=request.user, region=region, **payload.dict())
-    return 201, continuation_out(made)
+    return Status(201, continuation_out(made))

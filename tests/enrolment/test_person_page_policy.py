@@ -32,7 +32,7 @@ class _Text(HTMLParser):
 def visible_text(html: str) -> str:
     parser = _Text()
     parser.feed(html)
-    return " ".join(parser.parts)
+    return "".join(parser.parts)
 
 
 def latin_words(html: str) -> list[str]:

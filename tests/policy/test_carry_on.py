@@ -132,3 +132,16 @@ def test_policy_show_says_what_the_platform_applies():
     shown = ltci("policy", "show", "nanzheng", "--on", "2026-12-07")
     assert shown.returncode == 0, shown.stderr
     assert "延续执行（文件原定2022-12-31到期）" in shown.stdout.splitlines()[1]
+
+
+def test_batch_carries_on_only_when_asked(tmp_path):
+    import polars as pl
+
+    src = tmp_path / "people.csv"
+    src.write_text("person_id,scheme\n1,resident\n2,employee\n", encoding="utf-8")
+    out = tmp_path / "dues.parquet"
+    strict = ltci("batch", "contribution", "--region", "jiaxing", "--on", "2026-01-01", src, out)
+    assert strict.returncode == 2 and "--carry-on" in strict.stderr and not out.exists()
+    carried = ltci("batch", "contribution", "--region", "jiaxing", "--on", "2026-01-01", "--carry-on", src, out)
+    assert carried.returncode == 0, carried.stderr
+    assert [str(t) for t in pl.read_parquet(out)["total"]] == ["120.00", "120.00"]  # the 2022 plan's 30 + 90
