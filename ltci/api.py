@@ -100,7 +100,7 @@ def _invalid_data(request, exc):
 def _unanswerable(request, exc):
     """A question the policy engine cannot answer that no service turned into a refusal of its own
     (a date before the region's first policy version): the engine's reason, not a 500."""
-    return error(request, 422, "invalid", exc.reason or exc.message, None)
+    return error(request, 422, "invalid", exc.words(), None)
 
 
 @api.exception_handler(AuthenticationError)

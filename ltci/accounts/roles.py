@@ -32,6 +32,7 @@ class Reach(models.TextChoices):
 
 # Permissions, each a capability a page or endpoint asks for.
 REGION_VIEW = "region.view"  # regions and policy versions
+POLICY_CONTINUE = "policy.continue"  # record the document that keeps an ended policy version in force
 INSTITUTION_VIEW = "institution.view"
 PERSON_VIEW = "person.view"  # the register of insured people (ID numbers masked)
 PERSON_VIEW_ID = "person.view_id"  # reveal a full ID number (each reveal is audited)
@@ -88,6 +89,7 @@ DUAL_CHECK = "dual.check"
 
 PERMISSION_LABELS = {
     REGION_VIEW: "查看统筹地区与政策版本",
+    POLICY_CONTINUE: "登记政策延续执行文件",
     INSTITUTION_VIEW: "查看定点机构",
     PERSON_VIEW: "查看参保人",
     PERSON_VIEW_ID: "查看完整身份证号",
@@ -147,7 +149,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.BUREAU_ADMIN: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_EXPORT, USER_VIEW,
                                   CONTRIBUTION_VIEW, CONTRIBUTION_EXPORT, JOB_VIEW, ASSESSMENT_REPORT,
                                   CARE_VIEW, CLAIM_VIEW, LEDGER_VIEW, LEDGER_MANAGE, DISCLOSURE_VIEW,
-                                  SUPERVISION_VIEW, COCKPIT_VIEW, DUAL_CHECK, *_ASSESSMENT_READ}),
+                                  SUPERVISION_VIEW, COCKPIT_VIEW, DUAL_CHECK, POLICY_CONTINUE, *_ASSESSMENT_READ}),
     # Clerks register people and check identities at the counter: they need full numbers. They run
     # the imports and billing and record payments.
     Role.CLERK: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, PERSON_CHANGE, PERSON_EXPORT,

@@ -122,7 +122,7 @@ def precheck(person: Person, on: date, *, disabled_since: date, self_assessment:
         result = policy_precheck(person.region_id, on, question.person, self_assessment=self_assessment,
                                  open_application=open_apps.exists(), last_assessed=last_assessed, carry_over=True)
     except PolicyError as exc:
-        raise ValidationError({exc.field.split(".")[-1] if exc.field else "precheck": exc.message}) from exc
+        raise ValidationError({exc.field.split(".")[-1] if exc.field else "precheck": exc.words()}) from exc
     out = [{**r, "until": None} for r in question.reasons]
     out += [{"code": r.code, "message": r.message, "clause": r.clause, "until": r.until} for r in result.reasons]
     return out
@@ -384,7 +384,7 @@ def record_visit(app: Application, user, *, scores: dict | None = None, level: s
         try:
             graded = load_scale(rule.scale).grade(scores or {})
         except PolicyError as exc:
-            raise ValidationError({exc.field or "scores": exc.message}) from exc
+            raise ValidationError({exc.field or "scores": exc.words("评估量表有漏填或不在选项内的答案，请逐项核对")}) from exc
         task.scores, task.totals, task.levels = scores, graded.scores, graded.levels
         task.proposed_grade = graded.grade
         task.explanation = [ln.as_dict() for ln in graded.lines]

@@ -68,7 +68,7 @@ def choose(person: Person, user, *, mode: str, effective_from: date, institution
     try:
         offered = region_modes(person.region_id, effective_from)
     except PolicyError as exc:  # before the region's first policy version: no mode to choose from
-        raise ValidationError({"effective_from": exc.reason or exc.message}) from None
+        raise ValidationError({"effective_from": exc.words()}) from None
     if mode not in offered:
         raise ValidationError({"mode": f"本地区的护理方式为：{'、'.join(offered.values())}"})
     lat = lon = None

@@ -58,7 +58,7 @@ def draft(person: Person, user, *, valid_from: date, items: list[tuple[str, int]
     try:
         limit = plan_limit(person.region_id, valid_from, choice.mode, cert.grade)
     except PolicyError as exc:
-        raise ValidationError({"valid_from": exc.reason or exc.message}) from exc
+        raise ValidationError({"valid_from": exc.words()}) from exc
     catalogue = {i.code: i for i in items_of(person.region_id, valid_from)}
     for item in catalogue.values():  # the serving institution's agreed price, where it has one
         item.unit_price = price_for(choice.institution, item, valid_from)

@@ -14,6 +14,7 @@ from ltci.core.exports import attachment
 from ltci.core.money import MoneyText
 from ltci.core.uploads import start_import_from_request
 from ltci.enrolment.models import Person
+from ltci.regions.continuation import in_force
 
 from . import payments, queries
 from .billing import start_billing
@@ -86,6 +87,8 @@ class StandingOut(Schema):
     eligible: bool
     reasons: list[dict]
     note: str
+    policy_in_force: str  # the policy applied today; after its end on paper: 延续执行 and its basis
+
 
 
 @router.post("/contributions/billing", response={202: JobOut}, summary="缴费核定（按期间；重复核定不重复出单）")
@@ -162,7 +165,7 @@ def standing(request, person_id: int):
     person = get_visible_or_404(Person.objects.prefetch_related("enrolments", "groups"), request.user, pk=person_id)
     verdict = contribution_verdict(person, timezone.localdate())
     return {"person_id": person.pk, "verdict_checked": verdict.checked, "eligible": verdict.eligible,
-            "reasons": verdict.reasons, "note": verdict.note,
+            "reasons": verdict.reasons, "note": verdict.note, "policy_in_force": str(in_force(person.region_id) or ""),
             "periods": [{"period": ps.period, "billed": {k: str(v) for k, v in ps.billed.items()},
                          "paid": {k: str(v) for k, v in ps.paid.items()}, "arrears": ps.arrears,
                          "fully_paid_on": ps.fully_paid_on} for ps in statement(person)]}

@@ -49,7 +49,9 @@ def start_billing(region, period_text: str, *, user=None, background: bool = Fal
 
 
 def _bill(job: Job, period: Period) -> None:
-    params = policy_on(job.region_id, period.first).params
+    # After the version's end on paper it stays in force until a newer one starts (docs/decisions/0021).
+    policy = policy_on(job.region_id, period.first, carry_over=True)
+    params = policy.params
     section = params.section("contribution")
     bases = {c: s.text("base") for c, s in section.sections("categories").items()} if "categories" in section else {}
     eligibility = params.section("eligibility")
@@ -98,7 +100,8 @@ def _bill(job: Job, period: Period) -> None:
             jobs.finish(job, JobStatus.DONE, counts,
                         f"新核定 {counts['original']} 人，调整 {counts['adjustment']} 人，无变化 {counts['unchanged']} 人"
                         + (f"，{counts['skipped']} 人缺少缴费基数未核定" if counts["skipped"] else "")
-                        + (f"，{counts['excluded']} 人不参加长护险" if counts["excluded"] else ""))
+                        + (f"，{counts['excluded']} 人不参加长护险" if counts["excluded"] else "")
+                        + (f"；按《{policy.version.title}》{policy.standing}核定" if policy.carried_on else ""))
             record(Action.BATCH, job, region=job.region_id, detail={"kind": job.kind, "period": period.code, **counts})
 
 
@@ -160,7 +163,7 @@ def _complete(frame: pl.DataFrame, bases: dict) -> tuple[pl.DataFrame, pl.DataFr
 
 def _bills_of(job: Job, period: Period, frame: pl.DataFrame, counts: dict) -> list[tuple]:
     """The bill rows of one chunk, compared with what the period has billed already, all in columns."""
-    result = batch.contribution_frame(frame.lazy().drop("start"), job.region_id, period.first).collect()
+    result = batch.contribution_frame(frame.lazy().drop("start"), job.region_id, period.first, carry_over=True).collect()
     lo, hi = frame["person_id"].min(), frame["person_id"].max()
     billed = pl.DataFrame(
         [(pid, *(_fen(a) for a in amounts)) for pid, *amounts in

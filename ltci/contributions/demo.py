@@ -29,7 +29,7 @@ def _periods(region_code: str, today: date) -> list[str]:
     out = []
     for year in range(2020, today.year + 1):
         try:
-            section = policy_on(region_code, date(year, 1, 1)).params.section("contribution")
+            section = policy_on(region_code, date(year, 1, 1), carry_over=True).params.section("contribution")
         except PolicyError:
             continue
         if section.get("rule") == "none":

@@ -48,9 +48,9 @@ def region_period(region_code: str, text: str) -> Period:
     """A period of the kind the region's policy collects by, covered by one of its versions."""
     period = parse_period(text)
     try:
-        policy = policy_on(region_code, period.first)
+        policy = policy_on(region_code, period.first, carry_over=True)  # 延续执行 after its end (0021)
     except PolicyError as exc:
-        raise ValidationError({"period": f"{exc.message}"}) from None
+        raise ValidationError({"period": exc.words()}) from None
     section = policy.params.section("contribution")
     if section.get("rule") == "none":
         raise ValidationError({"period": section.text("message")})

@@ -118,7 +118,7 @@ def _collects_locally(region: str, on: date) -> bool:
 
 def _version_start(person: Person, on: date) -> date:
     try:
-        return policy_on(person.region_id, on).version.valid_from
+        return policy_on(person.region_id, on, carry_over=True).version.valid_from
     except PolicyError:
         return date.min
 
@@ -140,9 +140,9 @@ def contribution_verdict(person: Person, on: date) -> Verdict:
     if question is None:
         return Verdict(False, False, [], "无有效参保登记")
     try:
-        result = scalar.eligibility(person.region_id, on, question.person, assessed=False)
+        result = scalar.eligibility(person.region_id, on, question.person, assessed=False, carry_over=True)
     except PolicyError as exc:
-        return Verdict(False, False, [], exc.message)
+        return Verdict(False, False, [], exc.words())
     reasons = [*question.reasons, *(r.as_dict() for r in result.reasons)]
     return Verdict(True, not reasons, reasons, "尚无失能等级评估结论：以上仅判定参保与缴费条件")
 

@@ -114,7 +114,7 @@ class EdgeMiddleware:
         if isinstance(exception, PermissionDenied):
             return denied(request, forbidden(request, exception))
         if isinstance(exception, PolicyError):
-            return refuse(request, 422, "invalid", "无法办理", exception.reason or exception.message)
+            return refuse(request, 422, "invalid", "无法办理", exception.words())
         return None
 
 

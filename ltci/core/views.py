@@ -12,6 +12,7 @@ from ltci.accounts.scope import visible
 from ltci.audit.models import Action, AuditEvent
 from ltci.enrolment.models import Enrolment, EnrolmentStatus, Person
 from ltci.providers.models import Institution
+from ltci.regions.continuation import in_force
 
 from .health import database_state
 
@@ -35,8 +36,9 @@ def _region_summary(user, today):
     if region is None:
         return None
     version = region.version_on(today)
-    last = region.versions.order_by("-valid_from").first()
-    return {"region": region, "version": version, "last_version": last}
+    # After its end on paper the last version stays in force until a newer one starts (0021).
+    applied = None if version else in_force(region.pk, today)
+    return {"region": region, "version": version, "applied": applied}
 
 
 def _enrolment_chart(user) -> list[dict]:

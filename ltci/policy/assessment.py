@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from .inputs import NATIONAL_GRADES, SHANGHAI_LEVELS, add_months
-from .policies import policy_carried_on, policy_on
+from .policies import policy_on
 from .regions import PARAMS_DIR
 from .rules.eligibility import qualifying_grades
 from .workdays import WorkingDay, add_working_days
@@ -63,7 +63,8 @@ def process_rules(region: str, on: date, params_dir: Path = PARAMS_DIR, *, carry
     """The process rules in force on `on`. With `carry_over`, a date after the region's last version
     ended takes that version's process rules (docs/decisions/0004): an application cannot wait for
     a new plan document, and the process steps are the national ones the versions repeat."""
-    policy, carried = policy_carried_on(region, on, params_dir) if carry_over else (policy_on(region, on, params_dir), False)
+    policy = policy_on(region, on, params_dir, carry_over=carry_over)
+    carried = policy.carried_on
     section = policy.params.section("assessment")
     values, clauses = {}, {}
     for name in FIELDS:

@@ -23,7 +23,7 @@ from .days import eligible_days
 from .errors import PolicyError
 from .inputs import GROUPS, INT_BOUNDS, group_names
 from .money import MAX_FEN, yuan
-from .policies import policy_carried_on, policy_on
+from .policies import policy_on
 from .regions import PARAMS_DIR
 from .results import PAYERS
 from .rules import contribution_of, mode_of
@@ -256,9 +256,11 @@ def _to_yuan(expr: pl.Expr) -> pl.Expr:
 
 # --- contributions ---------------------------------------------------------------------------
 
-def contribution_frame(frame: pl.LazyFrame, region: str, on: date, params_dir: Path = PARAMS_DIR) -> pl.LazyFrame:
-    """person_id, period and each payer's amount (Decimal(12,2)) for every row; BatchError on bad rows."""
-    policy = policy_on(region, on, params_dir)
+def contribution_frame(frame: pl.LazyFrame, region: str, on: date, params_dir: Path = PARAMS_DIR, *,
+                       carry_over: bool = False) -> pl.LazyFrame:
+    """person_id, period and each payer's amount (Decimal(12,2)) for every row; BatchError on bad rows.
+    `carry_over` as in scalar.contribution."""
+    policy = policy_on(region, on, params_dir, carry_over=carry_over)
     section, rule = contribution_of(policy)
     if rule.__name__ == "none":
         rule(section, None, ALG)
@@ -315,7 +317,7 @@ def benefit_frame(frame: pl.LazyFrame, region: str, month: date, params_dir: Pat
     `split` adds the amounts by payee (`fund_institution`, `personal_insured`, ...); `keep` carries
     input columns through (settlement gives a part of a person's month per row, P1, with the part's
     id as `person_id` and the person in a kept column); `carry_over` as in scalar.benefit."""
-    policy = policy_carried_on(region, month, params_dir)[0] if carry_over else policy_on(region, month, params_dir)
+    policy = policy_on(region, month, params_dir, carry_over=carry_over)
     first = month.replace(day=1)
     dim = calendar.monthrange(month.year, month.month)[1]
     last = month.replace(day=dim)

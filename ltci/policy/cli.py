@@ -41,6 +41,9 @@ def parser() -> argparse.ArgumentParser:
     run = sc.add_parser("run", help="evaluate every case of FILE; exit 0 all matched, 1 a mismatch, 2 malformed")
     run.add_argument("file", type=Path)
     run.add_argument("--json", action="store_true", help="print the results as JSON")
+    run.add_argument("--carry-on", action="store_true",
+                     help="the platform's rule: a date after a region's last version ended is answered under that "
+                          "version (延续执行) and marked so, instead of being an error (docs/decisions/0021)")
 
     b = sub.add_parser("batch", help=COMMANDS["batch"]).add_subparsers(dest="action", required=True)
     bc = b.add_parser("contribution", help="each person's contribution for the period that covers --on")
@@ -52,6 +55,8 @@ def parser() -> argparse.ArgumentParser:
     for q in (bc, bb):
         q.add_argument("input", type=Path, help="Parquet or CSV, one row per person (or person-month)")
         q.add_argument("output", type=Path, help="Parquet to write")
+        q.add_argument("--carry-on", action="store_true",
+                       help="after the region's last version ended, compute under it (延续执行)")
 
     ps = sub.add_parser("policy", help=COMMANDS["policy"]).add_subparsers(dest="action", required=True)
     show = ps.add_parser("show", help="the parameters in force")
@@ -81,7 +86,7 @@ def _scenario(args) -> int:
     except scenario.ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    outcomes = scenario.run_cases(cases)
+    outcomes = scenario.run_cases(cases, carry_over=args.carry_on)
     print(scenario.render_json(outcomes) if args.json else scenario.render_text(outcomes))
     for o in outcomes:
         if o.error:
@@ -99,9 +104,9 @@ def _batch(args) -> int:
     try:
         frame = batch.read_frame(args.input)
         if args.action == "contribution":
-            result = batch.contribution_frame(frame, args.region, args.on)
+            result = batch.contribution_frame(frame, args.region, args.on, carry_over=args.carry_on)
         else:
-            result = batch.benefit_frame(frame, args.region, args.month)
+            result = batch.benefit_frame(frame, args.region, args.month, carry_over=args.carry_on)
         print("computing ...", file=sys.stderr)
         rows = batch.write_parquet(result, args.output)
     except batch.BatchError as exc:
@@ -124,10 +129,11 @@ def _policy_show(args) -> int:
     from .policies import PLATFORM_RULE, policy_on
 
     on = args.on or date.today()
-    policy = policy_on(args.region, on, PARAMS_DIR)
+    policy = policy_on(args.region, on, PARAMS_DIR, carry_over=True)  # what is in force, as the platform applies it
     v = policy.version
     print(f"{policy.region.name}（{policy.region.code}） {v.title}")
-    print(f"{v.document}，{v.valid_from} 至 {v.valid_to or '今'}，{on} 适用")
+    standing = f"，{policy.standing}" if policy.carried_on else ""
+    print(f"{v.document}，{v.valid_from} 至 {v.valid_to or '今'}，{on} 适用{standing}")
     for path, value, clause in _walk(policy.params.items(), ""):
         if PLATFORM_RULE.fullmatch(clause):
             clause = f"平台规则 {clause}"

@@ -18,6 +18,19 @@ class Policy:
     region: Region
     version: PolicyVersion
     params: Section
+    # The date asked is after the version's end on paper and no newer version has started: the
+    # version stays in force (延续执行), the platform's one rule (docs/decisions/0021).
+    carried_on: bool = False
+
+    @property
+    def ended_on(self) -> date | None:
+        """The date the version ended on paper, when it is carried on past it."""
+        return self.version.valid_to if self.carried_on else None
+
+    @property
+    def standing(self) -> str:
+        """How the version applies, in words: empty within its term, else 延续执行 and its paper end."""
+        return f"延续执行（文件原定{self.version.valid_to:%Y-%m-%d}到期）" if self.carried_on else ""
 
     def cite(self, clause: str) -> str:
         """A clause as results show it: `xuzhou 五(三)1`; the platform's own rules P1–P6 (regions.md),
@@ -47,15 +60,36 @@ def region(code: str, params_dir: Path = PARAMS_DIR) -> Region:
     return regions[code]
 
 
-def policy_on(code: str, on: date, params_dir: Path = PARAMS_DIR) -> Policy:
-    """The policy of region `code` in force on `on`; a date no version covers is an error."""
+def policy_on(code: str, on: date, params_dir: Path = PARAMS_DIR, *, carry_over: bool = False) -> Policy:
+    """The policy of region `code` in force on `on`.
+
+    Strictly (the scenario contract, scenarios.md) a date no version covers is an error. With
+    `carry_over`, the platform's rule: after a version's end on paper, it stays in force until a
+    newer one starts (延续执行), and the Policy says so (`carried_on`). A date before the region's
+    first version is an error either way."""
     reg = region(code, params_dir)
     version = reg.version_on(on)
+    carried = False
     if version is None:
-        spans = "; ".join(f"{v.code} {v.valid_from}–{v.valid_to or '…'}" for v in reg.versions)
-        raise PolicyError(f"no policy version of {reg.code} covers {on.isoformat()} (versions: {spans})", "on",
-                          reason=uncovered_reason(reg, on))
-    return Policy(reg, version, _params(Path(params_dir) / reg.code / f"{version.code}.toml"))
+        last = last_version_before(reg, on)
+        if last is None or not carry_over:
+            raise uncovered(reg, on, last)
+        version, carried = last, True
+    return Policy(reg, version, _params(Path(params_dir) / reg.code / f"{version.code}.toml"), carried)
+
+
+def last_version_before(reg: Region, on: date) -> PolicyVersion | None:
+    """The latest version that started by `on` (ended by then, when no version covers `on`)."""
+    earlier = [v for v in reg.versions if v.valid_from <= on]
+    return max(earlier, key=lambda v: v.valid_from) if earlier else None
+
+
+def uncovered(reg: Region, on: date, last: PolicyVersion | None) -> PolicyError:
+    spans = "; ".join(f"{v.code} {v.valid_from}–{v.valid_to or '…'}" for v in reg.versions)
+    message = f"no policy version of {reg.code} covers {on.isoformat()} (versions: {spans})"
+    if last is not None:  # the platform would carry it on: say how to ask so
+        message += f"; the platform carries {last.code} on after {last.valid_to} (延续执行): run with --carry-on"
+    return PolicyError(message, "on", reason=uncovered_reason(reg, on))
 
 
 def uncovered_reason(reg: Region, on: date) -> str:
@@ -69,18 +103,9 @@ def uncovered_reason(reg: Region, on: date) -> str:
 
 
 def policy_carried_on(code: str, on: date, params_dir: Path = PARAMS_DIR) -> tuple[Policy, bool]:
-    """The policy in force on `on`, or, after the region's last version ended, that version with
-    True: the process steps of an assessment carry on under it (docs/decisions/0004), and so does
-    the monthly settlement, which marks what it computed so (0007). Questions, scenarios and
-    contributions use `policy_on`: a date no version covers is an error there."""
-    try:
-        return policy_on(code, on, params_dir), False
-    except PolicyError:
-        earlier = [v for v in region(code, params_dir).versions if v.valid_from <= on]
-        if not earlier:
-            raise
-        last = max(earlier, key=lambda v: v.valid_from)
-        return policy_on(code, last.valid_from, params_dir), True
+    """`policy_on(carry_over=True)` with its `carried_on` flag beside it, for the callers that read both."""
+    policy = policy_on(code, on, params_dir, carry_over=True)
+    return policy, policy.carried_on
 
 
 PLATFORM_FILE = "platform.toml"

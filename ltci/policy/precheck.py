@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .assessment import process_rules
 from .inputs import Person
-from .policies import policy_carried_on, policy_on
+from .policies import policy_on
 from .regions import PARAMS_DIR
 from .results import Eligibility, Reason
 from .rules.eligibility import check, disability_reasons
@@ -20,7 +20,7 @@ from .self_assessment import rate
 def precheck(region: str, on: date, person: Person, *, self_assessment: dict, open_application: bool = False,
              last_assessed: date | None = None, params_dir: Path = PARAMS_DIR,
              carry_over: bool = False) -> Eligibility:
-    policy, _ = policy_carried_on(region, on, params_dir) if carry_over else (policy_on(region, on, params_dir), False)
+    policy = policy_on(region, on, params_dir, carry_over=carry_over)
     reasons = list(check(policy, on, person, assessed=False).reasons)
     reasons += disability_reasons(policy, on, person)
     form = rate(self_assessment)

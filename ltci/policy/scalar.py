@@ -10,7 +10,7 @@ from .algebra import SCALAR, Row
 from .days import check_events, eligible_days, explain, reduce_events
 from .errors import PolicyError
 from .inputs import Care, Person, group_names
-from .policies import Policy, policy_carried_on, policy_on
+from .policies import Policy, policy_on
 from .regions import PARAMS_DIR
 from .results import PAYERS, Benefit, Contribution, Eligibility, Grade, Line
 from .rules import contribution_of, mode_of
@@ -25,8 +25,11 @@ def _lines(policy: Policy, parts) -> tuple[Line, ...]:
                       payer=p.payer, amount_fen=p.amount if p.payer else None) for p in parts)
 
 
-def contribution(region: str, on: date, person: Person, params_dir: Path = PARAMS_DIR) -> Contribution:
-    policy = policy_on(region, on, params_dir)
+def contribution(region: str, on: date, person: Person, params_dir: Path = PARAMS_DIR, *,
+                 carry_over: bool = False) -> Contribution:
+    """`carry_over`: after the region's last version ended, answer under it (延续执行), as the
+    platform always does (docs/decisions/0021); the scenario contract does not."""
+    policy = policy_on(region, on, params_dir, carry_over=carry_over)
     section, rule = contribution_of(policy)
     if rule.__name__ == "none":
         rule(section, None, SCALAR)
@@ -47,14 +50,14 @@ def contribution(region: str, on: date, person: Person, params_dir: Path = PARAM
 
 
 def eligibility(region: str, on: date, person: Person, params_dir: Path = PARAMS_DIR, *,
-                assessed: bool = True) -> Eligibility:
+                assessed: bool = True, carry_over: bool = False) -> Eligibility:
     """May the person receive benefits on `on`: every failing reason. `assessed=False` leaves out what
-    an assessment decides (grade, six months of disability)."""
-    return check(policy_on(region, on, params_dir), on, person, assessed=assessed)
+    an assessment decides (grade, six months of disability); `carry_over` as in `contribution`."""
+    return check(policy_on(region, on, params_dir, carry_over=carry_over), on, person, assessed=assessed)
 
 
-def grade(region: str, on: date, scale: dict, params_dir: Path = PARAMS_DIR) -> Grade:
-    policy = policy_on(region, on, params_dir)
+def grade(region: str, on: date, scale: dict, params_dir: Path = PARAMS_DIR, *, carry_over: bool = False) -> Grade:
+    policy = policy_on(region, on, params_dir, carry_over=carry_over)
     assessment = policy.params.section("assessment")
     if "scale" not in assessment:
         raise PolicyError(assessment.text("message"), "kind")
@@ -69,9 +72,8 @@ def qualifying_grade(policy: Policy, grade_: str) -> None:
 
 def benefit(region: str, on: date, person: Person, care: Care, params_dir: Path = PARAMS_DIR, *,
             carry_over: bool = False) -> Benefit:
-    """`carry_over`: after the region's last version ended, settle under it (settlement's reading,
-    docs/decisions/0007); questions and scenarios never do."""
-    policy = policy_carried_on(region, on, params_dir)[0] if carry_over else policy_on(region, on, params_dir)
+    """`carry_over` as in `contribution` (settlement always carries over, docs/decisions/0007, 0021)."""
+    policy = policy_on(region, on, params_dir, carry_over=carry_over)
     section, rule = mode_of(policy, care.mode)
     grade_ = person.need("grade")
     qualifying_grade(policy, grade_)

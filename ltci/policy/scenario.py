@@ -18,6 +18,7 @@ import yaml
 from . import scalar
 from .errors import PolicyError
 from .inputs import as_date, care_from, person_from
+from .policies import policy_on
 from .regions import PARAMS_DIR
 
 KINDS = ("contribution", "eligibility", "grade", "benefit")
@@ -61,6 +62,8 @@ class Outcome:
     mismatches: list = field(default_factory=list)
     error: str | None = None
     expected: dict | None = None
+    # Answered under a version carried on past its end (`--carry-on`): which, and its end on paper.
+    carried_on: dict | None = None
 
     @property
     def ok(self) -> bool:
@@ -70,6 +73,8 @@ class Outcome:
         out = {"id": self.id, "ok": self.ok, "result": self.result, "mismatches": self.mismatches}
         if self.error:
             out["error"] = self.error
+        if self.carried_on:
+            out["carried_on"] = self.carried_on
         return out
 
 
@@ -95,8 +100,11 @@ def load(path: Path) -> list[dict]:
     return data
 
 
-def evaluate(case: dict, params_dir: Path = PARAMS_DIR) -> dict:
-    """The result of one case as a dict of the scenarios.md shape; PolicyError if unanswerable."""
+def evaluate(case: dict, params_dir: Path = PARAMS_DIR, *, carry_over: bool = False) -> dict:
+    """The result of one case as a dict of the scenarios.md shape; PolicyError if unanswerable.
+
+    scenarios.md: a date no version covers is an error. `carry_over` (`--carry-on`) asks the
+    platform's rule instead: after the last version ended, it stays in force (docs/decisions/0021)."""
     unknown = set(case) - CASE_KEYS
     if unknown:
         raise PolicyError(f"unknown field; known: {', '.join(sorted(CASE_KEYS))}", sorted(unknown)[0])
@@ -110,14 +118,23 @@ def evaluate(case: dict, params_dir: Path = PARAMS_DIR) -> dict:
         raise PolicyError("required", "on")
     on = as_date(case["on"], "on")
     if kind == "grade":
-        return scalar.grade(region, on, case.get("scale"), params_dir).as_dict()
+        return scalar.grade(region, on, case.get("scale"), params_dir, carry_over=carry_over).as_dict()
     person = person_from(case.get("person"))
     if kind == "contribution":
-        return scalar.contribution(region, on, person, params_dir).as_dict()
+        return scalar.contribution(region, on, person, params_dir, carry_over=carry_over).as_dict()
     if kind == "eligibility":
-        return scalar.eligibility(region, on, person, params_dir).as_dict()
+        return scalar.eligibility(region, on, person, params_dir, carry_over=carry_over).as_dict()
     care = care_from(case.get("care"), case.get("events"), on)
-    return scalar.benefit(region, on, person, care, params_dir).as_dict()
+    return scalar.benefit(region, on, person, care, params_dir, carry_over=carry_over).as_dict()
+
+
+def carried_on(case: dict, params_dir: Path = PARAMS_DIR) -> dict | None:
+    """The version a case answered with `carry_over` was carried on under, or None if it covers the date."""
+    policy = policy_on(case["region"], as_date(case["on"], "on"), params_dir, carry_over=True)
+    if not policy.carried_on:
+        return None
+    return {"version": policy.version.code, "title": policy.version.title,
+            "ended_on": policy.version.valid_to.isoformat(), "standing": policy.standing}
 
 
 def _same(expected, actual, name: str) -> bool:
@@ -163,12 +180,13 @@ def _plain(value):
     return value
 
 
-def run_cases(cases: list[dict], params_dir: Path = PARAMS_DIR) -> list[Outcome]:
+def run_cases(cases: list[dict], params_dir: Path = PARAMS_DIR, *, carry_over: bool = False) -> list[Outcome]:
     outcomes = []
     for case in cases:
         out = Outcome(id=case["id"], kind=str(case.get("kind")))
         try:
-            out.result = evaluate(case, params_dir)
+            out.result = evaluate(case, params_dir, carry_over=carry_over)
+            out.carried_on = carried_on(case, params_dir) if carry_over else None
         except PolicyError as exc:
             out.error = f"case {case['id']}: {exc.field or 'case'}: {exc.message}"
         except Exception as exc:  # noqa: BLE001  (a case the engine chokes on must name itself, not end the run)
@@ -226,6 +244,8 @@ def render_text(outcomes: list[Outcome]) -> str:
         if o.kind == "eligibility" and o.result["reasons"]:
             summary += "  reasons " + ", ".join(
                 r["code"] + (f" until {r['until']}" if "until" in r else "") for r in o.result["reasons"])
+        if o.carried_on:
+            summary += f"  {o.carried_on['version']} {o.carried_on['standing']}"
         rows.append(f"{'ok' if o.ok else 'MISMATCH':<9} {o.id:<40} {o.kind:<12} {summary}")
         for m in o.mismatches:
             rows.append(f"{'':<10}{m['field']}: expected {json.dumps(m['expected'], ensure_ascii=False)}, "

@@ -87,7 +87,7 @@ def approve(application: Designation, user, *, agreement_number: str, start: dat
     try:
         offered = region_modes(application.region_id, start)
     except PolicyError as exc:  # before the region's first policy version
-        errors["start"] = exc.reason or exc.message
+        errors["start"] = exc.words()
         offered = {}
     wrong = [m for m in modes if m not in offered or application.kind not in KINDS.get(m, set())]
     if "start" not in errors and (not modes or wrong):

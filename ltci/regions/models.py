@@ -64,3 +64,37 @@ class PolicyVersion(AuditedModel, models.Model):
     def period_label(self) -> str:
         end = f"{self.valid_to:%Y-%m-%d}" if self.valid_to else "长期"
         return f"{self.valid_from:%Y-%m-%d} 至 {end}"
+
+
+class Continuation(AuditedModel, models.Model):
+    """The document by which the bureau keeps a policy version in force after its end on paper
+    (延续执行), until a newer version starts. Recorded by the region's bureau administrator; never
+    edited: a wrong record is corrected by recording the right one, the latest is shown
+    (docs/decisions/0021)."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="continuations",
+                               verbose_name="统筹地区")
+    version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="continuations",
+                                verbose_name="延续执行的政策版本")
+    document_number = models.CharField("文号", max_length=64)
+    title = models.CharField("文件名称", max_length=200)
+    issued_on = models.DateField("发文日期")
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+",
+                                    verbose_name="登记人")
+    recorded_at = models.DateTimeField("登记时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "政策延续执行文件"
+        verbose_name_plural = "政策延续执行文件"
+        ordering = ["region", "-issued_on", "-recorded_at", "-id"]
+
+    class Scope:
+        region = "region"
+        reference = True
+
+    def __str__(self):
+        return f"{self.document_number}《{self.title}》"
+
+    @property
+    def label(self) -> str:
+        return f"{self.document_number}《{self.title}》（{self.issued_on:%Y-%m-%d}发文）"

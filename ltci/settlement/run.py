@@ -57,7 +57,7 @@ def parse_month(text: str, region: str, *, today: date | None = None) -> date:
     try:
         policy_carried_on(region, month)
     except PolicyError as exc:
-        raise ValidationError({"month": f"{month:%Y年%m月}没有生效的政策版本，待遇无法计算（{exc.message}）"}) from None
+        raise ValidationError({"month": f"{month:%Y年%m月}没有生效的政策版本，待遇无法计算（{exc.words()}）"}) from None
     return month
 
 
@@ -91,13 +91,14 @@ def settle_month(job: Job, month: date) -> None:
             [JobIssue(job=job, kind=IssueKind.WARNING, person_id=u["person_id"], column=u["mode"],
                       reason=f"{u['part_from']:%m-%d}～{u['part_to']:%m-%d} {u['reason']}"[:300])
              for u in result.unpaid], batch_size=WRITE_BATCH)
+        policy, _ = policy_carried_on(region, month)  # the version compute used, for people: its title
         counts.update(person_days=result.days, unpaid=len(result.unpaid), seconds=round(time.monotonic() - started, 1),
-                      booked_in=f"{booked_in:%Y-%m}", policy_version=result.policy_version)
+                      booked_in=f"{booked_in:%Y-%m}", policy_version=f"《{policy.version.title}》")
         message = (f"新增结算明细 {counts['lines']:,} 条（其中补付/追款 {counts['adjustments']:,} 条），"
                    f"基金支付 {counts['fund']} 元" if counts["lines"] else "与已结算结果一致，未新增明细")
         if result.carried_on:
-            counts["carried_on"] = True
-            message += f"；本月已超出{result.policy_version}的有效期，按该版本延续执行计算"
+            counts["carried_on"] = policy.standing
+            message += f"；按《{policy.version.title}》{policy.standing}计算"
         if booked_in != month:
             message += f"；{month:%Y年%m月}已结账，差额记入{booked_in:%Y年%m月}"
         jobs.report(job, 100, 100)

@@ -105,7 +105,8 @@ def test_api_the_platform_administrator_reaches_exactly_his_permissions(world, a
                 for person in (w.person, w.other_person):
                     assert person.id_number not in body_text and person.name not in body_text, (method, template)
     assert reached == {("get", "/api/me"), ("get", "/api/users"), ("get", "/api/regions"),
-                       ("get", "/api/regions/{code}"), ("get", "/api/cockpit"), ("get", "/api/cockpit/population")}
+                       ("get", "/api/regions/{code}"), ("get", "/api/regions/{code}/continuations"),
+                       ("get", "/api/cockpit"), ("get", "/api/cockpit/population")}
     me = client.get("/api/me").json()
     assert set(me["permissions"]) == PERMISSIONS and me["region"] is None
 

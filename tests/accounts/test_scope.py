@@ -16,7 +16,7 @@ from ltci.accounts.roles import (
     PAYMENT_MAKE, SETTLEMENT_RUN, VISIT_ACCEPT,
     AUDIT_EXPORT, AUDIT_VIEW, CONTRIBUTION_BILL, CONTRIBUTION_EXPORT, CONTRIBUTION_VIEW, INSTITUTION_VIEW, JOB_VIEW,
     PAYMENT_RECORD, PERSON_CHANGE, PERSON_EXPORT, PERSON_IMPORT, PERSON_VIEW, PERSON_VIEW_ID, REGION_VIEW,
-    ROLE_PERMISSIONS, ROLE_REACH, USER_VIEW, Reach, Role, CARE_RATE, CARE_CHOOSE,
+    ROLE_PERMISSIONS, ROLE_REACH, USER_VIEW, Reach, Role, CARE_RATE, CARE_CHOOSE, POLICY_CONTINUE,
     CASE_DECIDE, SAMPLE_CHECK, SANCTION_APPLY, SUPERVISION_MANAGE, SUPERVISION_VIEW, COCKPIT_VIEW, DUAL_CHECK,
 )
 from ltci.api import api
@@ -76,6 +76,10 @@ API_ENDPOINTS = [
     ("get", "/api/users", USER_VIEW, None, None),
     ("get", "/api/regions", REGION_VIEW, None, None),
     ("get", "/api/regions/{code}", REGION_VIEW, "region", None),
+    # Changning's document ended in 2020 (docs/decisions/0021); the world's xuzhou is within its term: 422.
+    ("get", "/api/regions/{code}/continuations", REGION_VIEW, "region", None),
+    ("post", "/api/regions/{code}/continuations", POLICY_CONTINUE, "region",
+     {"document_number": "徐医保〔2026〕1号", "title": "延续执行通知", "issued_on": "2026-01-05"}),
     ("get", "/api/institutions", INSTITUTION_VIEW, None, None),
     ("get", "/api/institutions/{institution_id}", INSTITUTION_VIEW, "institution", None),
     ("get", "/api/persons", PERSON_VIEW, None, None),
@@ -296,7 +300,7 @@ API_ENDPOINTS = [
      lambda w: {"institution_id": w.institution.pk, "mode": "home_visit", "effective_from": "2099-01-01"}),
     ("get", "/api/my/benefits", CLAIM_VIEW, None, None),
 ]
-ALLOWED_STATUS = {("post", "/api/designations"): {422},
+ALLOWED_STATUS = {("post", "/api/designations"): {422}, ("post", "/api/regions/{code}/continuations"): {422},
                   ("post", "/api/institutions/{institution_id}/termination"): {422},
                   ("post", "/api/institutions/{institution_id}/suspension"): {200, 422},
                   ("post", "/api/institutions/{institution_id}/carers"): {422},

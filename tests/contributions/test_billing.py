@@ -77,8 +77,23 @@ def test_a_period_of_the_wrong_kind_or_region_without_contributions_is_refused(d
         start_billing(Region.objects.get(pk="xuzhou"), "2025-03")
     with pytest.raises(ValidationError, match="上海市统一筹资"):
         start_billing(Region.objects.get(pk="changning"), "2020")
-    with pytest.raises(ValidationError, match="no policy version"):
-        start_billing(Region.objects.get(pk="nanzheng"), "2024")
+    with pytest.raises(ValidationError, match="2021-01-01早于徐州市长护险政策的施行日期（2022-01-01）"):
+        start_billing(Region.objects.get(pk="xuzhou"), "2021")  # before the first version: nothing to carry on
+
+
+def test_after_its_end_on_paper_a_version_bills_on_and_says_so(enrol):
+    """docs/decisions/0021: Jiaxing's plan ended 2024-12-31; until a newer one starts it stays in force."""
+    jiaxing = Region.objects.get(pk="jiaxing")
+    person = enrol("jiaxing", 1, scheme="resident")
+    within = start_billing(jiaxing, "2024")
+    after = start_billing(jiaxing, "2026")
+    assert after.status == JobStatus.DONE and after.counts["original"] == 1
+    assert "延续执行（文件原定2024-12-31到期）" in after.message and "延续执行" not in within.message
+    b2024, b2026 = Bill.objects.filter(person=person).order_by("period")
+    assert (b2026.period, b2026.total, b2026.individual) == ("2026", b2024.total, b2024.individual)
+    nanzheng = Region.objects.get(pk="nanzheng")  # ended 2022: billed under it too
+    enrol("nanzheng", 2)
+    assert start_billing(nanzheng, "2024").counts["original"] == 1
 
 
 def test_ended_and_suspended_enrolments_are_not_billed(enrol):

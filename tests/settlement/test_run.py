@@ -189,7 +189,9 @@ def test_a_month_after_the_last_version_is_settled_under_it_and_says_so(world):
 
     region = Region.objects.get(pk="nanzheng")
     job = run.start_settlement(region, "2025-03", today=TODAY)
-    assert job.counts["carried_on"] is True and "延续执行" in job.message
+    assert job.counts["carried_on"] == "延续执行（文件原定2022-12-31到期）"
+    assert "按《汉中市南郑区长期护理保险试点工作实施方案》延续执行（文件原定2022-12-31到期）计算" in job.message
+    assert job.counts["policy_version"] == "《汉中市南郑区长期护理保险试点工作实施方案》"
 
 
 def test_the_command_settles_and_reports(home, capsys):
