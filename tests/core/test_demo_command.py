@@ -127,6 +127,8 @@ def test_the_demo_carer_checks_in_at_once_and_the_sanction_suspends_a_colleague(
 def test_every_account_the_demo_draws_or_assigns_logs_in_and_is_printed(db, settings):
     from io import StringIO
 
+    from django.core.management.base import OutputWrapper
+
     from ltci.accounts.demo import print_logins
     from ltci.assessment.models import Evaluator, Review, SiteAssessment
 
@@ -142,12 +144,15 @@ def test_every_account_the_demo_draws_or_assigns_logs_in_and_is_printed(db, sett
     assert pool <= accounts
     assert set(User.objects.filter(region="xuzhou", is_demo=True).values_list("username", flat=True)) == accounts
     out = StringIO()
-    print_logins(out)
+    print_logins(OutputWrapper(out))  # as `ltci serve` prints them
     printed = out.getvalue()
     for username in sorted(accounts):
-        assert f"  {username} " in printed, f"{username} is not printed"
+        assert f"\n  {username} " in printed, f"{username} is not printed"
         _logged_in(username)
     assert _logged_in("xuzhou.pool3").get("/").status_code == 200
+    lines = {line.split()[0]: line for line in printed.splitlines() if line.startswith("  ")}
+    assert "暂停结算至" in lines["xuzhou.carer.2"] and "暂停" not in lines["xuzhou.carer"]
+    assert User.objects.get(username="xuzhou.pool3").get_full_name() in lines["xuzhou.pool3"]
 
 
 def test_demo_people_bear_distinct_names_and_the_insured_account_is_its_person(db, settings):
