@@ -9,6 +9,7 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -16,6 +17,7 @@ from django.utils import timezone
 from ltci.accounts.models import User
 from ltci.accounts.roles import Role
 from ltci.accounts.services import create_user
+from ltci.core.demo_names import unique_name
 from ltci.core.exports import csv_file
 from ltci.enrolment.models import Enrolment, EnrolmentStatus
 from ltci.policy.scale import load_scale
@@ -31,7 +33,7 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n" \
       b"trailer<</Root 1 0 R>>\n%%EOF\n"
-NAMES = ("陈志强", "林秀兰", "黄建华", "周玉珍", "吴德福", "郑桂英")
+NAMES = ("陈志强", "林秀兰", "黄建华", "周玉珍", "吴德福", "郑桂英")  # preferred; a name already borne is skipped
 TITLES = {"主任医师": "senior", "副主任医师": "associate_senior", "主管护师": "intermediate",
           "副主任护师": "associate_senior"}
 
@@ -55,20 +57,28 @@ def build(options, rng) -> dict[str, int]:
 
 
 def _pool(region: str, rng) -> dict | None:
-    """The demo accounts of the assessor, expert and committee roles, and colleagues who cannot log in.
-    The committee is the demo account alone, so that a dispute always reaches its login."""
-    demo = {u.role: u for u in User.objects.filter(region_id=region, is_demo=True,
-                                                    role__in=[Role.ASSESSOR, Role.EXPERT, Role.COMMITTEE])}
+    """The demo accounts of the assessor, expert and committee roles, and their colleagues of the pool
+    (`<region>.pool1`…): a draw may pick any of them, so each logs in with the demo password in demo
+    mode and is printed with the other logins. The committee is the demo account alone, so that a
+    dispute always reaches its login."""
+    from ltci.accounts.demo import demo_username
+
+    # By username: the pool's accounts are demo accounts of the same roles.
+    demo = {u.role: u for u in User.objects.filter(
+        username__in=[demo_username(region, r) for r in (Role.ASSESSOR, Role.EXPERT, Role.COMMITTEE)])}
     if len(demo) < 3:
         return None
+    if Evaluator.objects.filter(region_id=region).exists():  # made by an earlier run that drew no one
+        return demo
     members = [(demo[Role.ASSESSOR], EvaluatorKind.ASSESSOR, False), (demo[Role.EXPERT], EvaluatorKind.EXPERT, False),
                (demo[Role.COMMITTEE], EvaluatorKind.EXPERT, True)]
-    unusable = make_password(None)
+    password = make_password(settings.DEMO_PASSWORD)
     for n, (role, kind, committee) in enumerate([(Role.ASSESSOR, EvaluatorKind.ASSESSOR, False)] * 2 +
                                                 [(Role.EXPERT, EvaluatorKind.EXPERT, False)] * 3):
         user = create_user(username=f"{region}.pool{n + 1}", password=None, role=role,
-                           region=demo[Role.ASSESSOR].region, full_name=NAMES[n % len(NAMES)])
-        User.objects.filter(pk=user.pk).update(password=unusable)
+                           region=demo[Role.ASSESSOR].region, full_name=unique_name(region, prefer=NAMES),
+                           is_demo=True)
+        User.objects.filter(pk=user.pk).update(password=password)
         members.append((user, kind, committee))
     name = demo[Role.ASSESSOR].region.name
     for user, kind, committee in members:

@@ -1,16 +1,25 @@
 """Demo: institutions with places and filed beds, carers (the demo carer login among them), the
-modes beneficiaries chose, stays in the homes, and two months of home visits checked in and out."""
+modes beneficiaries chose, stays in the homes, and two months of home visits checked in and out.
+
+Each beneficiary visited at home has visit days of the week; the demo carer's first ones are due
+today (and none is open), so that the demo carer can check in at once after `make run`. A colleague
+with a login of his own (`<region>.carer.2`) visits some beneficiaries too: the supervision demo's
+sanction suspends him, not the demo carer."""
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from ltci.accounts.models import User
 from ltci.accounts.roles import Role
+from ltci.accounts.services import create_user
 from ltci.assessment.models import Certificate
+from ltci.core.demo_names import unique_name
 from ltci.policy.plans import plan_limit
 from ltci.providers.catalogue import items_of
 from ltci.providers.models import Carer, CarerKind, Institution, InstitutionKind
@@ -22,7 +31,7 @@ from .models import STAY_MODES, VISITED_MODES, Acceptance, CareChoice, FaceCheck
 CENTRES = {"changning": (31.2200, 121.4240), "jiaxing": (30.7460, 120.7550), "nanning": (22.8170, 108.3660),
            "nanzheng": (33.0000, 106.9400), "xuzhou": (34.2610, 117.1840)}
 BEDS = {InstitutionKind.ELDERLY_CARE: 60, InstitutionKind.MEDICAL: 30, InstitutionKind.HOME_CARE: 0}
-CARER_NAMES = ("刘芳", "陈静", "赵敏", "周婷", "孙浩")
+CARER_NAMES = ("刘芳", "陈静", "赵敏", "周婷", "孙浩")  # preferred; a name already borne is skipped
 # Items a home visit typically has, by code of the default catalogue (catalogues/shanghai-42.toml).
 ITEMS = ("SC01", "SC02", "SC07", "SC09", "SC11", "SC19", "SC25", "YL05")
 
@@ -34,10 +43,11 @@ def _near(rng, region: str, spread: float = 0.03) -> tuple[Decimal, Decimal]:
 
 def build(options, rng) -> dict[str, int]:
     region = options.region
-    if CareChoice.objects.filter(region_id=region).exists():
+    demo_carer = User.objects.filter(username=f"{region}.carer", is_demo=True).first()
+    clerk = User.objects.filter(username=f"{region}.clerk", is_demo=True).first()
+    # Made before (a demo with no beneficiary makes carers but no choice).
+    if CareChoice.objects.filter(region_id=region).exists() or Carer.objects.filter(user=demo_carer).exists():
         return {"care choices": 0}
-    demo_carer = User.objects.filter(region_id=region, is_demo=True, role=Role.CARER).first()
-    clerk = User.objects.filter(region_id=region, is_demo=True, role=Role.CLERK).first()
     if demo_carer is None or clerk is None:
         return {"care choices": 0}
     for inst in Institution.objects.filter(region_id=region):
@@ -46,12 +56,15 @@ def build(options, rng) -> dict[str, int]:
         inst.save()
     visiting = demo_carer.institution
     carers = [Carer.objects.create(region_id=region, institution=visiting, kind=CarerKind.CERTIFIED, user=demo_carer,
-                                   name=demo_carer.get_full_name() or CARER_NAMES[0],
+                                   name=demo_carer.get_full_name() or unique_name(region, prefer=CARER_NAMES),
                                    id_number=_carer_id(rng), certificate_number=f"ZG{rng.randint(10**7, 10**8 - 1)}",
                                    level="四级/中级工", trained=True)]
-    for n, name in enumerate(CARER_NAMES[1:3]):
+    colleague = _colleague_login(region, visiting)
+    for user in (colleague, None):  # the third has no login: the providers demo suspends him over another matter
         carers.append(Carer.objects.create(region_id=region, institution=visiting, kind=CarerKind.CERTIFIED,
-                                           name=name, id_number=_carer_id(rng), level="五级/初级工",
+                                           user=user, name=user.get_full_name() if user else
+                                           unique_name(region, prefer=CARER_NAMES),
+                                           id_number=_carer_id(rng), level="五级/初级工",
                                            certificate_number=f"ZG{rng.randint(10**7, 10**8 - 1)}"))
     _price_catalogue(region, rng)
     drafter = User.objects.filter(region_id=region, is_demo=True, role=Role.INSTITUTION_ADMIN).first() \
@@ -78,7 +91,10 @@ def build(options, rng) -> dict[str, int]:
             choices.choose(person, clerk, mode=visited_mode, effective_from=since, institution=visiting,
                            home_latitude=str(lat), home_longitude=str(lon))
             planned = _plan(region, person, drafter, clerk, visited_mode, since)
-            made["visits"] += _visits(rng, demo_carer, person, lat, lon, since, today, slot=slot, items=planned)
+            # Every third beneficiary is the colleague's, whose visits supervision finds fault with.
+            who = colleague if slot % 3 == 1 else demo_carer
+            made["visits"] += _visits(rng, who, person, lat, lon, since, today, slot=slot, items=planned,
+                                      faulty=who is colleague)
             slot += 1
         made["care choices"] += 1
     made["late visits to accept"] = _history_entered_in_time(region, today)
@@ -143,14 +159,27 @@ def _plan(region, person, drafter, confirmer, mode, since) -> list[str]:
     return [code for code, _ in picked]
 
 
-def _visits(rng, user, person, lat, lon, since, today, *, slot: int, items: list[str]) -> int:
-    """Visits before today, in the carer's slot for this person: Monday, Wednesday and Friday or Tuesday
-    and Thursday, at an hour of its own, so that no two overlap."""
+def _colleague_login(region: str, institution) -> User:
+    """`<region>.carer.2`, the demo carer's colleague: a demo login like the others."""
+    user = create_user(username=f"{region}.carer.2", password=None, role=Role.CARER, region=institution.region,
+                       institution=institution, full_name=unique_name(region, prefer=CARER_NAMES[1:]),
+                       is_demo=True)
+    User.objects.filter(pk=user.pk).update(password=make_password(settings.DEMO_PASSWORD))
+    return user
+
+
+def _visits(rng, user, person, lat, lon, since, today, *, slot: int, items: list[str], faulty: bool = False) -> int:
+    """Visits before today, in the carer's slot for this person: three days a week (today among them)
+    or the two days between, at an hour of its own, so that no two overlap. A faulty carer's first
+    visit of last month failed its face check, for supervision to find."""
     count = 0
     day = since
     standard = dict(items_of(person.region_id, since).values_list("code", "standard_minutes"))
-    weekdays = (0, 2, 4) if slot % 2 == 0 else (1, 3)
+    first = today.weekday()
+    weekdays = {(first + k) % 7 for k in ((0, 2, 4) if slot % 2 == 0 else (1, 3))}
     hour, half = divmod(8 * 60 + (slot // 2) * 90, 60)
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    flagged = False
     while day < today:
         if day.weekday() in weekdays:
             begin = timezone.make_aware(datetime.combine(day, time(hour, half + rng.randint(0, 10))))
@@ -161,9 +190,11 @@ def _visits(rng, user, person, lat, lon, since, today, *, slot: int, items: list
             minutes = max(45, sum(standard.get(code) or 0 for code in done)) + rng.randint(0, 15)
             if rng.random() < 0.05:  # now and then a visit cut short, for supervision to find
                 minutes = minutes // 2
+            face = FaceCheck.PASSED if rng.random() < 0.95 else FaceCheck.FAILED
+            if faulty and not flagged and day >= last_month:
+                face, flagged = FaceCheck.FAILED, True
             visits.check_out(user, visit, request_id=f"demo-{person.pk}-{day:%Y%m%d}-out",
-                             latitude=str(lat), longitude=str(lon + jitter), items=done,
-                             face_check=FaceCheck.PASSED if rng.random() < 0.95 else FaceCheck.FAILED,
+                             latitude=str(lat), longitude=str(lon + jitter), items=done, face_check=face,
                              at=begin + timedelta(minutes=minutes))
             count += 1
         day += timedelta(days=1)

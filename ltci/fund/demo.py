@@ -18,6 +18,7 @@ from django.utils import timezone
 from ltci.accounts.models import User
 from ltci.accounts.roles import Role
 from ltci.accounts.services import create_user
+from ltci.core.demo_names import unique_name
 from ltci.dualcontrol.models import Request
 from ltci.dualcontrol.services import approve
 from ltci.dualcontrol.threshold import threshold
@@ -97,7 +98,7 @@ def _second_manager(admin: User) -> User:
     user = User.objects.filter(username=username).first()
     if user is None:
         user = create_user(username=username, password=None, role=Role.BUREAU_ADMIN, region=admin.region,
-                           full_name="基金科 陈静", is_demo=True)
+                           full_name=unique_name(admin.region_id), is_demo=True)
         User.objects.filter(pk=user.pk).update(password=make_password(settings.DEMO_PASSWORD))
     return user
 

@@ -19,6 +19,7 @@ from ltci.accounts.services import create_user
 from ltci.care import plans, ratings
 from ltci.care.choices import mode_on
 from ltci.care.models import VISITED_MODES, CareChoice, CarePlan, PlanStatus, Visit
+from ltci.core.demo_names import unique_name
 from ltci.enrolment.models import Person
 
 RATED_BEFORE_DAYS = 10  # visits older than this are rated in the demo; newer ones wait for the user
@@ -40,7 +41,7 @@ def build(options, rng) -> dict[str, int]:
     from ltci.regions.models import Region
 
     user = create_user(username=username, password=None, role=Role.INSURED, region=Region.objects.get(pk=region),
-                       person=person, full_name=f"{person.name[0]}家属", is_demo=True)
+                       person=person, full_name=unique_name(region, surname=person.name[0]), is_demo=True)
     User.objects.filter(pk=user.pk).update(password=make_password(settings.DEMO_PASSWORD))
     made = {"portal family accounts": 1, "plans to confirm": _next_plan(region, person), "visit ratings": 0}
     today = timezone.localdate()

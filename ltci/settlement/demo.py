@@ -16,6 +16,7 @@ from django.utils import timezone
 from ltci.accounts.models import User
 from ltci.accounts.roles import Role
 from ltci.accounts.services import create_user
+from ltci.core.demo_names import unique_name
 from ltci.core.models import Job, JobKind
 from ltci.dualcontrol import services as dual
 from ltci.providers.designation import BED_DAY, set_prices
@@ -34,12 +35,12 @@ def _months(today: date) -> tuple[date, date]:
     return before.replace(day=1), last.replace(day=1)
 
 
-def _clerk(region, suffix: str, name: str, rng) -> User:
+def _clerk(region, suffix: str) -> User:
     username = f"{region.pk}.clerk.{suffix}"
     user = User.objects.filter(username=username).first()
     if user is None:
-        user = create_user(username=username, password=None, role=Role.CLERK, region=region, full_name=name,
-                           is_demo=True)
+        user = create_user(username=username, password=None, role=Role.CLERK, region=region,
+                           full_name=unique_name(region.pk), is_demo=True)
         User.objects.filter(pk=user.pk).update(password=make_password(settings.DEMO_PASSWORD))
     return user
 
@@ -53,8 +54,8 @@ def build(options, rng) -> dict[str, int]:
     clerk = User.objects.filter(region=region, is_demo=True, role=Role.CLERK, username=f"{region.pk}.clerk").first()
     if clerk is None:
         return {"settled months": 0}
-    approver = _clerk(region, "approver", "复核员 周婷", rng)
-    payer = _clerk(region, "payer", "拨付员 吴刚", rng)
+    approver = _clerk(region, "approver")
+    payer = _clerk(region, "payer")
     today = timezone.localdate()
     before, last = _months(today)
     for agreement in Agreement.objects.filter(institution__region=region, bed_day_price__isnull=True,
@@ -120,7 +121,7 @@ def _family_care(region, clerk, approver, rng, since: date, today: date) -> int:
     choices.choose(person, clerk, mode=mode, effective_from=since,
                    institution=current.institution if mode == "home_combined" else None,
                    home_latitude=current.home_latitude, home_longitude=current.home_longitude)
-    carer = family.register_family_carer(person, clerk, name=rng.choice(FAMILY_NAMES), id_number=_carer_id(rng),
+    carer = family.register_family_carer(person, clerk, name=unique_name(region.pk, prefer=(rng.choice(FAMILY_NAMES),) + FAMILY_NAMES), id_number=_carer_id(rng),
                                          trained=rng.random() < 0.5)
     days = [since + timedelta(days=n) for n in range((today - since).days)]
     family.record_days(person, clerk, carer=carer, days=days)

@@ -2,7 +2,10 @@
 hits (one confirmed with a recovery, a carer's suspension and a fine above the dual-control
 threshold waiting for a second clerk at /dual-control/, one dismissed, the others under
 investigation by two auditors), and last month's random samples drawn, assigned and partly
-checked. Re-running adds nothing: a region screened before is left alone."""
+checked. Re-running adds nothing: a region screened before is left alone.
+
+The suspension falls on the demo carer's colleague (`<region>.carer.2`, whose login shows a
+suspended carer's day), never on the demo carer: after `make run` the demo carer checks in."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from django.utils import timezone
 from ltci.accounts.models import User
 from ltci.accounts.roles import Role
 from ltci.accounts.services import create_user
+from ltci.core.demo_names import unique_name
 from ltci.core.models import Job, JobKind
 from ltci.dualcontrol.threshold import threshold
 from ltci.settlement import review
@@ -42,7 +46,7 @@ def _second_auditor(region) -> User:
     user = User.objects.filter(username=username).first()
     if user is None:
         user = create_user(username=username, password=None, role=Role.AUDITOR, region=region,
-                           full_name="稽核员 李娜", is_demo=True)
+                           full_name=unique_name(region.pk), is_demo=True)
         User.objects.filter(pk=user.pk).update(password=make_password(settings.DEMO_PASSWORD))
     return user
 
@@ -82,14 +86,21 @@ def _cases(region: str, months: tuple[date, date], auditor, second, clerk, today
     made = [cases.open_case(region, [pk for pk, _ in g], auditor, assigned_to=auditor if n < 2 else second)
             for n, g in enumerate(groups) if g]
     # Confirm a case whose lines are not held already (the settlement demo holds one), so that its
-    # recovery has something to take back; dismiss another.
-    made.sort(key=lambda c: not _payable(c))
+    # recovery has something to take back, and which names a carer to suspend; dismiss another.
+    made.sort(key=lambda c: (not _payable(c), _carer_to_suspend(c) is None))
     if made:
         _confirm(made[0], auditor, clerk, today)
     if len(made) > 1:
         cases.decide(made[1], auditor, confirm=False,
                      finding="经调取定位轨迹并电话回访参保人，服务属实；偏差系设备定位误差，已提醒机构校准。")
     return len(made)
+
+
+def _carer_to_suspend(case):
+    """A carer the case names other than the demo carer and not suspended already, one with a login first."""
+    named = (sanctions.case_carers(case).exclude(user__username=f"{case.region_id}.carer")
+             .exclude(suspensions__end__gte=timezone.localdate()))
+    return named.filter(user__isnull=False).order_by("id").first() or named.order_by("id").first()
 
 
 def _payable(case) -> bool:
@@ -121,7 +132,7 @@ def _confirm(case, auditor, clerk, today: date) -> None:
         sanctions.apply(case, clerk, SanctionKind.RECOVERY, reason="按服务协议追回违规结算的基金", today=today)
     except StepRefused:  # nothing of the case settled yet
         pass
-    carer = sanctions.case_carers(case).order_by("id").first()
+    carer = _carer_to_suspend(case)
     if carer is not None:
         sanctions.apply(case, clerk, SanctionKind.CARER_SUSPENSION, reason="服务记录不实，暂停结算三个月",
                         carer_id=carer.pk, starts_on=today, ends_on=sanctions.add_months(today, 3), today=today)
