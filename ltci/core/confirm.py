@@ -32,6 +32,8 @@ class Summary:
     warning: str = ""  # what cannot be undone, and how it is corrected afterwards
     button: str = "确认"
     items: list[str] = field(default_factory=list)  # who: one line per payee, line, person …
+    # Shown for context but not part of what is confirmed (a bank balance that other postings move).
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
     def digest(self) -> str:
         text = "\n".join([self.title, *(f"{k}={v}" for k, v in self.lines), *self.items])

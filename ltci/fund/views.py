@@ -165,8 +165,7 @@ def _fee_summary(made) -> confirm.Summary:
         ("费用类别", made.get_kind_display()), ("金额", f"{yuan_text(made.amount)} 元"),
         ("支付日期", f"{made.paid_on:%Y-%m-%d}"), ("摘要", made.memo), ("凭证号", made.reference or "无"),
         ("记账", f"借 {NAMES[account]}，贷 {NAMES[BANK]}，各 {yuan_text(made.amount)} 元"),
-        ("支付后银行存款余额", f"{yuan_text(ledger.account_balance(made.region_id, BANK))} 元"),
-    ], warning="记账后凭证不能修改或删除；如有差错，只能由基金财务人员冲销（另记一张相反的凭证）。", button="确认支付并记账")
+    ], notes=[("支付后银行存款余额", f"{yuan_text(ledger.account_balance(made.region_id, BANK))} 元")], warning="记账后凭证不能修改或删除；如有差错，只能由基金财务人员冲销（另记一张相反的凭证）。", button="确认支付并记账")
 
 
 @login_required
@@ -206,8 +205,7 @@ def _reversal_summary(reversal: Reversal) -> confirm.Summary:
         ("冲销凭证", f"{reversal.journal.posted_on:%Y-%m-%d} 记账：借 {NAMES[BANK]}，贷 {NAMES[ledger.FEE_ACCOUNT[fee.kind]]}，"
                  f"各 {yuan_text(fee.amount)} 元"),
         ("冲销理由", reversal.reason),
-        ("冲销后银行存款余额", f"{yuan_text(ledger.account_balance(original.region_id, BANK))} 元"),
-    ], warning="原费用记录和原凭证保留不变；每笔费用只能冲销一次。", button="确认冲销")
+    ], notes=[("冲销后银行存款余额", f"{yuan_text(ledger.account_balance(original.region_id, BANK))} 元")], warning="原费用记录和原凭证保留不变；每笔费用只能冲销一次。", button="确认冲销")
 
 
 @login_required

@@ -55,3 +55,9 @@ def test_the_page_carries_every_posted_field_and_posts_back_where_it_came_from()
     assert 'action="/somewhere/?region=xuzhou"' in page and 'href="/back/"' in page
     assert 'name="name" value="张三"' in page and page.count('name="ids"') == 2
     assert page.count('name="confirmed"') == 1 and "确认新增用户" in page and "一位" in page
+
+
+def test_notes_for_context_are_not_part_of_what_is_confirmed():
+    one = confirm.Summary("确认", [("金额", "1.00 元")], notes=[("银行存款余额", "5.00 元")])
+    other = confirm.Summary("确认", [("金额", "1.00 元")], notes=[("银行存款余额", "6.00 元")])
+    assert one.digest() == other.digest() != confirm.Summary("确认", [("金额", "2.00 元")]).digest()
