@@ -232,8 +232,8 @@ def fee_reversal(fee: Fee) -> Reversal | None:
 
 @transaction.atomic
 def reverse_fee(fee: Fee, user, *, reason: str) -> Reversal:
-    """A fee paid in error taken back out of the books by a reversing journal (Dr 1002, Cr 5202/5201),
-    dated today: the fee and its journal stay as they were, the year's spending and the bank balance
-    are net of it. Once per fee."""
+    """A fee paid in error taken back out of the books by a reversing journal (Dr 1002, Cr 5202/5201)
+    on the fee's date (or the first open month): the fee and its journal stay as they were, the year's
+    spending, the cap and the bank balance are net of it. Once per fee."""
     fee = Fee.objects.select_for_update().get(pk=fee.pk)
     return reverse(fee_journal(fee), user, reason=reason)

@@ -109,9 +109,11 @@ def _journal(*, region_id, key, posted_on, kind, memo, source, entries) -> Journ
 
 @transaction.atomic
 def reverse(original: Journal, user, *, reason: str, on: date | None = None) -> Reversal:
-    """Corrects a journal by a new one with the opposite entries, dated `on` (today; in the first open
-    month if that one is closed), linked to the original by a `Reversal`. The original is kept.
-    Refused for a journal reversed already and for a reversal itself. Audited."""
+    """Corrects a journal by a new one with the opposite entries, linked to the original by a
+    `Reversal`; the original is kept. Dated `on`, by default the original's own date so the error and
+    its correction fall in the same period (the year's budget, the month's report); in the first open
+    month when that one is closed. Refused for a journal reversed already and for a reversal itself.
+    Audited."""
     original = Journal.objects.select_for_update().get(pk=original.pk)
     reason = (reason or "").strip()
     if not reason or len(reason) > REASON_MAX:
@@ -122,7 +124,7 @@ def reverse(original: Journal, user, *, reason: str, on: date | None = None) -> 
     if done is not None:
         raise ValidationError({"journal": f"该凭证已于{timezone.localtime(done.reversed_at):%Y-%m-%d}冲销，不能重复冲销"})
     entries = [Entry(p.account, debit=p.credit, credit=p.debit, party=p.party) for p in original.postings.all()]
-    journal = post(region_id=original.region_id, key=f"reversal:{original.pk}", posted_on=on or timezone.localdate(),
+    journal = post(region_id=original.region_id, key=f"reversal:{original.pk}", posted_on=on or original.posted_on,
                    kind=REVERSAL_KIND, memo=f"冲销{original.posted_on:%Y-%m-%d}凭证：{original.memo}（{reason}）",
                    source=original, entries=entries, into_open_month=True)
     reversal = Reversal.objects.create(original=original, journal=journal, reason=reason, reversed_by=user)
