@@ -380,10 +380,11 @@ def sanction_summary(made) -> confirm.Summary:
 def withdrawal_summary(w) -> confirm.Summary:
     s = w.sanction
     done = {"fine": "该笔罚款不再计入本案罚款和机构排名",
-            "institution": f"暂停接收新参保人（至{s.ends_on:%Y-%m-%d}）：{w.effects.get('institution', '')}",
+            "institution": f"暂停接收新参保人（至{s.ends_on or ''}）：{w.effects.get('institution', '')}",
             "termination_withdrawn": "解除的服务协议恢复，机构恢复为终止前的状态"}
     return confirm.Summary("确认撤销处理决定", [
-        ("稽核案件", s.case.number), ("处理决定", f"{s.get_kind_display()}（{s.applied_at:%Y-%m-%d}）：{s.reason}"),
+        ("稽核案件", s.case.number),
+        ("处理决定", f"{s.get_kind_display()}（{timezone.localtime(s.applied_at):%Y-%m-%d}）：{s.reason}"),
         *((("金额", f"{yuan_text(s.amount)} 元"),) if s.amount is not None else ()),
         ("撤销理由", w.reason), ("撤销后", "；".join(done[k] for k in w.effects if k in done)),
     ], warning="原处理决定保留，并注明已撤销；每项处理决定只能撤销一次。", button="确认撤销")

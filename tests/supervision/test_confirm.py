@@ -96,3 +96,16 @@ def test_withdrawing_a_termination_sanction_restores_the_institution(confirmed, 
     r = client.post(f"/api/supervision/sanctions/{made.pk}/withdrawal", {"reason": "再撤"},
                     content_type="application/json")
     assert r.status_code == 422
+
+
+def test_withdrawing_a_suspension_sanction_lifts_it_while_it_is_in_force(confirmed, people, home):
+    from datetime import date, timedelta
+
+    until = date.today() + timedelta(days=60)
+    made = sanctions.apply(confirmed, people["clerk"], SanctionKind.INSTITUTION_SUSPENSION, reason="诱导评估",
+                           ends_on=until.isoformat())
+    assert Institution.objects.get(pk=home.institution.pk).status == InstitutionStatus.SUSPENDED
+    w = sanctions.withdraw(made, people["clerk"], reason="机构名称登记错误")
+    assert w.effects == {"institution": "已恢复接收新参保人"}
+    institution = Institution.objects.get(pk=home.institution.pk)
+    assert institution.status == InstitutionStatus.ACTIVE and institution.suspended_until is None
