@@ -310,11 +310,11 @@ class ReversalOut(Schema):
     reversed_by: str
 
 
-@router.post("/fund/fees/{fee_id}/reversal", response={201: ReversalOut},
+@router.post("/fund/fees/{pk}/reversal", response={201: ReversalOut},
              summary="冲销一笔费用（另记一张借贷相反的凭证，原记录保留；每笔只能冲销一次）")
-def fee_reverse(request, fee_id: int, payload: ReversalIn):
+def fee_reverse(request, pk: int, payload: ReversalIn):
     require(request.user, LEDGER_MANAGE)
-    fee = get_visible_or_404(Fee.objects.all(), request.user, pk=fee_id)
+    fee = get_visible_or_404(Fee.objects.all(), request.user, pk=pk)
     r = fees.reverse_fee(fee, request.user, reason=payload.reason)
     return Status(201, {"id": r.pk, "fee": fee.pk, "original_journal": r.original_id, "journal": r.journal_id,
                         "posted_on": r.journal.posted_on, "amount": fee.amount, "reason": r.reason,

@@ -212,7 +212,7 @@ API_ENDPOINTS = [
     ("post", "/api/fund/fees", LEDGER_MANAGE, None,
      {"kind": "assessment", "amount": "10.00", "on": "2025-03-01", "memo": "评估费"}),
     ("get", "/api/fund/fees", LEDGER_VIEW, None, None),
-    ("post", "/api/fund/fees/{fee_id}/reversal", LEDGER_MANAGE, "none", {"reason": "录错"}),
+    ("post", "/api/fund/fees/{pk}/reversal", LEDGER_MANAGE, "none", {"reason": "录错"}),
     ("get", "/api/fund/cover-ratio", LEDGER_VIEW, None, None),
     ("get", "/api/fund/disclosure?start=2025-01&end=2025-03", DISCLOSURE_VIEW, None, None),
     ("get", "/api/fund/disclosure/pdf?start=2025-01&end=2025-03", DISCLOSURE_VIEW, None, None),
