@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ltci.accounts.roles import (
@@ -28,6 +29,7 @@ from ltci.accounts.roles import (
     SITE_ASSESS,
 )
 from ltci.accounts.scope import get_visible_or_404, require, visible
+from ltci.core import confirm
 from ltci.core.errors import error_pairs
 from ltci.core.errors import reasons as reasons_of
 from ltci.core.values import BadValue, parse_date
@@ -200,12 +202,31 @@ def act(request, pk: int, action: str):
     if action not in handlers:
         raise Http404("unknown action")
     try:
-        handlers[action]()
+        if action == "certify":  # the conclusion decides benefits: shown before it is issued
+            done = confirm.run(request, handlers[action], _certificate_summary)
+            if isinstance(done, confirm.Asked):
+                return confirm.page(request, done, back=reverse("assessment:detail", args=[app.pk]))
+        else:
+            handlers[action]()
     except ValidationError as exc:
         messages.error(request, reasons_of(exc))
     else:
         messages.success(request, f"已办理：{STEPS[action].label}")
     return redirect("assessment:detail", app.pk)
+
+
+def _certificate_summary(cert) -> confirm.Summary:
+    from .models import Certificate
+
+    app = cert.application
+    ended = Certificate.objects.filter(person=cert.person, ended_on=cert.valid_from - timedelta(days=1)).exclude(pk=cert.pk)
+    lines = [("申请编号", app.number), ("参保人", f"{cert.person.name}（{cert.person.masked_id}）"),
+             ("评估结论", services.grade_label(cert.grade)),
+             ("长期护理保险待遇", "达到待遇等级，可享受待遇" if cert.qualifies else "未达到待遇等级，不享受待遇"),
+             ("有效期", f"{cert.valid_from:%Y-%m-%d} 至 {cert.valid_until:%Y-%m-%d}")]
+    lines += [("原评估结论", f"{services.grade_label(c.grade)}，于{c.ended_on:%Y-%m-%d}终止") for c in ended]
+    return confirm.Summary("确认出具评估结论", lines, button="确认出具结论",
+                           warning="结论出具后即生效，不能撤回；对结论有异议的，按复评程序办理。")
 
 
 def _review_of(app, value):

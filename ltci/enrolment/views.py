@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -21,6 +22,7 @@ from ltci.accounts.roles import (
 from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.contributions.models import Channel, Payer
 from ltci.contributions.standing import contribution_verdict, statement
+from ltci.core import confirm
 from ltci.core.errors import reasons
 from ltci.core.exports import attachment, import_template
 from ltci.core.models import JobKind
@@ -183,13 +185,43 @@ def enrol(request, pk: int):
 @login_required
 @require_POST
 def end_enrolment(request, pk: int):
-    def change(person, data):
+    """终止参保登记 (death, moving out …): nothing is chosen for the clerk, and the step asks first."""
+    require(request.user, PERSON_CHANGE)
+    person = get_visible_or_404(Person.objects.all(), request.user, pk=pk)
+    data = request.POST
+
+    def act():
         current = person.enrolments.filter(status=EnrolmentStatus.ACTIVE).first()
         if current is None:
             raise ValidationError({"status": "该参保人没有有效的参保登记"})
-        e = services.end_enrolment(current, end=parse_date(data.get("end", "")), reason=data.get("reason", ""))
-        return f"已终止参保登记（{e.get_end_reason_display()}，{e.end:%Y-%m-%d}）"
-    return _post_change(request, pk, change)
+        if not data.get("reason"):
+            raise ValidationError({"reason": "请选择终止原因"})
+        if not (data.get("end") or "").strip():
+            raise ValidationError({"end": "请填写终止日期"})
+        try:
+            end = parse_date(data.get("end", ""))
+        except BadValue as exc:
+            raise ValidationError({"end": f"终止日期{exc}"}) from None
+        return services.end_enrolment(current, end=end, reason=data.get("reason", ""))
+
+    def summary(e) -> confirm.Summary:
+        death = e.end_reason == EndReason.DEATH
+        return confirm.Summary(f"确认终止{person.name}的参保登记", [
+            ("参保人", f"{person.name}（{person.masked_id}）"),
+            ("参保登记", f"{e.get_scheme_display()}，{e.start:%Y-%m-%d}起"),
+            ("终止原因", e.get_end_reason_display()), ("终止日期" if not death else "死亡日期", f"{e.end:%Y-%m-%d}"),
+        ], warning=("将登记该参保人已死亡。" if death else "") + "终止后参保登记不再有效；如登记有误，须重新办理参保登记。",
+            button="确认登记死亡并终止参保" if death else "确认终止参保登记")
+
+    try:
+        done = confirm.run(request, act, summary)
+    except ValidationError as exc:
+        messages.error(request, reasons(exc))
+        return redirect("enrolment:person_detail", pk)
+    if isinstance(done, confirm.Asked):
+        return confirm.page(request, done, back=reverse("enrolment:person_detail", args=[pk]))
+    messages.success(request, f"已终止参保登记（{done.get_end_reason_display()}，{done.end:%Y-%m-%d}）")
+    return redirect("enrolment:person_detail", pk)
 
 
 @login_required

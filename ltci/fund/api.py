@@ -12,7 +12,7 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from ltci.accounts.roles import DISCLOSURE_VIEW, LEDGER_MANAGE, LEDGER_VIEW
-from ltci.accounts.scope import require, visible
+from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.core.money import MoneyText
 from ltci.dualcontrol.api import DualRequestOut, request_out
 from ltci.dualcontrol.models import Request as DualRequest
@@ -293,6 +293,32 @@ def fee_post(request, payload: FeeIn, region: str = ""):
     if isinstance(made, DualRequest):
         return Status(202, request_out(made))
     return Status(200 if before else 201, made)
+
+
+class ReversalIn(Schema):
+    reason: str
+
+
+class ReversalOut(Schema):
+    id: int
+    fee: int
+    original_journal: int
+    journal: int
+    posted_on: date
+    amount: Decimal
+    reason: str
+    reversed_by: str
+
+
+@router.post("/fund/fees/{pk}/reversal", response={201: ReversalOut},
+             summary="冲销一笔费用（另记一张借贷相反的凭证，原记录保留；每笔只能冲销一次）")
+def fee_reverse(request, pk: int, payload: ReversalIn):
+    require(request.user, LEDGER_MANAGE)
+    fee = get_visible_or_404(Fee.objects.all(), request.user, pk=pk)
+    r = fees.reverse_fee(fee, request.user, reason=payload.reason)
+    return Status(201, {"id": r.pk, "fee": fee.pk, "original_journal": r.original_id, "journal": r.journal_id,
+                        "posted_on": r.journal.posted_on, "amount": fee.amount, "reason": r.reason,
+                        "reversed_by": request.user.username})
 
 
 @router.get("/fund/fees", response=list[FeeOut], summary="经办与评估费用记录")

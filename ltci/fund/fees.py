@@ -36,8 +36,8 @@ from ltci.regions.models import Region
 from . import periods
 from .accounts import AGENCY_FEES, BANK, NAMES
 from .ledger import FEE_ACCOUNT, FEE_KIND, PREMIUM_ACCOUNTS, ZERO, bank_days, fen_sum, movements, yuan
-from .models import Budget, Fee, FeeKind
-from .services import Entry, post
+from .models import Budget, Fee, FeeKind, Journal, Reversal
+from .services import Entry, post, reverse
 
 CENT = Decimal("0.01")
 
@@ -220,3 +220,20 @@ def _pay(region_id: str, kind: str, amount: Decimal, on: date, memo: str, refere
 
 def _percent(rate: Decimal) -> str:
     return f"{(rate * 100).normalize():f}%"
+
+
+def fee_journal(fee: Fee) -> Journal:
+    return Journal.objects.get(key=f"fee:{fee.pk}")
+
+
+def fee_reversal(fee: Fee) -> Reversal | None:
+    return Reversal.objects.filter(original__key=f"fee:{fee.pk}").select_related("reversed_by", "journal").first()
+
+
+@transaction.atomic
+def reverse_fee(fee: Fee, user, *, reason: str) -> Reversal:
+    """A fee paid in error taken back out of the books by a reversing journal (Dr 1002, Cr 5202/5201)
+    on the fee's date (or the first open month): the fee and its journal stay as they were, the year's
+    spending, the cap and the bank balance are net of it. Once per fee."""
+    fee = Fee.objects.select_for_update().get(pk=fee.pk)
+    return reverse(fee_journal(fee), user, reason=reason)

@@ -32,7 +32,7 @@ CONTRIBUTION_KIND = "contribution"  # the journals of ltci.contributions.payment
 FEE_KIND = "fee"
 # How the pages name journal kinds; a kind not listed shows as its code.
 KIND_LABELS = {CONTRIBUTION_KIND: "缴费到账", FEE_KIND: "经办与评估费用", "claim_approval": "待遇结算复核",
-               "benefit_payment": "待遇拨付"}
+               "benefit_payment": "待遇拨付", "reversal": "冲销"}
 
 
 def fen_sum(path: str):

@@ -177,3 +177,27 @@ class Fee(AuditedModel, models.Model):
 
     def __str__(self):
         return f"{self.paid_on} {self.get_kind_display()} {self.amount}元"
+
+
+class Reversal(_AppendOnly):
+    """A journal corrected by a new journal with the opposite entries (冲销): the original stays as it
+    was, the two are linked here with who reversed it, when and why. A journal is reversed once."""
+
+    original = models.OneToOneField(Journal, on_delete=models.PROTECT, related_name="reversal",
+                                    verbose_name="被冲销凭证")
+    journal = models.OneToOneField(Journal, on_delete=models.PROTECT, related_name="reverses",
+                                   verbose_name="冲销凭证")
+    reason = models.CharField("冲销理由", max_length=200)
+    reversed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name="冲销人")
+    reversed_at = models.DateTimeField("冲销时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "冲销记录"
+        verbose_name_plural = "冲销记录"
+
+    class Scope:
+        region = "original__region"
+
+    def __str__(self):
+        return f"冲销 {self.original}"

@@ -12,12 +12,18 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+
+from ltci.audit.models import Action
+from ltci.audit.recorder import record
 
 from . import periods
 from .accounts import NAMES, PAYABLE_INSTITUTION, PAYABLE_INSURED
-from .models import Journal, Posting
+from .models import Journal, Posting, Reversal
 
 CENT = Decimal("0.01")
+REVERSAL_KIND = "reversal"
+REASON_MAX = 150
 PARTY_PREFIX = {PAYABLE_INSTITUTION: "institution:", PAYABLE_INSURED: "person:"}
 
 
@@ -99,3 +105,30 @@ def _late(posted_on: date, memo: str, last_closed: date | None) -> tuple[date, s
 def _journal(*, region_id, key, posted_on, kind, memo, source, entries) -> Journal:
     return Journal(region_id=region_id, key=key, posted_on=posted_on, kind=kind, memo=memo[:200],
                    source_type=source._meta.label_lower, source_id=str(source.pk))
+
+
+@transaction.atomic
+def reverse(original: Journal, user, *, reason: str, on: date | None = None) -> Reversal:
+    """Corrects a journal by a new one with the opposite entries, linked to the original by a
+    `Reversal`; the original is kept. Dated `on`, by default the original's own date so the error and
+    its correction fall in the same period (the year's budget, the month's report); in the first open
+    month when that one is closed. Refused for a journal reversed already and for a reversal itself.
+    Audited."""
+    original = Journal.objects.select_for_update().get(pk=original.pk)
+    reason = (reason or "").strip()
+    if not reason or len(reason) > REASON_MAX:
+        raise ValidationError({"reason": f"请写明冲销理由（不超过{REASON_MAX}个字）"})
+    if original.kind == REVERSAL_KIND:
+        raise ValidationError({"journal": "冲销凭证不能再冲销"})
+    done = Reversal.objects.filter(original=original).first()
+    if done is not None:
+        raise ValidationError({"journal": f"该凭证已于{timezone.localtime(done.reversed_at):%Y-%m-%d}冲销，不能重复冲销"})
+    entries = [Entry(p.account, debit=p.credit, credit=p.debit, party=p.party) for p in original.postings.all()]
+    journal = post(region_id=original.region_id, key=f"reversal:{original.pk}", posted_on=on or original.posted_on,
+                   kind=REVERSAL_KIND, memo=f"冲销{original.posted_on:%Y-%m-%d}凭证：{original.memo}（{reason}）",
+                   source=original, entries=entries, into_open_month=True)
+    reversal = Reversal.objects.create(original=original, journal=journal, reason=reason, reversed_by=user)
+    record(Action.CREATE, reversal, user=user, region=original.region_id,
+           detail={"reverses": original.pk, "journal": journal.pk, "reason": reason,
+                   "amount": str(sum((e.debit for e in entries), Decimal(0)))})
+    return reversal

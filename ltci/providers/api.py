@@ -188,6 +188,20 @@ def terminate_institution(request, institution_id: int, body: TerminationIn):
     return _out(designation.terminate(institution, request.user, on=body.on, reason=body.reason))
 
 
+class WithdrawalIn(Schema):
+    reason: str
+
+
+@router.post("/institutions/{institution_id}/termination/withdrawal", response=InstitutionOut,
+             summary="撤回登记有误的终止服务协议（终止记录保留）")
+def withdraw_termination(request, institution_id: int, body: WithdrawalIn):
+    require(request.user, INSTITUTION_MANAGE)
+    institution = get_visible_or_404(Institution.objects.all(), request.user, pk=institution_id)
+    designation.withdraw_termination(institution, request.user, reason=body.reason)
+    institution.refresh_from_db()
+    return _out(institution)
+
+
 class PricesIn(Schema):
     prices: dict[str, MoneyText]  # catalogue code (or bed_day) → yuan
 

@@ -14,7 +14,8 @@ from ltci.audit.recorder import record
 from ltci.care.geo import point
 from ltci.core.money import AGREED_PRICE, BED_DAY_PRICE, parse_money
 
-from .models import Agreement, Designation, DesignationStatus, Institution, InstitutionKind, InstitutionStatus
+from .models import (Agreement, Designation, DesignationStatus, Institution, InstitutionKind, InstitutionStatus,
+                     Termination, TerminationWithdrawal)
 from .uscc import InvalidCreditCode, parse_credit_code
 
 TEXT_LIMITS = {"name": 200, "district": 64, "address": 200, "licence_number": 64, "liability_insurer": 100,
@@ -139,19 +140,81 @@ def suspend(institution: Institution, user, *, until: date, reason: str) -> Inst
 
 
 @transaction.atomic
-def terminate(institution: Institution, user, *, on: date, reason: str) -> Institution:
+def lift_suspension(institution: Institution, user, *, until: date, reason: str) -> str:
+    """Lifts a suspension withdrawn in error, if it is still the one in force (until `until`); an
+    institution suspended again since, or terminated, stays as it is. Says what it did."""
+    institution = Institution.objects.select_for_update().get(pk=institution.pk)
+    if institution.status != InstitutionStatus.SUSPENDED or institution.suspended_until != until:
+        return "机构状态已另有变化，未作改动"
+    institution.status, institution.suspended_until = InstitutionStatus.ACTIVE, None
+    institution.save()
+    record(Action.UPDATE, institution, user=user, detail={"suspension_lifted": until.isoformat(), "reason": reason[:200]})
+    return "已恢复接收新参保人"
+
+
+@transaction.atomic
+def terminate(institution: Institution, user, *, on: date, reason: str, case_number: str = "") -> Institution:
+    """Ends the institution's agreements on `on`; what it changed is kept in a `Termination`, so a
+    termination entered in error can be withdrawn. `case_number`: the supervision case whose sanction
+    it is (withdrawn then only with the sanction)."""
     institution = Institution.objects.select_for_update().get(pk=institution.pk)
     if institution.status == InstitutionStatus.TERMINATED:
         raise ValidationError({"status": "该机构已终止协议"})
     if not (reason or "").strip():
         raise ValidationError({"reason": "请写明终止的理由"})
+    before = (institution.status, institution.suspended_from, institution.suspended_until)
     institution.status, institution.suspended_until = InstitutionStatus.TERMINATED, None
     institution.save()
+    ended = []
     for agreement in institution.agreements.filter(terminated_on__isnull=True, end__gte=on):
         agreement.terminated_on = on
         agreement.save()
-    record(Action.UPDATE, institution, user=user, detail={"terminated_on": on.isoformat(), "reason": reason[:200]})
+        ended.append(agreement.pk)
+    termination = Termination.objects.create(
+        institution=institution, on=on, reason=reason.strip()[:200], case_number=case_number,
+        previous_status=before[0], previous_suspended_from=before[1], previous_suspended_until=before[2],
+        agreements=ended, entered_by=user)
+    record(Action.UPDATE, institution, user=user, detail={"terminated_on": on.isoformat(), "reason": reason[:200],
+                                                          "termination": termination.pk})
     return institution
+
+
+def open_termination(institution: Institution) -> Termination | None:
+    """The termination in force: the latest, unless withdrawn."""
+    last = institution.terminations.select_related("withdrawal").first()
+    return None if last is None or hasattr(last, "withdrawal") else last
+
+
+@transaction.atomic
+def withdraw_termination(institution: Institution, user, *, reason: str, by_sanction: bool = False) -> TerminationWithdrawal:
+    """撤回: a termination entered in error undone by a new record. The agreements it ended run on
+    to their own end, the institution is as it was before (a suspension that has since run out is
+    over); the termination stays on record. A termination made by a case's sanction is withdrawn
+    with the sanction (`by_sanction`), not here."""
+    institution = Institution.objects.select_for_update().get(pk=institution.pk)
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 200:
+        raise ValidationError({"reason": "请写明撤回终止的理由（不超过200个字）"})
+    termination = open_termination(institution) if institution.status == InstitutionStatus.TERMINATED else None
+    if termination is None:
+        raise ValidationError({"status": "该机构没有可撤回的终止服务协议"})
+    if termination.case_number and not by_sanction:
+        raise ValidationError({"status": f"该终止是稽核案件{termination.case_number}的处理决定，须在案件中撤销该处理决定"})
+    today = timezone.localdate()
+    suspended = (termination.previous_status == InstitutionStatus.SUSPENDED and termination.previous_suspended_until
+                 and termination.previous_suspended_until > today)
+    institution.status = InstitutionStatus.SUSPENDED if suspended else InstitutionStatus.ACTIVE
+    institution.suspended_until = termination.previous_suspended_until if suspended else None
+    institution.suspended_from = termination.previous_suspended_from if suspended else institution.suspended_from
+    institution.save()
+    for agreement in institution.agreements.filter(pk__in=termination.agreements, terminated_on=termination.on):
+        agreement.terminated_on = None
+        agreement.save()
+    withdrawal = TerminationWithdrawal.objects.create(termination=termination, reason=reason, withdrawn_by=user)
+    record(Action.UPDATE, institution, user=user,
+           detail={"termination_withdrawn": termination.pk, "terminated_on": termination.on.isoformat(),
+                   "reason": reason})
+    return withdrawal
 
 
 @transaction.atomic

@@ -316,3 +316,49 @@ class CarerTraining(models.Model):
     class Scope:
         region = "carer__region"
         institution = "carer__institution"
+
+
+class Termination(models.Model):
+    """An institution's agreements ended early (终止服务协议), kept as entered, with what it changed so
+    that a termination entered in error can be withdrawn (`TerminationWithdrawal`) and the record of
+    both stays."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="terminations",
+                                    verbose_name="定点机构")
+    on = models.DateField("终止日期")
+    reason = models.CharField("终止理由", max_length=200)
+    case_number = models.CharField("稽核案件编号", max_length=40, blank=True)  # when a case's sanction ended it
+    previous_status = models.CharField("终止前状态", max_length=16, choices=InstitutionStatus.choices)
+    previous_suspended_from = models.DateField("终止前暂停接收新参保人自", null=True, blank=True)
+    previous_suspended_until = models.DateField("终止前暂停接收新参保人至", null=True, blank=True)
+    agreements = models.JSONField("终止的协议", default=list)  # agreement ids whose terminated_on it set
+    entered_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name="登记人")
+    entered_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "终止服务协议记录"
+        verbose_name_plural = "终止服务协议记录"
+        ordering = ["-entered_at", "-id"]
+
+    class Scope:
+        region = "institution__region"
+        institution = "institution"
+
+
+class TerminationWithdrawal(models.Model):
+    """A termination withdrawn as entered in error: the agreements and the institution's state are as
+    before it; the termination itself stays on record. Once per termination."""
+
+    termination = models.OneToOneField(Termination, on_delete=models.PROTECT, related_name="withdrawal",
+                                       verbose_name="被撤回的终止")
+    reason = models.CharField("撤回理由", max_length=200)
+    withdrawn_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name="撤回人")
+    withdrawn_at = models.DateTimeField("撤回时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "撤回终止服务协议"
+        verbose_name_plural = "撤回终止服务协议"
+
+    class Scope:
+        region = "termination__institution__region"
+        institution = "termination__institution"

@@ -5,17 +5,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from ltci.accounts.roles import CARER_MANAGE, CATALOGUE_CHANGE, INSTITUTION_MANAGE, INSTITUTION_VIEW, REGION_VIEW
 from ltci.accounts.scope import chosen_region, get_visible_or_404, require, visible
+from ltci.core import confirm
 from ltci.core.errors import error_pairs
 from ltci.core.exports import attachment
 from ltci.core.uploads import save_upload
 from ltci.core.values import BadValue, parse_date
 
 from . import carers, catalogue, designation, quality
-from .models import Designation, DesignationStatus, Institution
+from .models import Agreement, Designation, DesignationStatus, Institution, InstitutionStatus
 from .rating import star_rating
 
 
@@ -62,7 +64,11 @@ def institution_detail(request, pk: int):
             institution, user, until=_date(post.get("until"), "until"), reason=post.get("reason", ""))),
         "terminate": (INSTITUTION_MANAGE, lambda: designation.terminate(
             institution, user, on=_date(post.get("on"), "on"), reason=post.get("reason", ""))),
+        "withdraw_termination": (INSTITUTION_MANAGE, lambda: designation.withdraw_termination(
+            institution, user, reason=post.get("reason", ""))),
     }
+    # Steps that cannot simply be taken back ask first (ltci.core.confirm).
+    asks = {"terminate": _termination_summary, "withdraw_termination": _withdrawal_summary}
     errors = None
     if request.method == "POST":
         if post.get("do") not in actions:
@@ -70,7 +76,12 @@ def institution_detail(request, pk: int):
         permission, act = actions[post["do"]]
         require(user, permission)
         try:
-            act()
+            if post["do"] in asks:
+                done = confirm.run(request, act, asks[post["do"]])
+                if isinstance(done, confirm.Asked):
+                    return confirm.page(request, done, back=reverse("providers:institution_detail", args=[institution.pk]))
+            else:
+                act()
         except ValidationError as exc:
             errors = error_pairs(exc)
         else:
@@ -84,7 +95,34 @@ def institution_detail(request, pk: int):
         "agreements": institution.agreements.all(), "carers": institution.carers.prefetch_related("suspensions"),
         "filings": institution.publicity_filings.all()[:20], "occupied": occupied_beds(institution, today),
         "may_manage": user.can(INSTITUTION_MANAGE), "may_carers": user.can(CARER_MANAGE),
+        "terminations": institution.terminations.select_related("entered_by", "withdrawal__withdrawn_by"),
+        "withdrawable": designation.open_termination(institution)
+        if institution.status == InstitutionStatus.TERMINATED else None,
+        "values": post if errors else {},
     }, status=422 if errors else 200)
+
+
+def _termination_summary(institution) -> confirm.Summary:
+    t = institution.terminations.first()
+    ended = Agreement.objects.filter(pk__in=t.agreements).order_by("start")
+    return confirm.Summary(f"确认终止{institution.name}的服务协议", [
+        ("定点机构", institution.name), ("终止日期", f"{t.on:%Y-%m-%d}"), ("终止理由", t.reason),
+        ("提前终止的协议", "、".join(f"{a.number}（原至{a.end:%Y-%m-%d}）" for a in ended) or "无"),
+        ("机构状态", "已终止协议：不再接收新参保人，终止日期后的服务不予结算"),
+    ], warning="终止后如发现登记有误，可由经办机构写明理由撤回，终止记录保留。", button="确认终止服务协议")
+
+
+def _withdrawal_summary(withdrawal) -> confirm.Summary:
+    t = withdrawal.termination
+    institution = Institution.objects.get(pk=t.institution_id)
+    restored = Agreement.objects.filter(pk__in=t.agreements).order_by("start")
+    return confirm.Summary(f"确认撤回对{institution.name}的终止", [
+        ("定点机构", institution.name), ("被撤回的终止", f"{t.on:%Y-%m-%d}：{t.reason}"),
+        ("撤回理由", withdrawal.reason),
+        ("恢复的协议", "、".join(f"{a.number}（至{a.end:%Y-%m-%d}）" for a in restored) or "无"),
+        ("撤回后机构状态", institution.get_status_display()
+         + (f" 至{institution.suspended_until:%Y-%m-%d}" if institution.suspended_until else "")),
+    ], warning="原终止记录保留，并注明已撤回。", button="确认撤回终止")
 
 
 def _catalogue_region(request):

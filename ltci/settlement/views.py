@@ -18,7 +18,9 @@ from ltci.accounts.roles import CLAIM_APPROVE, CLAIM_DISPUTE, CLAIM_REVIEW, CLAI
 from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.assessment.services import grade_label
 from ltci.audit.recorder import record_view
+from ltci.core import confirm
 from ltci.core.errors import reasons
+from ltci.core.money import yuan_text
 from ltci.core.models import Job, JobKind
 from ltci.dualcontrol import services as dual
 from ltci.dualcontrol.models import RequestKind
@@ -118,14 +120,30 @@ def claim_action(request, pk: int):
               Line: Line.objects.filter(claim=claim), Hold: Hold.objects.filter(line__claim=claim),
               Dispute: Dispute.objects.filter(line__claim=claim)}[model]
     obj = get_visible_or_404(scoped, request.user, pk=int(raw))
+    back = request.POST.get("back", "")
+    back = reverse("settlement:claim", args=[claim.pk]) + (f"?{back}" if back.isascii() and back else "")
     try:
-        do(obj, request.user, request.POST.get("text", ""))
+        if action == "recover":  # takes money back from a payee: asks first
+            done = confirm.run(request, lambda: do(obj, request.user, request.POST.get("text", "")), _recovery_summary)
+            if isinstance(done, confirm.Asked):
+                return confirm.page(request, done, back=back)
+        else:
+            do(obj, request.user, request.POST.get("text", ""))
     except ValidationError as exc:
         messages.error(request, reasons(exc))
     else:
         messages.success(request, DONE[action])
-    back = request.POST.get("back", "")
-    return redirect(reverse("settlement:claim", args=[claim.pk]) + (f"?{back}" if back.isascii() and back else ""))
+    return redirect(back)
+
+
+def _recovery_summary(made: Line) -> confirm.Summary:
+    line = made.corrects
+    return confirm.Summary("确认追回", [
+        ("参保人", line.person.name), ("服务月份", f"{line.service_month:%Y年%m月}"),
+        ("原结算明细基金支付", f"{yuan_text(line.fund)} 元"), ("追回金额", f"{yuan_text(-made.fund)} 元"),
+        ("记入", f"{made.claim.month:%Y年%m月}结算，从应付给{made.claim.institution.name if made.claim.institution_id else '参保人'}的待遇中抵扣"),
+        ("追回原因", made.note.removeprefix("追回：")),
+    ], warning="追回明细生成后不能删除，原结算明细保留。", button="确认追回")
 
 
 @login_required
@@ -160,12 +178,15 @@ def payment_list(request):
     require(request.user, PAYMENT_MAKE)
     if request.method == "POST":
         try:
-            out = payments.make_batch(request.user.region_id, request.user)
+            out = confirm.run(request, lambda: payments.make_batch(request.user.region_id, request.user),
+                              _batch_summary)
         except ValidationError as exc:
             messages.error(request, reasons(exc))
         else:
-            messages.success(request, f"已生成支付批次 {out.batch.number}：{out.batch.payees} 户，合计 {out.batch.total} 元"
-                             + (f"；{len(out.skipped)} 户未纳入" if out.skipped else ""))
+            if isinstance(out, confirm.Asked):
+                return confirm.page(request, out, back=reverse("settlement:payments"))
+            messages.success(request, f"已生成支付批次 {out.batch.number}：{out.batch.payees} 户，"
+                             f"合计 {yuan_text(out.batch.total)} 元" + (f"；{len(out.skipped)} 户未纳入" if out.skipped else ""))
         return redirect("settlement:payments")
     owed = [{"o": o, "name": payments._name(o), "kind": "定点机构" if o.institution else "参保人",
              "account": mask_account(o.account.account_number) if o.account else "",
@@ -177,6 +198,20 @@ def payment_list(request):
         "owed": owed, "batches": batches,
         "institutions": visible(Institution.objects.filter(region_id=request.user.region_id), request.user)
         .order_by("name")})
+
+
+def _batch_summary(out: payments.Outcome) -> confirm.Summary:
+    """Who a batch pays, how much and to which account, and who it leaves for later."""
+    batch = out.batch
+    items = [f"{p.institution.name if p.institution else p.person.name}：{yuan_text(p.amount)} 元，"
+             f"转入 {p.bank} {mask_account(p.account_number)}（{p.account_name}）"
+             for p in batch.payments.select_related("institution", "person").order_by("id")]
+    items += [f"暂不拨付 {s['payee']}：{s['reason']}" for s in out.skipped]
+    return confirm.Summary("确认生成支付批次（拨付）", [
+        ("拨付日期", f"{batch.paid_on:%Y-%m-%d}"), ("收款方", f"{batch.payees} 户"),
+        ("合计", f"{yuan_text(batch.total)} 元"), ("暂不拨付", f"{len(out.skipped)} 户")],
+        items=items, button=f"确认拨付 {yuan_text(batch.total)} 元",
+        warning="生成后即记账（应付待遇转为已拨付），并可下载银行文件；批次生成后不能撤销。")
 
 
 def _payee(request, data):

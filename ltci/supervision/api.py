@@ -312,6 +312,29 @@ class SanctionIn(Schema):
     carer_id: int | None = None
 
 
+class SanctionWithdrawalIn(Schema):
+    reason: str
+
+
+class SanctionWithdrawalOut(Schema):
+    id: int
+    sanction: int
+    reason: str
+    effects: dict
+    withdrawn_by: str
+    withdrawn_at: datetime
+
+
+@router.post("/supervision/sanctions/{pk}/withdrawal", response={201: SanctionWithdrawalOut},
+             summary="撤销处理决定（罚款、暂停接收新参保人、解除协议；原决定保留）")
+def withdraw_sanction(request, pk: int, body: SanctionWithdrawalIn):
+    require(request.user, SANCTION_APPLY)
+    s = get_visible_or_404(Sanction.objects.all(), request.user, pk=pk)
+    w = sanctions.withdraw(s, request.user, reason=body.reason)
+    return Status(201, {"id": w.pk, "sanction": s.pk, "reason": w.reason, "effects": w.effects,
+                        "withdrawn_by": request.user.username, "withdrawn_at": w.withdrawn_at})
+
+
 @router.post("/supervision/cases/{pk}/sanctions", response={201: SanctionOut, 202: DualRequestOut},
              summary="作出处理（追回、罚款、暂停护理员结算、暂停接收新参保人、解除协议；超过双人复核限额的罚款待复核）")
 def apply_sanction(request, pk: int, body: SanctionIn):

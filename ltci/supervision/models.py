@@ -208,3 +208,25 @@ class Sample(AuditedModel, models.Model):
     class Scope:
         region = "region"
         institution = "visit__institution"
+
+
+class SanctionWithdrawal(models.Model):
+    """A sanction withdrawn as decided in error (撤销处理决定): what it did is undone where it can be
+    (a fine no longer counts, an institution takes clients again, a terminated agreement runs on);
+    the sanction stays on record. Once per sanction."""
+
+    sanction = models.OneToOneField(Sanction, on_delete=models.PROTECT, related_name="withdrawal",
+                                    verbose_name="被撤销的处理决定")
+    reason = models.CharField("撤销理由", max_length=300)
+    effects = models.JSONField("撤销记录", default=dict)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="撤销人")
+    withdrawn_at = models.DateTimeField("撤销时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "撤销处理决定"
+        verbose_name_plural = "撤销处理决定"
+
+    class Scope:
+        region = "sanction__case__region"
+        institution = "sanction__case__institution"

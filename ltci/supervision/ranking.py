@@ -54,7 +54,8 @@ def ranking(region: str, start: date, end: date) -> list[Row]:
     counts = {r["institution_id"]: r for r in cases.values("institution_id").annotate(
         n=Count("id", distinct=True), hits=Count("hits", filter=Q(hits__status=HitStatus.CONFIRMED), distinct=True))}
     money = {}
-    for r in (Sanction.objects.filter(case__in=cases, kind__in=[SanctionKind.RECOVERY, SanctionKind.FINE])
+    for r in (Sanction.objects.filter(case__in=cases, kind__in=[SanctionKind.RECOVERY, SanctionKind.FINE],
+                                     withdrawal__isnull=True)
               .values("case__institution_id", "kind").annotate(s=Sum("amount"))):
         money[(r["case__institution_id"], r["kind"])] = Decimal(str(r["s"] or 0)).quantize(Decimal("0.01"))
     names = Institution.objects.in_bulk(list(counts))

@@ -43,7 +43,7 @@ from ltci.settlement.models import ApprovalStatus
 from ltci.settlement.review import StepRefused
 
 from .cases import case_lines
-from .models import Case, CaseStatus, Sanction, SanctionKind
+from .models import Case, CaseStatus, Sanction, SanctionKind, SanctionWithdrawal
 
 REASON_MAX = 300
 CENT = Decimal("0.01")
@@ -76,7 +76,8 @@ def fine_ceiling(case: Case) -> tuple[Decimal, str]:
 def fined_so_far(case: Case, *, besides: DualRequest | None = None) -> Decimal:
     """The case's fines recorded and waiting for a second person (but `besides`): the ceiling and the
     dual-control threshold hold for the case's fines together, so splitting a fine gains nothing."""
-    recorded = case.sanctions.filter(kind=SanctionKind.FINE).aggregate(s=fen_sum("amount"))["s"]
+    recorded = (case.sanctions.filter(kind=SanctionKind.FINE, withdrawal__isnull=True)
+                .aggregate(s=fen_sum("amount"))["s"])
     waiting = dual.pending(RequestKind.FINE, case.region_id).filter(subject=fine_subject(case))
     if besides is not None:
         waiting = waiting.exclude(pk=besides.pk)
@@ -179,7 +180,7 @@ def apply(case: Case, user, kind: str, *, reason: str, amount=None, starts_on=No
         institution = _institution(case)
         if starts_on is None:
             raise ValidationError({"starts_on": "请填写解除服务协议的日期"})
-        designation.terminate(institution, user, on=starts_on, reason=reason)
+        designation.terminate(institution, user, on=starts_on, reason=reason, case_number=case.number)
         fields.update(starts_on=starts_on,
                       effects={"institution": institution.pk, "terminated_on": starts_on.isoformat()})
     sanction = Sanction.objects.create(**fields)
@@ -252,3 +253,40 @@ def _suspend_carer(case: Case, user, reason: str, carer_id, starts_on, ends_on, 
     suspension = carers.suspend(carer, user, start=starts_on, end=ends_on, reason=reason[:200])
     return {"carer": carer, "starts_on": starts_on, "ends_on": ends_on,
             "effects": {"carer_suspension": suspension.pk, "carer": carer.pk}}
+
+
+# What withdrawing a sanction undoes; a recovery and a carer's suspension have taken effect in
+# settlement and on visits and are corrected there, not withdrawn here.
+WITHDRAWABLE = (SanctionKind.FINE, SanctionKind.INSTITUTION_SUSPENSION, SanctionKind.TERMINATION)
+
+
+@transaction.atomic
+def withdraw(sanction: Sanction, user, *, reason: str) -> SanctionWithdrawal:
+    """撤销: a sanction decided in error undone by a new record, by the agency (not by the auditors of
+    the case), the sanction kept: a fine no longer counts; an institution's suspension is lifted if it
+    is still the one in force; a termination is withdrawn (ltci.providers.designation). Audited."""
+    sanction = Sanction.objects.select_for_update(of=("self",)).select_related("case__institution").get(pk=sanction.pk)
+    case = sanction.case
+    if user.pk in (case.decided_by_id, case.assigned_to_id):
+        raise StepRefused("承办并作出查实结论的稽核人员不能撤销本案的处理决定")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > REASON_MAX:
+        raise ValidationError({"reason": f"请写明撤销的理由（不超过{REASON_MAX}个字）"})
+    if SanctionWithdrawal.objects.filter(sanction=sanction).exists():
+        raise ValidationError({"sanction": "该处理决定已撤销"})
+    if sanction.kind not in WITHDRAWABLE:
+        raise ValidationError({"sanction": f"{sanction.get_kind_display()}已在结算或服务记录中执行，不能撤销"})
+    effects = {}
+    if sanction.kind == SanctionKind.FINE:
+        effects["fine"] = "罚款不再计入"
+    elif sanction.kind == SanctionKind.INSTITUTION_SUSPENSION:
+        effects["institution"] = designation.lift_suspension(case.institution, user, until=sanction.ends_on,
+                                                             reason=f"撤销稽核案件{case.number}的处理决定：{reason}")
+    else:
+        made = designation.withdraw_termination(case.institution, user, reason=f"撤销稽核案件{case.number}的处理决定：{reason}"[:200], by_sanction=True)
+        effects["termination_withdrawn"] = made.termination_id
+    withdrawal = SanctionWithdrawal.objects.create(sanction=sanction, reason=reason, effects=effects, withdrawn_by=user)
+    record(Action.TRANSITION, case, user=user,
+           detail={"step": "sanction_withdrawn", "kind": sanction.kind, "sanction": sanction.pk, "reason": reason,
+                   **effects})
+    return withdrawal

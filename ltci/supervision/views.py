@@ -25,6 +25,7 @@ from ltci.audit.models import Action
 from ltci.audit.recorder import record, record_view
 from ltci.care import holds
 from ltci.care.models import Visit
+from ltci.core import confirm
 from ltci.core.errors import reasons
 from ltci.core.models import Job, JobKind
 from ltci.core.money import yuan_text
@@ -296,7 +297,7 @@ def case_detail(request, pk: int):
     today = timezone.localdate()
     months = {k: sanctions.default_months(case.region_id, k, today)
               for k in ("carer_suspension", "institution_suspension")}
-    made = list(case.sanctions.select_related("applied_by", "carer"))
+    made = list(case.sanctions.select_related("applied_by", "carer", "withdrawal__withdrawn_by"))
     for sanction in made:
         sanction.effect_lines = [(EFFECT_LABELS.get(k, k), v) for k, v in sanction.effects.items()]
     return render(request, "supervision/case_detail.html", {
@@ -309,13 +310,15 @@ def case_detail(request, pk: int):
         "may_decide": user.can(CASE_DECIDE) and case.status == CaseStatus.OPEN and case.assigned_to_id == user.pk,
         "may_sanction": user.can(SANCTION_APPLY) and case.status == CaseStatus.CONFIRMED
         and user.pk not in (case.decided_by_id, case.assigned_to_id),
+        "may_withdraw": user.can(SANCTION_APPLY) and user.pk not in (case.decided_by_id, case.assigned_to_id),
+        "withdrawable": sanctions.WITHDRAWABLE,
         "auditors": cases.auditors(case.region_id), "kinds": SanctionKind.choices,
         "carers": sanctions.case_carers(case), "today": today, "months": months,
         "max_finding": cases.FINDING_MAX})
 
 
 DONE = {"assign": "已派案", "confirm": "已查实，相关未审核结算明细已暂缓支付", "dismiss": "已排除",
-        "sanction": "处理决定已执行"}
+        "sanction": "处理决定已执行", "withdraw_sanction": "处理决定已撤销"}
 # How a sanction's record of what it did reads on the page.
 EFFECT_LABELS = {"ledger": "记账", "recovery_lines": "追回明细", "recovered_lines": "被追回的明细",
                  "carer_suspension": "护理员暂停记录", "carer": "护理员", "institution": "定点机构",
@@ -330,7 +333,7 @@ def case_action(request, pk: int):
     case = get_visible_or_404(Case.objects.all(), request.user, pk=pk)
     action = request.POST.get("action", "")
     permission = {"assign": SUPERVISION_MANAGE, "confirm": CASE_DECIDE, "dismiss": CASE_DECIDE,
-                  "sanction": SANCTION_APPLY}.get(action)
+                  "sanction": SANCTION_APPLY, "withdraw_sanction": SANCTION_APPLY}.get(action)
     if permission is None:
         raise Http404("unknown action")
     require(request.user, permission)
@@ -338,13 +341,25 @@ def case_action(request, pk: int):
     try:
         if action == "assign":
             cases.assign(case, _auditor(request) or _bad_auditor("assigned_to"), request.user)
+        elif action == "withdraw_sanction":
+            raw = p.get("sanction", "")
+            sanction = case.sanctions.filter(pk=int(raw)).first() if raw.isascii() and raw.isdigit() else None
+            if sanction is None:
+                raise Http404("no sanction")
+            done = confirm.run(request, lambda: sanctions.withdraw(sanction, request.user, reason=p.get("reason", "")),
+                               withdrawal_summary)
+            if isinstance(done, confirm.Asked):
+                return confirm.page(request, done, back=reverse("supervision:case", args=[case.pk]))
         elif action in ("confirm", "dismiss"):
             cases.decide(case, request.user, confirm=action == "confirm", finding=p.get("finding", ""),
                          evidence=request.FILES.get("evidence"))
         else:
-            made = sanctions.apply(case, request.user, p.get("kind", ""), reason=p.get("reason", ""),
-                                   amount=p.get("amount"), starts_on=p.get("starts_on"), ends_on=p.get("ends_on"),
-                                   carer_id=p.get("carer") or None)
+            made = confirm.run(request, lambda: sanctions.apply(
+                case, request.user, p.get("kind", ""), reason=p.get("reason", ""), amount=p.get("amount"),
+                starts_on=p.get("starts_on"), ends_on=p.get("ends_on"), carer_id=p.get("carer") or None),
+                sanction_summary)
+            if isinstance(made, confirm.Asked):
+                return confirm.page(request, made, back=reverse("supervision:case", args=[case.pk]))
             if isinstance(made, DualRequest):
                 messages.warning(request, f"{made.reason}，已提交双人复核（第 {made.pk} 号），复核通过后记录：{made.summary}")
                 return redirect("supervision:case", case.pk)
@@ -353,6 +368,47 @@ def case_action(request, pk: int):
     else:
         messages.success(request, DONE[action])
     return redirect("supervision:case", case.pk)
+
+
+def sanction_summary(made) -> confirm.Summary:
+    """What a sanction will do, with the amounts and the people it concerns."""
+    if isinstance(made, DualRequest):
+        return confirm.Summary("确认提交罚款", [("罚款", made.summary), ("办理方式", f"{made.reason}，提交双人复核，复核通过后才记录")],
+                               button="确认提交双人复核")
+    case = made.case
+    lines = [("稽核案件", case.number), ("处理方式", made.get_kind_display()), ("处理依据", made.reason)]
+    items = []
+    if made.kind == SanctionKind.RECOVERY:
+        from ltci.settlement.models import Line
+
+        recovered = Line.objects.filter(pk__in=made.effects["recovery_lines"]).select_related("person", "claim")
+        lines += [("追回明细", f"{len(recovered)} 条"), ("追回合计", f"{yuan_text(made.amount)} 元"),
+                  ("记入", "首个未结账月份的结算，从应付待遇中抵扣")]
+        items = [f"{ln.person.name} {ln.service_month:%Y年%m月}：追回 {yuan_text(-ln.fund)} 元" for ln in recovered]
+    elif made.kind == SanctionKind.FINE:
+        lines += [("罚款金额", f"{yuan_text(made.amount)} 元"), ("记账", "罚款缴入国库，不记入长护险基金")]
+    elif made.kind == SanctionKind.CARER_SUSPENSION:
+        lines += [("护理员", made.carer.name),
+                  ("暂停结算期间", f"{made.starts_on:%Y-%m-%d} 至 {made.ends_on:%Y-%m-%d}")]
+    elif made.kind == SanctionKind.INSTITUTION_SUSPENSION:
+        lines += [("定点机构", case.institution.name), ("暂停接收新参保人", f"自今天起至 {made.ends_on:%Y-%m-%d}")]
+    else:
+        lines += [("定点机构", case.institution.name), ("解除服务协议日期", f"{made.starts_on:%Y-%m-%d}")]
+    return confirm.Summary("确认作出处理决定", lines, items=items, button=f"确认{made.get_kind_display()}",
+                           warning="处理决定作出后即执行，记录不能删除。")
+
+
+def withdrawal_summary(w) -> confirm.Summary:
+    s = w.sanction
+    done = {"fine": "该笔罚款不再计入本案罚款和机构排名",
+            "institution": f"暂停接收新参保人（至{s.ends_on or ''}）：{w.effects.get('institution', '')}",
+            "termination_withdrawn": "解除的服务协议恢复，机构恢复为终止前的状态"}
+    return confirm.Summary("确认撤销处理决定", [
+        ("稽核案件", s.case.number),
+        ("处理决定", f"{s.get_kind_display()}（{timezone.localtime(s.applied_at):%Y-%m-%d}）：{s.reason}"),
+        *((("金额", f"{yuan_text(s.amount)} 元"),) if s.amount is not None else ()),
+        ("撤销理由", w.reason), ("撤销后", "；".join(done[k] for k in w.effects if k in done)),
+    ], warning="原处理决定保留，并注明已撤销；每项处理决定只能撤销一次。", button="确认撤销")
 
 
 @login_required

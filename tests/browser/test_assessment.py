@@ -121,6 +121,10 @@ def test_an_application_from_the_request_to_the_certificate(browser, live_server
     monkeypatch.setattr(services, "today", lambda: app.publicity_until + timedelta(days=1))
     clerk.reload()
     clerk.get_by_role("button", name="公示期满，出具结论").click()
+    # The page says what will be issued and waits for 确认.
+    expect(clerk.locator("#confirm-summary")).to_contain_text("重度失能Ⅰ级")
+    assert Application.objects.get().state != "certified"
+    clerk.get_by_role("button", name="确认出具结论").click()
     expect(clerk.locator("#certificate")).to_contain_text("重度失能Ⅰ级")
     insured.reload()
     link = insured.get_by_role("link", name="评估结论通知书（PDF）")

@@ -39,6 +39,7 @@ from ltci.fund.services import Entry, post
 from ltci.providers.models import AgreedPrice, Agreement, CatalogueItem
 from ltci.supervision.models import Sanction
 
+from tests.confirming import confirmed_post
 from tests.supervision.support import *  # noqa: F401,F403  (fixtures: a confirmed case on settled months)
 
 pytestmark = pytest.mark.django_db
@@ -239,6 +240,7 @@ class PageMoney:
     url: Callable
     data: Callable  # (world, typed) → the form's data
     good: str
+    asks: bool = False  # the step shows what it will do and waits for 确认
 
     def __str__(self):
         return f"{self.template} {self.name} ({self.kind.label})"
@@ -248,7 +250,7 @@ PAGE_MONEY = [
     PageMoney("fund/ledger.html", "line_{{ r.account }}", Role.BUREAU_ADMIN, money.BUDGET_LINE,
               lambda w: "/fund/budget", lambda w, v: {"year": "2025", "line_5201": v}, "30000.00"),
     PageMoney("fund/ledger.html", "amount", Role.BUREAU_ADMIN, money.FEE, lambda w: "/fund/fees",
-              lambda w, v: {"kind": "assessment", "amount": v, "on": "2025-03-03", "memo": "评估费"}, "10.00"),
+              lambda w, v: {"kind": "assessment", "amount": v, "on": "2025-03-03", "memo": "评估费"}, "10.00", asks=True),
     PageMoney("enrolment/person_detail.html", "amount", Role.CLERK, money.CONTRIBUTION_PAYMENT,
               lambda w: f"/contributions/persons/{w.billed.pk}/payments",
               lambda w, v: {"period": "2025", "payer": w.payer, "channel": w.channel, "amount": v,
@@ -269,7 +271,8 @@ PAGE_MONEY = [
               "3000.00"),
     PageMoney("supervision/case_detail.html", "amount", Role.CLERK, money.FINE,
               lambda w: f"/supervision/cases/{w.case.pk}/action",
-              lambda w, v: {"action": "sanction", "kind": "fine", "reason": "违反服务协议", "amount": v}, "100.00"),
+              lambda w, v: {"action": "sanction", "kind": "fine", "reason": "违反服务协议", "amount": v}, "100.00",
+              asks=True),
 ]
 
 
@@ -281,7 +284,12 @@ def test_every_money_input_of_the_pages_refuses_what_is_not_money_and_changes_no
         page = client.post(entry.url(w), entry.data(w, typed), follow=True).content.decode()
         assert why in page and entry.kind.label[:2] in page, (entry, typed)
     assert snapshot() == before, entry
-    client.post(entry.url(w), entry.data(w, entry.good))
+    if entry.asks:  # a step that asks first changes nothing until confirmed (ltci.core.confirm)
+        client.post(entry.url(w), entry.data(w, entry.good))
+        assert snapshot() == before, entry
+        confirmed_post(client, entry.url(w), entry.data(w, entry.good))
+    else:
+        client.post(entry.url(w), entry.data(w, entry.good))
     assert snapshot() != before
 
 

@@ -15,6 +15,8 @@ from ltci.fund.fees import post_fee
 from ltci.fund.models import Fee
 from ltci.fund.services import Entry, post
 
+from tests.confirming import confirmed_post
+
 pytestmark = pytest.mark.django_db
 
 
@@ -81,14 +83,15 @@ def test_the_page_approves_rejects_and_withdraws(waiting, client_for):
                        follow=True).content.decode()
     assert "已驳回" in page and "合同金额不符" in page and not Fee.objects.exists()
     maker = client_for(waiting.users[Role.BUREAU_ADMIN])
-    page = maker.post("/fund/fees", {"kind": "agency", "amount": "12000.00", "on": "2025-03-01", "memo": "重新提交"},
-                      follow=True).content.decode()
+    page = confirmed_post(maker, "/fund/fees", {"kind": "agency", "amount": "12000.00", "on": "2025-03-01",
+                                                "memo": "重新提交"}, follow=True).content.decode()
     assert "已提交双人复核" in page and "超过双人复核限额 10,000.00 元" in page
     new = Request.objects.get(status=RequestStatus.PENDING)
     assert "只有提交人可以撤回" in second.post(f"/dual-control/{new.pk}/action", {"action": "withdraw"},
                                              follow=True).content.decode()
     assert "已撤回" in maker.post(f"/dual-control/{new.pk}/action", {"action": "withdraw"}, follow=True).content.decode()
-    third = maker.post("/fund/fees", {"kind": "agency", "amount": "12000.00", "on": "2025-03-01", "memo": "第三次"})
+    third = confirmed_post(maker, "/fund/fees", {"kind": "agency", "amount": "12000.00", "on": "2025-03-01",
+                                                 "memo": "第三次"})
     assert third.status_code == 302
     last = Request.objects.get(status=RequestStatus.PENDING)
     page = second.post(f"/dual-control/{last.pk}/action", {"action": "approve", "checked": "on"},

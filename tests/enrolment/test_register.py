@@ -11,6 +11,8 @@ from ltci.enrolment.models import GroupMembership
 from ltci.enrolment.services import add_group, register_person
 from ltci.regions.models import Region
 
+from tests.confirming import confirmed_post
+
 
 @pytest.fixture
 def xuzhou(db):
@@ -58,7 +60,8 @@ def test_a_clerk_ends_and_restarts_an_enrolment_and_adds_a_group_on_the_page(wor
     clerk = client_for(world["home"].users[Role.CLERK])
     page = clerk.get(f"/persons/{person.pk}/").content.decode()
     assert "终止参保登记" in page and "新增参保登记" not in page
-    done = clerk.post(f"/persons/{person.pk}/end-enrolment", {"end": "2025-03-31", "reason": "moved_out"}, follow=True)
+    done = confirmed_post(clerk, f"/persons/{person.pk}/end-enrolment", {"end": "2025-03-31", "reason": "moved_out"},
+                          follow=True)
     assert "已终止参保登记（迁出本统筹地区，2025-03-31）" in done.content.decode()
     refused = clerk.post(f"/persons/{person.pk}/enrol", {"scheme": "employee", "category": "retired",
                                                          "start": "2025-03-01"}, follow=True)
@@ -72,3 +75,23 @@ def test_a_clerk_ends_and_restarts_an_enrolment_and_adds_a_group_on_the_page(wor
     bad = clerk.post(f"/persons/{person.pk}/groups", {"group": "student", "evidence": "X", "valid_from": "2025-02-30"},
                      follow=True)
     assert "日期不存在" in bad.content.decode()
+
+
+def test_ending_an_enrolment_preselects_nothing_and_asks_before_recording_a_death(world, client_for):
+    """The finding: one click on the person page recorded the person as dead (today and 死亡 preselected)."""
+    person = world["home"].other_person
+    clerk = client_for(world["home"].users[Role.CLERK])
+    page = clerk.get(f"/persons/{person.pk}/").content.decode()
+    form = page[page.index("终止参保登记"):page.index("</form>", page.index("终止参保登记"))]
+    assert '<option value="" selected>请选择</option>' in form and 'name="end" required' in form
+    assert 'name="end" required value' not in form and "selected" not in form.replace('value="" selected', "")
+    url = f"/persons/{person.pk}/end-enrolment"
+    ended = lambda: person.enrolments.filter(status="ended").count()  # noqa: E731
+    assert "请选择终止原因" in clerk.post(url, {"end": "2025-03-31", "reason": ""}, follow=True).content.decode()
+    assert "请填写终止日期" in clerk.post(url, {"end": "", "reason": "death"}, follow=True).content.decode()
+    asked = clerk.post(url, {"end": "2025-03-31", "reason": "death"}).content.decode()
+    for words in (f"确认终止{person.name}的参保登记", "死亡日期", "2025-03-31", "将登记该参保人已死亡", "确认登记死亡并终止参保"):
+        assert words in asked, words
+    assert ended() == 0  # a post without confirmation changes nothing
+    done = confirmed_post(clerk, url, {"end": "2025-03-31", "reason": "death"}, follow=True).content.decode()
+    assert "已终止参保登记（死亡，2025-03-31）" in done and ended() == 1

@@ -11,6 +11,8 @@ from ltci.accounts.services import create_user
 from ltci.fund import periods
 from ltci.fund.models import Budget, Fee, Period
 
+from tests.confirming import confirmed_post
+
 from .conftest import benefit, budgeted, income
 
 D = Decimal
@@ -140,7 +142,10 @@ def test_the_ledger_page_shows_the_books_and_forms_only_to_managers(books, clien
 
 def test_managers_close_set_and_pay_from_the_page(books, client_for):
     admin = client_for(books["home"].users[Role.BUREAU_ADMIN])
-    response = admin.post("/fund/periods/close", {"month": "2025-01"}, follow=True)
+    asked = admin.post("/fund/periods/close", {"month": "2025-01"}).content.decode()
+    assert "确认结账2025年1月" in asked and "1 张" in asked and "1,000.00 元" in asked and "不能反结账" in asked
+    assert not periods.is_closed("xuzhou", date(2025, 1, 1))  # asked, nothing closed
+    response = confirmed_post(admin, "/fund/periods/close", {"month": "2025-01"}, follow=True)
     assert "2025年1月已结账" in response.content.decode() and periods.is_closed("xuzhou", date(2025, 1, 1))
     response = admin.post("/fund/periods/close", {"month": "2025-01"}, follow=True)
     assert "已结账（已结账至2025年1月）" in response.content.decode()
@@ -150,8 +155,8 @@ def test_managers_close_set_and_pay_from_the_page(books, client_for):
     assert Budget.objects.get(region_id="xuzhou", account="4101").amount == D("3000.00")
     response = admin.post("/fund/budget", {"year": "2025", "line_4101": "abc"}, follow=True)
     assert "缴费收入—个人缴费预算金额应为金额数字" in response.content.decode()
-    response = admin.post("/fund/fees", {"kind": "assessment", "amount": "12.50", "on": "2025-03-03", "memo": "评估费"},
-                          follow=True)
+    response = confirmed_post(admin, "/fund/fees", {"kind": "assessment", "amount": "12.50", "on": "2025-03-03",
+                                                    "memo": "评估费"}, follow=True)
     assert "已记账" in response.content.decode() and Fee.objects.get().amount == D("12.50")
     response = admin.post("/fund/fees", {"kind": "assessment", "amount": "12.50", "on": "2025-01-03", "memo": "评估费"},
                           follow=True)

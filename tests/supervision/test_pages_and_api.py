@@ -14,6 +14,8 @@ from ltci.settlement.models import Hold, Line, LineKind
 from ltci.supervision import cases, rulebase, sampling
 from ltci.supervision.models import Case, CaseStatus, Hit, RuleSetting, Sample, SampleOutcome, Sanction
 
+from tests.confirming import confirmed_post
+
 from .support import FEB, MARCH, make_hit, pdf, people, settled, visit, visiting  # noqa: F401  (fixtures)
 from .support import clerks, home  # noqa: F401
 
@@ -185,8 +187,10 @@ def test_a_case_on_the_pages_from_hits_to_a_sanction(settled, people, client_for
     assert evidence.status_code == 200 and b"".join(evidence.streaming_content).startswith(b"%PDF")
     assert auditor.post(f"/supervision/cases/{case.pk}/action", {"action": "sanction"}).status_code == 403
     assert "作出处理" in clerk.get(f"/supervision/cases/{case.pk}/").content.decode()
-    r = clerk.post(f"/supervision/cases/{case.pk}/action", {"action": "sanction", "kind": "fine", "reason": "违约",
-                                                             "amount": "3000"}, follow=True)
+    form = {"action": "sanction", "kind": "fine", "reason": "违约", "amount": "3000"}
+    asked = clerk.post(f"/supervision/cases/{case.pk}/action", form).content.decode()
+    assert "确认作出处理决定" in asked and "3,000.00 元" in asked and not Sanction.objects.exists()
+    r = confirmed_post(clerk, f"/supervision/cases/{case.pk}/action", form, follow=True)
     assert "处理决定已执行" in r.content.decode() and Sanction.objects.get().amount == 3000
     assert "3000.00" in clerk.get("/supervision/ranking/").content.decode()
     assert clerk.post(f"/supervision/cases/{case.pk}/action", {"action": "nonsense"}).status_code == 404
