@@ -32,7 +32,7 @@ CONTRIBUTION_KIND = "contribution"  # the journals of ltci.contributions.payment
 FEE_KIND = "fee"
 # How the pages name journal kinds; a kind not listed shows as its code.
 KIND_LABELS = {CONTRIBUTION_KIND: "缴费到账", FEE_KIND: "经办与评估费用", "claim_approval": "待遇结算复核",
-               "benefit_payment": "待遇拨付", "reversal": "冲销"}
+               "benefit_payment": "待遇拨付", "reversal": "冲销", "payment_return": "银行退回"}
 
 
 def fen_sum(path: str):
@@ -345,7 +345,7 @@ def _check_contributions(region_id: str, result: CheckResult) -> Decimal:
     return received
 
 
-SETTLEMENT_KINDS = ("claim_approval", "benefit_payment")  # the journals of ltci.settlement
+SETTLEMENT_KINDS = ("claim_approval", "benefit_payment", "payment_return")  # the journals of ltci.settlement
 
 
 def _check_settlement(region_id: str, result: CheckResult) -> Decimal:
@@ -369,7 +369,16 @@ def _check_settlement(region_id: str, result: CheckResult) -> Decimal:
                         f"拨付凭证银行存款贷方净额 {bank_out} 元")
     if bank_out != paid:
         result.problems.append(f"拨付凭证的银行存款贷方 {bank_out} 元与支付批次合计 {paid} 元不符")
-    return paid
+    from ltci.settlement.models import PaymentReturn
+
+    returns = PaymentReturn.objects.filter(payment__batch__region_id=region_id)
+    back = _money(returns, "payment__amount")
+    bank_in = normal(BANK, *sums(region_id, kinds=["payment_return"]).get(BANK, (ZERO, ZERO)))
+    if returns.exists() or bank_in:
+        result.lines.append(f"银行退回 {returns.count()} 笔 {back} 元，退回凭证银行存款借方净额 {bank_in} 元")
+    if bank_in != back:
+        result.problems.append(f"退回凭证的银行存款借方 {bank_in} 元与登记的银行退回合计 {back} 元不符")
+    return paid - back
 
 
 def _check_fees(region_id: str, result: CheckResult) -> Decimal:

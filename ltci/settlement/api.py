@@ -25,7 +25,7 @@ from ltci.enrolment.models import Person
 from ltci.providers.models import Institution
 
 from . import payments, review, run
-from .models import Approval, Claim, Dispute, Hold, Line, PaymentBatch, mask_account
+from .models import Approval, Claim, Dispute, Hold, Line, Payment, PaymentBatch, mask_account
 
 router = Router(tags=["待遇结算"])
 
@@ -268,6 +268,29 @@ def batches(request):
 def bank_file(request, pk: int):
     require(request.user, PAYMENT_MAKE)
     return bank_file_response(get_visible_or_404(PaymentBatch.objects.all(), request.user, pk=pk), request.user)
+
+
+class ReturnIn(Schema):
+    reason: str
+    returned_on: date | None = None
+
+
+class ReturnOut(Schema):
+    id: int
+    payment: int
+    amount: Decimal
+    returned_on: date
+    reason: str
+
+
+@router.post("/settlement/payments/{pk}/return", response={201: ReturnOut},
+             summary="登记银行退回：某笔支付被银行退回（金额重新计入应付待遇，记账）")
+def return_payment(request, pk: int, body: ReturnIn):
+    require(request.user, PAYMENT_MAKE)
+    payment = get_visible_or_404(Payment.objects.select_related("batch"), request.user, pk=pk)
+    made = payments.return_payment(payment, request.user, reason=body.reason, returned_on=body.returned_on)
+    return Status(201, {"id": made.pk, "payment": payment.pk, "amount": payment.amount,
+                        "returned_on": made.returned_on, "reason": made.reason})
 
 
 def bank_file_response(batch: PaymentBatch, user) -> HttpResponse:

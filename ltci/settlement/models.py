@@ -227,6 +227,31 @@ class Payment(models.Model):
         person = "person"
 
 
+class PaymentReturn(models.Model):
+    """银行退回: a transfer of a batch that the bank sent back (a closed or wrong account). The money is
+    back in the fund's bank account and the payee is owed it again, by a new journal; the batch and
+    its bank file stay as they were. Once per payment."""
+
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="returned", verbose_name="支付明细")
+    returned_on = models.DateField("退回日期")
+    reason = models.CharField("退回原因", max_length=200)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name="登记人")
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "银行退回"
+        verbose_name_plural = "银行退回"
+
+    class Scope:
+        region = "payment__batch__region"
+        institution = "payment__institution"
+        person = "payment__person"
+
+    def __str__(self):
+        return f"{self.payment.batch.number} 银行退回"
+
+
 class PayeeAccount(AuditedModel, models.Model):
     """The approved bank account a payee is paid to (an institution's settlement account, an insured
     person's benefit account). Written only when a second person approves the request that asked

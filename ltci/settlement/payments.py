@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from ltci.audit.models import Action
 from ltci.audit.recorder import record, record_export
+from ltci.core.edge import check_text
 from ltci.core.exports import csv_file
 from ltci.dualcontrol import services as dual
 from ltci.dualcontrol.models import Request as DualRequest, RequestKind
@@ -35,7 +36,8 @@ from ltci.fund.services import Entry, post
 from ltci.policy.policies import region as region_of
 from ltci.providers.models import Institution
 
-from .models import Approval, ApprovalStatus, PayeeAccount, PayeeKind, Payment, PaymentBatch, mask_account
+from .models import (Approval, ApprovalStatus, PayeeAccount, PayeeKind, Payment, PaymentBatch, PaymentReturn,
+                     mask_account)
 from .review import StepRefused
 
 ZERO = Decimal("0.00")
@@ -130,6 +132,40 @@ def make_batch(region: str, user, *, paid_on: date | None = None) -> Outcome:
 
 def _name(o: Owed) -> str:
     return o.institution.name if o.institution else (o.person.name if o.person else o.party)
+
+
+RETURN_REASON_MAX = 200
+
+
+@transaction.atomic
+def return_payment(payment: Payment, user, *, reason: str, returned_on: date | None = None) -> PaymentReturn:
+    """银行退回: the bank sent a transfer back. A new journal puts the money back in the bank account
+    and owes it to the payee again, so a later batch pays it (to an account corrected meanwhile, which
+    a second person approves). The batch is not touched. Refused twice, or dated before the batch."""
+    payment = Payment.objects.select_for_update().select_related("batch").get(pk=payment.pk)
+    if PaymentReturn.objects.filter(payment=payment).exists():
+        raise StepRefused("该笔支付已登记银行退回")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > RETURN_REASON_MAX:
+        raise ValidationError({"reason": f"请填写银行退回的原因（不超过{RETURN_REASON_MAX}个字）"})
+    check_text("reason", reason, multiline=False)
+    today = timezone.localdate()
+    returned_on = returned_on or today
+    if not payment.batch.paid_on <= returned_on <= today:
+        raise ValidationError({"returned_on": f"退回日期须在拨付日期 {payment.batch.paid_on:%Y-%m-%d} 至今天之间"})
+    made = PaymentReturn.objects.create(payment=payment, returned_on=returned_on, reason=reason, recorded_by=user)
+    institution = payment.payee_kind == PayeeKind.INSTITUTION
+    party = f"institution:{payment.institution_id}" if institution else f"person:{payment.person_id}"
+    post(region_id=payment.batch.region_id, key=f"payment-return:{payment.pk}", posted_on=returned_on,
+         kind="payment_return", into_open_month=True, memo=f"{payment.batch.number} 银行退回：{reason}"[:200],
+         source=payment.batch, entries=[
+             Entry(accounts.BANK, debit=payment.amount),
+             Entry(accounts.PAYABLE_INSTITUTION if institution else accounts.PAYABLE_INSURED, credit=payment.amount,
+                   party=party)])
+    record(Action.TRANSITION, payment.batch, user=user, region=payment.batch.region_id,
+           detail={"step": "payment_returned", "payment": payment.pk, "amount": str(payment.amount),
+                   "reason": reason, "returned_on": returned_on.isoformat()})
+    return made
 
 
 BANK_COLUMNS = ("收款户名", "开户行", "收款账号", "金额", "附言")

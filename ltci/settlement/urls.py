@@ -12,4 +12,6 @@ urlpatterns = [
     path("payments/", views.payment_list, name="payments"),
     path("payments/account", views.payee_account, name="payee_account"),
     path("payments/<int:pk>/bank-file.csv", views.bank_file, name="bank_file"),
+    path("payments/<int:pk>/", views.batch_detail, name="batch"),
+    path("transfers/<int:pk>/return", views.return_payment, name="return_payment"),
 ]

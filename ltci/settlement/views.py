@@ -29,7 +29,8 @@ from ltci.providers.models import Institution
 
 from . import payments, review, run, statements
 from .api import bank_file_response, line_status, lines_of
-from .models import Approval, ApprovalStatus, Claim, Dispute, Hold, Line, PayeeAccount, PaymentBatch, mask_account
+from .models import (Approval, ApprovalStatus, Claim, Dispute, Hold, Line, PayeeAccount, Payment, PaymentBatch,
+                     mask_account)
 
 STATUS_LABELS = {"waiting": "待审核", "held": "暂缓支付", "disputed": "异议处理中",
                  **{k: v for k, v in ApprovalStatus.choices}}
@@ -250,6 +251,64 @@ def payee_account(request):
     return render(request, "settlement/payee_account.html", {
         "key": key, "payee": payee, "current": current,
         "current_masked": mask_account(current.account_number) if current else "", "waiting": waiting})
+
+
+@login_required
+def batch_detail(request, pk: int):
+    """A payment batch's transfers, each with its account masked, and the bank's returns: a transfer
+    the bank sent back is recorded here (its amount is owed to the payee again)."""
+    require(request.user, PAYMENT_MAKE)
+    batch = get_visible_or_404(PaymentBatch.objects.select_related("created_by"), request.user, pk=pk)
+    rows = [{"p": p, "name": p.institution.name if p.institution else p.person.name,
+             "account": mask_account(p.account_number), "returned": getattr(p, "returned", None)}
+            for p in batch.payments.select_related("institution", "person", "returned").order_by("id")]
+    return render(request, "settlement/batch_detail.html", {"batch": batch, "rows": rows})
+
+
+@login_required
+@require_POST
+def return_payment(request, pk: int):
+    require(request.user, PAYMENT_MAKE)
+    payment = get_visible_or_404(Payment.objects.select_related("batch", "institution", "person"), request.user, pk=pk)
+    back = reverse("settlement:batch", args=[payment.batch_id])
+    try:
+        returned_on = _day(request.POST.get("returned_on"), "returned_on")
+        done = confirm.run(request, lambda: payments.return_payment(payment, request.user,
+                                                                    reason=request.POST.get("reason", ""),
+                                                                    returned_on=returned_on), _return_summary)
+    except ValidationError as exc:
+        messages.error(request, reasons(exc))
+        return redirect(back)
+    if isinstance(done, confirm.Asked):
+        return confirm.page(request, done, back=back)
+    messages.success(request, f"已登记银行退回：{_payee_name(payment)} {yuan_text(payment.amount)} 元，"
+                              "已重新计入应付待遇，核实收款账户后在下一批次拨付")
+    return redirect(back)
+
+
+def _payee_name(payment: Payment) -> str:
+    return payment.institution.name if payment.institution else payment.person.name
+
+
+def _day(value, field: str):
+    from ltci.core.values import BadValue, parse_date
+
+    if not (value or "").strip():
+        return None
+    try:
+        return parse_date(value)
+    except BadValue as exc:
+        raise ValidationError({field: str(exc)}) from None
+
+
+def _return_summary(made) -> confirm.Summary:
+    p = made.payment
+    return confirm.Summary("确认登记银行退回", [
+        ("支付批次", p.batch.number), ("收款方", _payee_name(p)), ("金额", f"{yuan_text(p.amount)} 元"),
+        ("退回日期", f"{made.returned_on:%Y-%m-%d}"), ("原因", made.reason)],
+        button=f"确认退回 {yuan_text(p.amount)} 元",
+        warning="登记后记账：银行存款增加，该收款方的应付待遇恢复，在下一批次拨付；请先核实并变更收款账户。"
+                "同一笔支付只能登记一次退回。")
 
 
 @login_required

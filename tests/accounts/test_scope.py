@@ -244,6 +244,7 @@ API_ENDPOINTS = [
     ("post", "/api/settlement/payment-batches", PAYMENT_MAKE, None, None),
     ("get", "/api/settlement/payment-batches", CLAIM_VIEW, None, None),
     ("get", "/api/settlement/payment-batches/{pk}/bank-file", PAYMENT_MAKE, "none", None),
+    ("post", "/api/settlement/payments/{pk}/return", PAYMENT_MAKE, "none", {"reason": "销户"}),
     # Supervision: the world has no hits, cases or samples, so opening a case names nothing (422), a month
     # has nothing to open (409), assigning names no sample (422), and every hit, case and sample named is
     # not there (404). The screening and the draw run over the world's empty month.
@@ -484,6 +485,8 @@ PAGES = [
     ("post", "/dual-control/{}/account-number", DUAL_CHECK, "none"),
     ("get", "/settlement/", CLAIM_VIEW, None),
     ("get", "/settlement/payments/", PAYMENT_MAKE, None),
+    ("get", "/settlement/payments/{}/", PAYMENT_MAKE, "none"),
+    ("post", "/settlement/transfers/{}/return", PAYMENT_MAKE, "none"),
     ("get", "/settlement/payments/account?institution={}", PAYMENT_MAKE, "institution"),
     ("get", "/settlement/payments/account?person={}", PAYMENT_MAKE, "person"),
     ("post", "/settlement/payments/account", PAYMENT_MAKE, None),
