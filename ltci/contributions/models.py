@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from ltci.audit.signals import AuditedModel
+from ltci.core.money import yuan_text
 
 PAYER_FIELDS = ("individual", "employer", "medical_fund", "fiscal")
 
@@ -63,7 +64,7 @@ class Bill(models.Model):
         person = "person"
 
     def __str__(self):
-        return f"{self.period} {self.get_kind_display()} {self.total}元"
+        return f"{self.period} {self.get_kind_display()} {yuan_text(self.total)}元"
 
 
 class Payment(AuditedModel, models.Model):
@@ -97,4 +98,4 @@ class Payment(AuditedModel, models.Model):
         person = "person"
 
     def __str__(self):
-        return f"{self.period} {self.get_payer_display()} {self.amount}元（{self.get_channel_display()}）"
+        return f"{self.period} {self.get_payer_display()} {yuan_text(self.amount)}元（{self.get_channel_display()}）"

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 
 from ltci.audit.signals import AuditedModel
+from ltci.core.money import yuan_text
 
 
 class BooksAreAppendOnly(Exception):
@@ -138,7 +139,7 @@ class Budget(AuditedModel, models.Model):
         region = "region"
 
     def __str__(self):
-        return f"{self.year}年 {self.account} {self.amount}元"
+        return f"{self.year}年 {self.account} {yuan_text(self.amount)}元"
 
 
 class FeeKind(models.TextChoices):
@@ -176,7 +177,7 @@ class Fee(AuditedModel, models.Model):
         region = "region"
 
     def __str__(self):
-        return f"{self.paid_on} {self.get_kind_display()} {self.amount}元"
+        return f"{self.paid_on} {self.get_kind_display()} {yuan_text(self.amount)}元"
 
 
 class Reversal(_AppendOnly):

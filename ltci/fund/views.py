@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ltci.accounts.roles import DISCLOSURE_VIEW, LEDGER_MANAGE, LEDGER_VIEW
+from ltci.accounts.roles import DISCLOSURE_VIEW, DUAL_CHECK, LEDGER_MANAGE, LEDGER_VIEW
 from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.core import confirm
 from ltci.core.errors import reasons
@@ -92,6 +92,7 @@ def ledger_page(request):
         .select_related("made_by"),
         "fee_kinds": FeeKind.choices, "may_manage": request.user.can(LEDGER_MANAGE),
         "dual_threshold": (yuan_text(threshold(region.pk, today)[0]), threshold(region.pk, today)[1]),
+        "may_dual": request.user.can(DUAL_CHECK),
         "region_param": "" if request.user.region_id else region.pk,
     })
 

@@ -219,6 +219,14 @@ class Agreement(AuditedModel, models.Model):
     start = models.DateField("起始日期")
     end = models.DateField("终止日期")
     modes = models.JSONField("服务范围（护理方式）", default=list)
+
+    @property
+    def mode_names(self) -> list[str]:
+        """The modes by their Chinese names, as pages show them."""
+        from ltci.care.models import Mode
+
+        names = dict(Mode.choices)
+        return [names.get(m, "其他护理方式") for m in self.modes]
     penalties = models.TextField("违约责任", blank=True)
     signed_on = models.DateField("签订日期")
     terminated_on = models.DateField("提前终止日期", null=True, blank=True)

@@ -26,6 +26,7 @@ from django.utils import timezone
 from ltci.audit.models import Action
 from ltci.audit.recorder import record
 from ltci.core import jobs
+from ltci.core.money import yuan_text
 from ltci.core.models import IssueKind, Job, JobIssue, JobKind, JobStatus
 from ltci.fund import periods
 from ltci.policy.errors import PolicyError
@@ -95,7 +96,7 @@ def settle_month(job: Job, month: date) -> None:
         counts.update(person_days=result.days, unpaid=len(result.unpaid), seconds=round(time.monotonic() - started, 1),
                       booked_in=f"{booked_in:%Y-%m}", policy_version=f"《{policy.version.title}》")
         message = (f"新增结算明细 {counts['lines']:,} 条（其中补付/追款 {counts['adjustments']:,} 条），"
-                   f"基金支付 {counts['fund']} 元" if counts["lines"] else "与已结算结果一致，未新增明细")
+                   f"基金支付 {yuan_text(Decimal(counts['fund']))} 元" if counts["lines"] else "与已结算结果一致，未新增明细")
         if result.carried_on:
             counts["carried_on"] = policy.standing
             message += f"；按《{policy.version.title}》{policy.standing}计算"
@@ -155,9 +156,9 @@ def _book(job: Job, region: str, month: date, booked_in: date, result: compute.R
         if not d_fund and not d_personal and extents.get(was["last"]) == (ln["part_to"], ln["eligible_days"]):
             continue
         if key not in new:
-            note = f"重新计算后本段不再支付，追回原结算基金支付{was['fund']}元"
+            note = f"重新计算后本段不再支付，追回原结算基金支付{yuan_text(Decimal(str(was['fund'])))}元"
         elif d_fund or d_personal:
-            note = f"原结算基金支付{was['fund']}元，重新计算为{fund}元"
+            note = f"原结算基金支付{yuan_text(Decimal(str(was['fund'])))}元，重新计算为{yuan_text(Decimal(str(fund)))}元"
         else:
             note = f"金额不变，期间更正为{ln['part_from']:%m-%d}～{ln['part_to']:%m-%d}（{ln['eligible_days']}天）"
         todo.append({**ln, "kind": LineKind.ADJUSTMENT, "fund": d_fund, "personal": d_personal,

@@ -62,7 +62,7 @@ def parse_date(value, field: str) -> date | None:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        raise ValidationError({field: "日期格式应为 YYYY-MM-DD"}) from None
+        raise ValidationError({field: "日期格式应为“年-月-日”，如 2026-01-31"}) from None
 
 
 def fine_ceiling(case: Case) -> tuple[Decimal, str]:

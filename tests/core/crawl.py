@@ -41,6 +41,7 @@ CHECKS = (
     ("英文或代码", re.compile(r"(?<![A-Za-z0-9_./-])[A-Za-z][A-Za-z0-9]*(?:[_.:/-][A-Za-z0-9]+)*")),
     # A location (纬度, 经度) is written with six decimals: a pair is a place, not an amount.
     ("多于两位的小数", re.compile(r"(?<![\d.])(?<!\d, )\d+\.\d{3,}(?![\d.])(?!, ?\d+\.\d{3,})")),
+    ("金额缺千分位", re.compile(r"(?<![\d,.])\d{4,}\.\d{2}(?![\d.])")),  # 1234.50 is written 1,234.50
     ("未换算的时间", re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")),
     ("程序值", re.compile(r"[\[{]'|'[\]}]|\{\"|\": ")),
 )

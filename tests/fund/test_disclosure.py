@@ -81,7 +81,7 @@ def test_months_are_read_as_yyyy_mm():
 def test_the_pdf_is_chinese_with_an_embedded_cjk_font(year, tmp_path):
     d = disclosure(year, date(2025, 1, 1), date(2025, 3, 1))
     html = disclosure_html(d)
-    for words in (d.title, "期初滚存结余", "缴费收入—个人缴费", "评估费用支出", "2720.00", "说明：2025年3月尚未结账",
+    for words in (d.title, "期初滚存结余", "缴费收入—个人缴费", "评估费用支出", "2,720.00", "说明：2025年3月尚未结账",
                   "徐州市医疗保障局"):
         assert words in html
     data = disclosure_pdf(d)
@@ -93,7 +93,7 @@ def test_the_pdf_is_chinese_with_an_embedded_cjk_font(year, tmp_path):
     path = tmp_path / "report.pdf"
     path.write_bytes(data)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    assert "基金收支情况公示" in text and "2720.00" in text and "3100.00" in text
+    assert "基金收支情况公示" in text and "2,720.00" in text and "3,100.00" in text
 
 
 def _inflate(data: bytes) -> bytes:

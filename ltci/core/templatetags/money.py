@@ -13,9 +13,10 @@ CENT = Decimal("0.01")
 
 
 @register.filter
-def yuan(value) -> str:
+def yuan(value, none: str = "0.00") -> str:
+    """`{{ x|yuan }}`; `{{ x|yuan:"—" }}` where no amount is not zero (a budget not set)."""
     if value in (None, ""):
-        return "0.00"
+        return none
     try:
         amount = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
     except (InvalidOperation, ValueError):
