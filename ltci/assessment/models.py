@@ -149,6 +149,8 @@ class Transition(models.Model):
     note = models.CharField(max_length=500, blank=True)
 
     class Meta:
+        verbose_name = "办理记录"
+        verbose_name_plural = "办理记录"
         ordering = ["id"]
 
     class Scope:
@@ -211,6 +213,8 @@ class Recusal(AuditedModel, models.Model):
     reason = models.CharField("回避原因", max_length=200)
 
     class Meta:
+        verbose_name = "回避"
+        verbose_name_plural = "回避"
         unique_together = [("evaluator", "person")]
 
     class Scope:
@@ -247,6 +251,8 @@ class SiteAssessment(models.Model):
     replaced_reason = models.CharField("改派原因", max_length=200, blank=True)
 
     class Meta:
+        verbose_name = "现场评估"
+        verbose_name_plural = "现场评估"
         ordering = ["id"]
 
     class Scope:
@@ -275,6 +281,8 @@ class Review(models.Model):
     replaced_reason = models.CharField("重新抽取原因", max_length=200, blank=True)
 
     class Meta:
+        verbose_name = "专家评定"
+        verbose_name_plural = "专家评定"
         ordering = ["id"]
         unique_together = [("application", "expert", "round")]
 
@@ -295,6 +303,10 @@ class Objection(models.Model):
     class Scope:
         region = "application__region"
         person = "application__person"
+
+    class Meta:
+        verbose_name = "异议"
+        verbose_name_plural = "异议"
 
 
 class EndReason(models.TextChoices):
@@ -351,6 +363,10 @@ class Reminder(models.Model):
         region = "certificate__region"
         person = "certificate__person"
 
+    class Meta:
+        verbose_name = "到期提醒"
+        verbose_name_plural = "到期提醒"
+
 
 class LeadSource(models.TextChoices):
     HOSPITAL_DISCHARGE = "hospital_discharge", "医院出院名单"
@@ -380,6 +396,8 @@ class Lead(models.Model):
     handled_note = models.CharField("处理说明", max_length=200, blank=True)
 
     class Meta:
+        verbose_name = "主动发现线索"
+        verbose_name_plural = "主动发现线索"
         ordering = ["status", "-listed_on", "id"]
         unique_together = [("person", "source", "listed_on")]
 

@@ -40,6 +40,8 @@ class CareChoice(AuditedModel, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "护理方式选择"
+        verbose_name_plural = "护理方式选择"
         ordering = ["-effective_from", "-id"]
         constraints = [models.UniqueConstraint(fields=["person", "effective_from"], name="care_choice_one_per_day")]
 
@@ -62,6 +64,8 @@ class Stay(AuditedModel, models.Model):
     entered_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "入住记录"
+        verbose_name_plural = "入住记录"
         ordering = ["-admitted_on"]
 
     class Scope:
@@ -136,6 +140,8 @@ class Visit(models.Model):
     acceptance_note = models.CharField("受理意见", max_length=200, blank=True)
 
     class Meta:
+        verbose_name = "上门服务"
+        verbose_name_plural = "上门服务"
         ordering = ["-checkin_at"]
         constraints = [models.UniqueConstraint(fields=["carer", "request_id"], name="visit_unique_request")]
         indexes = [models.Index(fields=["carer", "checkin_at"]), models.Index(fields=["person", "checkin_at"]),
@@ -177,6 +183,8 @@ class CarePlan(AuditedModel, models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "护理计划"
+        verbose_name_plural = "护理计划"
         ordering = ["-valid_from", "-id"]
 
     class Scope:
@@ -196,6 +204,8 @@ class PlanItem(models.Model):
     amount = models.DecimalField("金额（元）", max_digits=10, decimal_places=2, default=0)
 
     class Meta:
+        verbose_name = "护理计划项目"
+        verbose_name_plural = "护理计划项目"
         ordering = ["item__code"]
         constraints = [models.UniqueConstraint(fields=["plan", "item"], name="plan_item_once")]
 
@@ -216,6 +226,8 @@ class FamilyCareDay(models.Model):
     entered_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "亲情照护日"
+        verbose_name_plural = "亲情照护日"
         ordering = ["-day"]
         constraints = [models.UniqueConstraint(fields=["person", "day"], name="family_care_once_a_day")]
 
@@ -254,6 +266,8 @@ class CareEvent(models.Model):
     entered_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "待遇事件"
+        verbose_name_plural = "待遇事件"
         ordering = ["-on", "-id"]
         constraints = [models.UniqueConstraint(fields=["region", "source", "reference", "kind"],
                                                condition=~models.Q(reference=""),

@@ -33,4 +33,4 @@ class Population(AuditedModel, models.Model):
         reference = True
 
     def __str__(self):
-        return f"{self.region_id} {self.year}年 户籍人口{self.residents}人"
+        return f"{self.region.name} {self.year}年 户籍人口{self.residents}人"

@@ -118,6 +118,8 @@ class CarerSuspension(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "护理员暂停结算"
+        verbose_name_plural = "护理员暂停结算"
         ordering = ["-start"]
 
     class Scope:
@@ -250,6 +252,8 @@ class AgreedPrice(models.Model):
     price = models.DecimalField("协议价（元）", max_digits=8, decimal_places=2)
 
     class Meta:
+        verbose_name = "协议价格"
+        verbose_name_plural = "协议价格"
         constraints = [models.UniqueConstraint(fields=["agreement", "item"], name="agreed_price_once")]
 
 
@@ -264,6 +268,8 @@ class PublicityFiling(models.Model):
     filed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "公示备案"
+        verbose_name_plural = "公示备案"
         ordering = ["-filed_at"]
 
     class Scope:
@@ -281,6 +287,8 @@ class Inspection(models.Model):
     inspector = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = "检查记录"
+        verbose_name_plural = "检查记录"
         ordering = ["-on"]
 
     class Scope:
@@ -298,6 +306,8 @@ class InstitutionReview(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "机构评价"
+        verbose_name_plural = "机构评价"
         ordering = ["-created_at"]
 
     class Scope:
@@ -319,6 +329,8 @@ class CarerTraining(models.Model):
     entered_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "护理员培训"
+        verbose_name_plural = "护理员培训"
         ordering = ["-on"]
 
     class Scope:

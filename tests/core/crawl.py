@@ -26,7 +26,7 @@ ALLOWED_PATTERNS = (
     re.compile(r"[A-G]"),  # the national self-assessment form's letters (自评结果 G 级)
 )
 # Login names are what a user types to log in: shown where accounts are managed and on the trail.
-LOGIN_NAME = re.compile(r"[a-z]+(?:[._][a-z_]+)*(?:\.?\d+)?")
+LOGIN_NAME = re.compile(r"[a-z]+(?:\.[a-z_]+)+(?:\.?\d+)?|admin")
 LOGIN_PAGES = ("accounts:", "audit:")
 # Pages a person never reads as pages: downloads, the admin site, machine endpoints, logging out.
 SKIP_PREFIXES = ("/api/", "/admin/", "/static/", "/media/", "/accounts/logout", "/logout", "/healthz")
