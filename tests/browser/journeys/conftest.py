@@ -9,6 +9,7 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 
 from tests.browser.conftest import CHROMIUM_ARGS  # noqa: F401  (the browser fixture's switches)
+from tests.core.test_pages_in_chinese import analyze
 
 ARTIFACTS = Path(django_settings.BASE_DIR) / "var" / "test-artifacts" / "journeys"
 PHONE = {"width": 390, "height": 844}
@@ -21,6 +22,7 @@ def demo(transactional_db, settings):
     """One region of the demo, as `make run` builds it (fewer people, the same journeys)."""
     settings.DEMO_MODE = True
     call_command("demo", region=[REGION], insured=60, seed=2026)
+    analyze()
     return REGION
 
 
