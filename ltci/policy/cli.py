@@ -43,7 +43,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print the results as JSON")
     run.add_argument("--carry-on", action="store_true",
                      help="the platform's rule: a date after a region's last version ended is answered under that "
-                          "version (延续执行) and marked so, instead of being an error (docs/decisions/0021)")
+                          "version (延续执行) and marked so, instead of being an error, as the platform does everywhere")
 
     b = sub.add_parser("batch", help=COMMANDS["batch"]).add_subparsers(dest="action", required=True)
     bc = b.add_parser("contribution", help="each person's contribution for the period that covers --on")

@@ -19,7 +19,7 @@ class Policy:
     version: PolicyVersion
     params: Section
     # The date asked is after the version's end on paper and no newer version has started: the
-    # version stays in force (延续执行), the platform's one rule (docs/decisions/0021).
+    # version stays in force (延续执行), the platform's one rule, as its decision record explains.
     carried_on: bool = False
 
     @property

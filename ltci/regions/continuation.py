@@ -3,7 +3,8 @@
 A version stays in force after its `valid_to` until a newer version starts (延续执行): every part
 of the platform asks the engine with `carry_over=True` and shows what it applied through
 `in_force`. The bureau administrator records the document that continues it (a notice, a new
-plan not yet in the parameter files); it is shown beside 延续执行 (docs/decisions/0021).
+plan not yet in the parameter files); it is shown beside 延续执行, as the decision record on
+policies carried on explains.
 """
 
 from __future__ import annotations
