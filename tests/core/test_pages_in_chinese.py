@@ -7,20 +7,11 @@ KNOWN would list a page still to be cleaned, with why; anything else found fails
 on any page is caught. It is empty: every problem the crawl found has been fixed."""
 
 from django.core.management import call_command
-from django.db import connection
 
-from .crawl import crawl_demo, demo_users
+from .crawl import analyze, crawl_demo, demo_users
 
 # (view, kind of problem): why it is still there.
 KNOWN: dict[tuple[str, str], str] = {}
-
-
-def analyze() -> None:
-    """PostgreSQL plans the pages' sums from table statistics: a demo loaded inside the test's
-    transaction has none until it is analysed (ANALYZE runs inside a transaction)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
 
 
 def test_every_roles_pages_speak_chinese(db, settings, capsys):

@@ -9,7 +9,7 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 
 from tests.browser.conftest import CHROMIUM_ARGS  # noqa: F401  (the browser fixture's switches)
-from tests.core.test_pages_in_chinese import analyze
+from tests.core.crawl import analyze
 
 ARTIFACTS = Path(django_settings.BASE_DIR) / "var" / "test-artifacts" / "journeys"
 PHONE = {"width": 390, "height": 844}
