@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ltci.audit.recorder import record_export
 
 from .exports import Workbook
@@ -40,16 +42,22 @@ COUNT_LABELS = {"rows": "数据行", "accepted": "新增", "updated": "更新", 
 MONEY_COUNTS = frozenset({"fund", "personal"})
 
 
+@lru_cache(maxsize=1)
+def _versions() -> dict:
+    """Every region's policy versions by code, read once (a job's page is polled while it runs)."""
+    from ltci.policy.regions import load_regions
+
+    return {v.code: v for r in load_regions().values() for v in r.versions}
+
+
 def counts_shown(counts: dict) -> list[tuple[str, str]]:
     """A job's counts as people read them: each by its Chinese name, yes/no for a flag, money with
     two decimals and separators, a policy version by its document."""
     from decimal import Decimal
 
-    from ltci.policy.regions import load_regions
-
     from .money import yuan_text
 
-    versions = {v.code: v for r in load_regions().values() for v in r.versions}
+    versions = _versions()
     out = []
     for key, value in counts.items():
         if isinstance(value, bool):
