@@ -20,6 +20,7 @@ from ltci.accounts.roles import Role
 from ltci.accounts.services import create_user
 from ltci.assessment.models import Certificate
 from ltci.core.demo_names import unique_name
+from ltci.core.demo_places import near
 from ltci.policy.plans import plan_limit
 from ltci.providers.catalogue import items_of
 from ltci.providers.models import Carer, CarerKind, Institution, InstitutionKind
@@ -27,18 +28,10 @@ from ltci.providers.models import Carer, CarerKind, Institution, InstitutionKind
 from . import choices, plans, stays, visits
 from .models import STAY_MODES, VISITED_MODES, Acceptance, CareChoice, FaceCheck, HoldReason, Visit
 
-# A point in each region's centre (WGS-84); homes and institutions are placed around it.
-CENTRES = {"changning": (31.2200, 121.4240), "jiaxing": (30.7460, 120.7550), "nanning": (22.8170, 108.3660),
-           "nanzheng": (33.0000, 106.9400), "xuzhou": (34.2610, 117.1840)}
 BEDS = {InstitutionKind.ELDERLY_CARE: 60, InstitutionKind.MEDICAL: 30, InstitutionKind.HOME_CARE: 0}
 CARER_NAMES = ("刘芳", "陈静", "赵敏", "周婷", "孙浩")  # preferred; a name already borne is skipped
 # Items a home visit typically has, by code of the default catalogue (catalogues/shanghai-42.toml).
 ITEMS = ("SC01", "SC02", "SC07", "SC09", "SC11", "SC19", "SC25", "YL05")
-
-
-def _near(rng, region: str, spread: float = 0.03) -> tuple[Decimal, Decimal]:
-    lat, lon = CENTRES.get(region, (34.26, 117.18))
-    return (Decimal(f"{lat + rng.uniform(-spread, spread):.6f}"), Decimal(f"{lon + rng.uniform(-spread, spread):.6f}"))
 
 
 def build(options, rng) -> dict[str, int]:
@@ -51,7 +44,7 @@ def build(options, rng) -> dict[str, int]:
     if demo_carer is None or clerk is None:
         return {"care choices": 0}
     for inst in Institution.objects.filter(region_id=region):
-        inst.latitude, inst.longitude = _near(rng, region)
+        inst.latitude, inst.longitude = near(rng, region)
         inst.filed_beds = BEDS[inst.kind]
         inst.save()
     visiting = demo_carer.institution
@@ -87,7 +80,7 @@ def build(options, rng) -> dict[str, int]:
             stays.admit(person, home, clerk, bed=f"{2 + n // 10}{n % 10:02d}", on=since)
             made["stays"] += 1
         else:
-            lat, lon = _near(rng, region)
+            lat, lon = near(rng, region)
             choices.choose(person, clerk, mode=visited_mode, effective_from=since, institution=visiting,
                            home_latitude=str(lat), home_longitude=str(lon))
             planned = _plan(region, person, drafter, clerk, visited_mode, since)

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from ltci.audit.models import Action
 from ltci.audit.recorder import record
+from ltci.policy.policies import policy_on
 from ltci.policy.regions import Region, load_regions
 
 from .idcard import make_id_number
@@ -19,8 +20,13 @@ GIVEN_MALE = "建国军华明伟强平东海志忠德福庆文杰勇斌林涛亮
 GIVEN_FEMALE = "秀兰英芳玉珍桂华丽敏静霞梅红燕娟凤琴云莲萍洁淑慧琳婷雪丹"
 ROADS = ("人民路", "解放路", "建设路", "和平路", "中山路", "胜利路", "新华路", "文化路", "长江路", "幸福路")
 
-# Which schemes a region's LTCI covers (regions.md "who is insured").
-EMPLOYEE_ONLY = {"nanzheng", "nanning"}
+
+
+def covered_schemes(region: Region, today: date) -> tuple[str, ...]:
+    """The schemes the region's LTCI covers today, as its policy in force says (regions.md "who is
+    insured"): a region added by its files alone gets a demo of the right people."""
+    schemes, _ = policy_on(region.code, today, carry_over=True).params.section("eligibility").values("schemes")
+    return tuple(schemes)
 
 
 @dataclass
@@ -71,8 +77,9 @@ def generate_people(region: Region, n: int, rng, today: date) -> list[DemoPerson
     """n distinct people of the region. Pure: the same region, n, generator state and day give the same people."""
     first_day = region.versions[0].valid_from
     people, used = [], set()
+    schemes = covered_schemes(region, today)
     while len(people) < n:
-        scheme = Scheme.EMPLOYEE if region.code in EMPLOYEE_ONLY or rng.random() < 0.55 else Scheme.RESIDENT
+        scheme = Scheme.EMPLOYEE if Scheme.RESIDENT not in schemes or rng.random() < 0.55 else Scheme.RESIDENT
         age = _age(rng, scheme)
         # Women outlive men: among the old, two in three are women.
         sex = "F" if rng.random() < (0.66 if age >= 75 else 0.5) else "M"

@@ -49,6 +49,7 @@ class Region:
     districts: tuple[District, ...]
     versions: tuple[PolicyVersion, ...]
     division: str = ""  # the pooling area's own division code (GB/T 2260): reference numbers carry it
+    centre: tuple[float, float] | None = None  # (latitude, longitude), WGS-84: where the demo places people
 
     def version_on(self, day: date) -> PolicyVersion | None:
         return next((v for v in self.versions if v.covers(day)), None)
@@ -108,7 +109,20 @@ def load_region(path: Path) -> Region:
         districts=districts,
         versions=tuple(versions),
         division=str(data.get("division") or _division_of(level, districts, where)),
+        centre=_centre(data.get("centre"), where),
     )
+
+
+def _centre(value, where: str) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    try:
+        lat, lon = float(value["latitude"]), float(value["longitude"])
+    except (TypeError, KeyError, ValueError) as exc:
+        raise RegionDataError(f"{where}: centre must be {{ latitude = …, longitude = … }} in degrees") from exc
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise RegionDataError(f"{where}: centre ({lat}, {lon}) is not a point on Earth")
+    return lat, lon
 
 
 def _division_of(level: str, districts: tuple[District, ...], where: str) -> str:

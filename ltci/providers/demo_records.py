@@ -55,10 +55,10 @@ def build(options, rng) -> dict[str, int]:
     if not Designation.objects.filter(region_id=region).exists():
         from ltci.policy.regions import load_regions
 
-        from ltci.care.demo import _near
+        from ltci.core.demo_places import near
 
         area = load_regions()[region].districts[0].code
-        lat, lon = _near(rng, region)
+        lat, lon = near(rng, region)
         designation.submit(region, clerk, name=f"{load_regions()[region].name}康乐居家护理服务中心",
                            credit_code=credit_code("52", area, rng), kind="home_care", district="城区",
                            address="人民路88号", latitude=str(lat), longitude=str(lon), filed_beds=0, staff=18,

@@ -22,6 +22,12 @@ def test_demo_builds_a_region_with_users_for_every_role(db):
     assert insured.person.region_id == "jiaxing"
     carer = User.objects.get(username="jiaxing.carer")
     assert carer.institution.region_id == "jiaxing"
+    # Placed around the centre its region.toml gives (within about 4 km), not a table in code.
+    from ltci.policy.regions import load_regions
+
+    lat, lon = load_regions()["jiaxing"].centre
+    for institution in Institution.objects.filter(region="jiaxing", latitude__isnull=False):
+        assert abs(float(institution.latitude) - lat) <= 0.035 and abs(float(institution.longitude) - lon) <= 0.035
 
 
 def test_demo_is_deterministic_and_rerunning_adds_nothing(db):

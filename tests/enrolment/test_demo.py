@@ -53,3 +53,12 @@ def test_employee_only_regions_have_no_residents():
     assert {p.scheme for p in people("nanning", 500)} == {"employee"}
     retired = [p for p in people("nanning", 500) if p.category == "retired"]
     assert retired and all(TODAY.year - p.birth_date.year >= 59 for p in retired)
+
+
+@pytest.mark.parametrize("code", sorted(load_regions()))
+def test_the_schemes_are_those_the_policy_in_force_covers(code):
+    """Read from the region's own policy file, not a list in code: a sixth region gets its people right."""
+    from ltci.policy.policies import policy_on
+
+    covered, _ = policy_on(code, TODAY, carry_over=True).params.section("eligibility").values("schemes")
+    assert {p.scheme for p in people(code, 400)} == set(covered)

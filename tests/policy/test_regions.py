@@ -21,6 +21,7 @@ def test_the_five_seed_regions_with_their_documents():
     assert regions["nanzheng"].version_on(date(2023, 1, 1)) is None
     assert regions["changning"].pooling_level == "municipal"
     for region in regions.values():
+        assert region.centre is not None  # the demo places its homes around it
         assert region.districts and region.id_prefixes and all(len(p) == 6 for p in region.id_prefixes)
         assert all(v.seed for v in region.versions)
 
@@ -32,6 +33,7 @@ def test_a_sixth_region_is_a_new_folder(tmp_path):
     assert region.version_on(date(2025, 6, 1)).code == "testville-2025"
     assert region.version_on(date(2030, 1, 1)).code == "testville-2026"
     assert region.version_on(date(2024, 12, 31)) is None
+    assert region.centre == (30.0, 110.0)
 
 
 @pytest.mark.parametrize("change, message", [
@@ -40,6 +42,8 @@ def test_a_sixth_region_is_a_new_folder(tmp_path):
     (('valid_from = 2025-01-01', 'valid_from = "soon"'), "expected a date"),
     (('name = "测试市"\n', ''), "missing field 'name'"),
     (('code = "testville"', 'code = "elsewhere"'), "differs from its folder"),
+    (("latitude = 30.0", "latitude = 130.0"), "not a point on Earth"),
+    (("latitude = 30.0", 'latitude = "north"'), "centre must be"),
 ])
 def test_malformed_region_files_are_refused_with_the_field(tmp_path, change, message):
     (tmp_path / "testville").mkdir()
@@ -68,3 +72,19 @@ def test_a_date_no_version_covers_is_explained_in_chinese():
     with pytest.raises(PolicyError) as exc:
         policy_on("nanzheng", date(2023, 3, 1))  # the pilot ended 2022-12-31
     assert exc.value.reason == "2023-03-01不在汉中市南郑区长护险政策的施行期内"
+
+
+def test_no_region_is_named_in_code_outside_its_parameter_files():
+    """Regions are data: code that names one (`if region == "xuzhou"`, a table keyed by region) would
+    leave a sixth region, added by its files alone, without the behaviour. Comments may cite them."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "ltci"
+    named = re.compile(r"[\"'](?:%s)[\"']" % "|".join(load_regions()))
+    found = [f"{path.relative_to(root)}:{n}" for path in root.rglob("*")
+             if path.suffix in {".py", ".html", ".js"} and "params" not in path.parts and "migrations" not in path.parts
+             and "vendor" not in path.parts
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if named.search(line.split("#")[0])]
+    assert found == []

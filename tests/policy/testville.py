@@ -5,6 +5,7 @@ code = "testville"
 name = "测试市"
 province = "测试省"
 pooling_level = "city"
+centre = { latitude = 30.0, longitude = 110.0 }
 id_prefixes = ["999901"]
 districts = [{ code = "999901", name = "测试区" }]
 
