@@ -6,7 +6,7 @@ demo accounts, Changning's repeated re-assessment requests and Jiaxing's discove
 from __future__ import annotations
 
 import tempfile
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -26,7 +26,7 @@ from ltci.providers.models import Institution
 
 from . import discovery, services, tasks
 from .flow import State
-from .models import Application, Evaluator, EvaluatorKind, LeadSource, Relation, Trigger
+from .models import Application, Certificate, Evaluator, EvaluatorKind, LeadSource, Relation, Trigger
 
 # A 1×1 PNG and a one-page PDF: stand-ins for the photo of a visit and a scanned discharge summary.
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -174,7 +174,12 @@ def _walk_applications(region: str, rng, demo: dict) -> int:
                 services.decide(review, review.expert.user, grade=app.reviews.first().grade, reason="多数意见",
                                 on=on + timedelta(days=8))
             app.refresh_from_db()
-        services.certify(app, clerk, on=app.publicity_until + timedelta(days=1))
+        issued_on = min(app.publicity_until + timedelta(days=1), today)
+        cert = services.certify(app, clerk, on=app.publicity_until + timedelta(days=1))
+        # Issued on the demo's day, not when `make run` ran: the cockpit's time to a conclusion is
+        # the span people would have waited (about three weeks), not the demo's age.
+        Certificate.objects.filter(pk=cert.pk).update(
+            issued_at=timezone.make_aware(datetime.combine(issued_on, time(10))))
         return app
 
     queue = list(people)
@@ -194,6 +199,7 @@ def _walk_applications(region: str, rng, demo: dict) -> int:
         ("certified", today - timedelta(days=700)),  # expires within 60 days: a reminder
         ("certified", today - timedelta(days=420)),
         ("certified", today - timedelta(days=300)),
+        ("certified", today - timedelta(days=21)),  # concluded lately: the cockpit's month has one
         ("superseded", today - timedelta(days=600)),
         ("dispute", today - timedelta(days=4)),
         ("in_review", today - timedelta(days=12)),

@@ -378,7 +378,26 @@ def _check_settlement(region_id: str, result: CheckResult) -> Decimal:
         result.lines.append(f"银行退回 {returns.count()} 笔 {back} 元，退回凭证银行存款借方净额 {bank_in} 元")
     if bank_in != back:
         result.problems.append(f"退回凭证的银行存款借方 {bank_in} 元与登记的银行退回合计 {back} 元不符")
+    _check_cancelled_batches(region_id, result)
     return paid - back
+
+
+def _check_cancelled_batches(region_id: str, result: CheckResult) -> None:
+    """A cancelled batch's payment journal is reversed, once, for the batch's total (撤销支付批次)."""
+    from ltci.settlement.models import BatchCancellation
+
+    from .models import Reversal
+
+    cancelled = BatchCancellation.objects.filter(batch__region_id=region_id).select_related("batch")
+    if not cancelled.exists():
+        return
+    reversed_keys = set(Reversal.objects.filter(original__region_id=region_id, original__kind="benefit_payment")
+                        .values_list("original__key", flat=True))
+    missing = [c.batch.number for c in cancelled if f"payment-batch:{c.batch_id}" not in reversed_keys]
+    result.lines.append(f"撤销支付批次 {cancelled.count()} 个 {_money(cancelled, 'batch__total')} 元，拨付凭证均已冲销"
+                        if not missing else f"撤销支付批次 {cancelled.count()} 个")
+    if missing:
+        result.problems.append(f"已撤销的支付批次未冲销拨付凭证：{_some(missing)}")
 
 
 def _check_fees(region_id: str, result: CheckResult) -> Decimal:

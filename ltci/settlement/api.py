@@ -246,6 +246,7 @@ class BatchOut(Schema):
     total: Decimal
     payees: int
     skipped: list[dict] = []
+    cancelled: bool = False
 
 
 @router.post("/settlement/payment-batches", response={201: BatchOut}, summary="拨付（生成支付批次）")
@@ -260,14 +261,37 @@ def make_batch(request):
 @router.get("/settlement/payment-batches", response=list[BatchOut])
 def batches(request):
     require(request.user, CLAIM_VIEW)
-    return [{"id": b.pk, "number": b.number, "paid_on": b.paid_on, "total": b.total, "payees": b.payees}
-            for b in visible(PaymentBatch.objects.all(), request.user)[:200]]
+    return [{"id": b.pk, "number": b.number, "paid_on": b.paid_on, "total": b.total, "payees": b.payees,
+             "cancelled": hasattr(b, "cancelled")}
+            for b in visible(PaymentBatch.objects.select_related("cancelled"), request.user)[:200]]
 
 
 @router.get("/settlement/payment-batches/{pk}/bank-file", summary="银行代发文件（CSV，完整账号）")
 def bank_file(request, pk: int):
     require(request.user, PAYMENT_MAKE)
     return bank_file_response(get_visible_or_404(PaymentBatch.objects.all(), request.user, pk=pk), request.user)
+
+
+class CancelIn(Schema):
+    reason: str
+
+
+class CancelOut(Schema):
+    batch: int
+    number: str
+    total: Decimal
+    approvals: int
+    reason: str
+
+
+@router.post("/settlement/payment-batches/{pk}/cancellation", response={201: CancelOut},
+             summary="撤销支付批次（银行文件下载之前；记冲销凭证，所含结算恢复为待拨付）")
+def cancel_batch(request, pk: int, body: CancelIn):
+    require(request.user, PAYMENT_MAKE)
+    batch = get_visible_or_404(PaymentBatch.objects.all(), request.user, pk=pk)
+    made = payments.cancel_batch(batch, request.user, reason=body.reason)
+    return Status(201, {"batch": batch.pk, "number": batch.number, "total": batch.total,
+                        "approvals": len(made.approvals), "reason": made.reason})
 
 
 class ReturnIn(Schema):

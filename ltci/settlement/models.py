@@ -192,6 +192,9 @@ class PaymentBatch(models.Model):
     payees = models.PositiveIntegerField("收款方数")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # When its bank file was first taken: from then on the money may have left, and only a bank
+    # return undoes a transfer; before, the whole batch can be cancelled.
+    bank_file_at = models.DateTimeField("银行文件下载时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "支付批次"
@@ -225,6 +228,30 @@ class Payment(models.Model):
         region = "batch__region"
         institution = "institution"
         person = "person"
+
+
+class BatchCancellation(models.Model):
+    """撤销支付批次: a batch made in error, cancelled before its bank file was taken. A reversing journal
+    puts the amounts back as owed (the batch's own journal stays), and what it paid is approved and
+    unpaid again, for the next batch. The batch and its transfers stay on record, marked cancelled."""
+
+    batch = models.OneToOneField(PaymentBatch, on_delete=models.PROTECT, related_name="cancelled",
+                                 verbose_name="支付批次")
+    reason = models.CharField("撤销原因", max_length=200)
+    approvals = models.JSONField("恢复待拨付的审核记录", default=list)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="撤销人")
+    cancelled_at = models.DateTimeField("撤销时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "支付批次撤销"
+        verbose_name_plural = "支付批次撤销"
+
+    class Scope:
+        region = "batch__region"
+
+    def __str__(self):
+        return f"{self.batch.number} 撤销"
 
 
 class PaymentReturn(models.Model):

@@ -32,12 +32,13 @@ from ltci.dualcontrol.models import Request as DualRequest, RequestKind
 from ltci.enrolment.models import Person
 from ltci.fund import accounts
 from ltci.fund.models import Posting
-from ltci.fund.services import Entry, post
+from ltci.fund.models import Journal
+from ltci.fund.services import REASON_MAX as REVERSAL_REASON_MAX, Entry, post, reverse
 from ltci.policy.policies import region as region_of
 from ltci.providers.models import Institution
 
-from .models import (Approval, ApprovalStatus, PayeeAccount, PayeeKind, Payment, PaymentBatch, PaymentReturn,
-                     mask_account)
+from .models import (Approval, ApprovalStatus, BatchCancellation, PayeeAccount, PayeeKind, Payment, PaymentBatch,
+                     PaymentReturn, mask_account)
 from .review import StepRefused
 
 ZERO = Decimal("0.00")
@@ -145,6 +146,8 @@ def return_payment(payment: Payment, user, *, reason: str, returned_on: date | N
     payment = Payment.objects.select_for_update().select_related("batch").get(pk=payment.pk)
     if PaymentReturn.objects.filter(payment=payment).exists():
         raise StepRefused("该笔支付已登记银行退回")
+    if BatchCancellation.objects.filter(batch_id=payment.batch_id).exists():
+        raise StepRefused("该支付批次已撤销，其转账未发出，无需登记退回")
     reason = (reason or "").strip()
     if not reason or len(reason) > RETURN_REASON_MAX:
         raise ValidationError({"reason": f"请填写银行退回的原因（不超过{RETURN_REASON_MAX}个字）"})
@@ -168,11 +171,45 @@ def return_payment(payment: Payment, user, *, reason: str, returned_on: date | N
     return made
 
 
+CANCEL_REASON_MAX = REVERSAL_REASON_MAX - 10  # the journal's reason carries "撤销支付批次：" too
+
+
+@transaction.atomic
+def cancel_batch(batch: PaymentBatch, user, *, reason: str) -> BatchCancellation:
+    """撤销支付批次: a batch made in error (the wrong day, a payee who should have waited) is cancelled
+    while its bank file has not been taken, so no money can have left. Its journal is reversed (both
+    kept), the approvals it paid are approved and unpaid again for the next batch, and the batch stays
+    on record, marked cancelled. After the file is taken only the bank's returns undo transfers."""
+    batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+    if BatchCancellation.objects.filter(batch=batch).exists():
+        raise StepRefused("该支付批次已撤销")
+    if batch.bank_file_at is not None:
+        raise StepRefused(f"银行文件已于{timezone.localtime(batch.bank_file_at):%Y-%m-%d %H:%M}下载，资金可能已转出，"
+                          "不能撤销批次；银行退回的转账请逐笔登记银行退回")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > CANCEL_REASON_MAX:
+        raise ValidationError({"reason": f"请写明撤销原因（不超过{CANCEL_REASON_MAX}个字）"})
+    check_text("reason", reason, multiline=False)
+    reverse(Journal.objects.get(key=f"payment-batch:{batch.pk}"), user, reason=f"撤销支付批次：{reason}")
+    paid = Approval.objects.filter(batch=batch)
+    ids = sorted(paid.values_list("pk", flat=True))
+    paid.update(batch=None, status=ApprovalStatus.APPROVED)
+    made = BatchCancellation.objects.create(batch=batch, reason=reason, approvals=ids, cancelled_by=user)
+    record(Action.TRANSITION, batch, user=user, region=batch.region_id,
+           detail={"step": "batch_cancelled", "total": str(batch.total), "payees": batch.payees,
+                   "approvals": len(ids), "reason": reason})
+    return made
+
+
 BANK_COLUMNS = ("收款户名", "开户行", "收款账号", "金额", "附言")
 
 
 def bank_file(batch: PaymentBatch, user) -> bytes:
-    """The file for the bank: the only place full account numbers appear. UTF-8 with BOM for Excel."""
+    """The file for the bank: the only place full account numbers appear. UTF-8 with BOM for Excel.
+    Its first download is kept on the batch: from then on the batch cannot be cancelled."""
+    if BatchCancellation.objects.filter(batch=batch).exists():
+        raise StepRefused("该支付批次已撤销，不能下载银行文件")
+    PaymentBatch.objects.filter(pk=batch.pk, bank_file_at__isnull=True).update(bank_file_at=timezone.now())
     data, n = csv_file(BANK_COLUMNS, ((p.account_name, p.bank, p.account_number, p.amount.quantize(FEN), p.reference)
                                       for p in batch.payments.order_by("id")))
     record_export("settlement.payment_bank_file", n, region=batch.region_id,

@@ -13,5 +13,6 @@ urlpatterns = [
     path("payments/account", views.payee_account, name="payee_account"),
     path("payments/<int:pk>/bank-file.csv", views.bank_file, name="bank_file"),
     path("payments/<int:pk>/", views.batch_detail, name="batch"),
+    path("payments/<int:pk>/cancel", views.cancel_batch, name="cancel_batch"),
     path("transfers/<int:pk>/return", views.return_payment, name="return_payment"),
 ]

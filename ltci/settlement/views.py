@@ -29,8 +29,8 @@ from ltci.providers.models import Institution
 
 from . import payments, review, run, statements
 from .api import bank_file_response, line_status, lines_of
-from .models import (Approval, ApprovalStatus, Claim, Dispute, Hold, Line, PayeeAccount, Payment, PaymentBatch,
-                     mask_account)
+from .models import (Approval, ApprovalStatus, BatchCancellation, Claim, Dispute, Hold, Line, PayeeAccount, Payment,
+                     PaymentBatch, mask_account)
 
 STATUS_LABELS = {"waiting": "待审核", "held": "暂缓支付", "disputed": "异议处理中",
                  **{k: v for k, v in ApprovalStatus.choices}}
@@ -194,7 +194,7 @@ def payment_list(request):
              "why": payments.why_not_paid(o), "payee": f"institution={o.institution.pk}" if o.institution
              else (f"person={o.person.pk}" if o.person else "")}
             for o in payments.owed(request.user.region_id)]
-    batches = visible(PaymentBatch.objects.select_related("created_by"), request.user)[:50]
+    batches = visible(PaymentBatch.objects.select_related("created_by", "cancelled"), request.user)[:50]
     return render(request, "settlement/payments.html", {
         "owed": owed, "batches": batches,
         "institutions": visible(Institution.objects.filter(region_id=request.user.region_id), request.user)
@@ -212,7 +212,8 @@ def _batch_summary(out: payments.Outcome) -> confirm.Summary:
         ("拨付日期", f"{batch.paid_on:%Y-%m-%d}"), ("收款方", f"{batch.payees} 户"),
         ("合计", f"{yuan_text(batch.total)} 元"), ("暂不拨付", f"{len(out.skipped)} 户")],
         items=items, button=f"确认拨付 {yuan_text(batch.total)} 元",
-        warning="生成后即记账（应付待遇转为已拨付），并可下载银行文件；批次生成后不能撤销。")
+        warning="生成后即记账（应付待遇转为已拨付），并可下载银行文件。下载银行文件之前可以撤销本批次（记冲销凭证，"
+                "所含结算恢复为待拨付）；下载之后，资金以银行退回逐笔更正。")
 
 
 def _payee(request, data):
@@ -262,7 +263,38 @@ def batch_detail(request, pk: int):
     rows = [{"p": p, "name": p.institution.name if p.institution else p.person.name,
              "account": mask_account(p.account_number), "returned": getattr(p, "returned", None)}
             for p in batch.payments.select_related("institution", "person", "returned").order_by("id")]
-    return render(request, "settlement/batch_detail.html", {"batch": batch, "rows": rows})
+    cancelled = BatchCancellation.objects.filter(batch=batch).select_related("cancelled_by").first()
+    return render(request, "settlement/batch_detail.html", {"batch": batch, "rows": rows, "cancelled": cancelled})
+
+
+@login_required
+@require_POST
+def cancel_batch(request, pk: int):
+    require(request.user, PAYMENT_MAKE)
+    batch = get_visible_or_404(PaymentBatch.objects.all(), request.user, pk=pk)
+    back = reverse("settlement:batch", args=[batch.pk])
+    try:
+        done = confirm.run(request, lambda: payments.cancel_batch(batch, request.user,
+                                                                  reason=request.POST.get("reason", "")),
+                           _cancel_summary)
+    except ValidationError as exc:
+        messages.error(request, reasons(exc))
+        return redirect(back)
+    if isinstance(done, confirm.Asked):
+        return confirm.page(request, done, back=back)
+    messages.success(request, f"已撤销支付批次 {batch.number}：{batch.payees} 户 {yuan_text(batch.total)} 元"
+                              "恢复为待拨付，已记冲销凭证")
+    return redirect(back)
+
+
+def _cancel_summary(made) -> confirm.Summary:
+    batch = made.batch
+    return confirm.Summary("确认撤销支付批次", [
+        ("支付批次", batch.number), ("拨付日期", f"{batch.paid_on:%Y-%m-%d}"), ("收款方", f"{batch.payees} 户"),
+        ("合计", f"{yuan_text(batch.total)} 元"), ("撤销原因", made.reason)],
+        button=f"确认撤销 {yuan_text(batch.total)} 元的批次",
+        warning="撤销后记冲销凭证（原批次与原凭证保留），所含结算恢复为待拨付，可重新生成批次；"
+                "本批次不能再下载银行文件。撤销不能恢复。")
 
 
 @login_required
@@ -314,4 +346,9 @@ def _return_summary(made) -> confirm.Summary:
 @login_required
 def bank_file(request, pk: int):
     require(request.user, PAYMENT_MAKE)
-    return bank_file_response(get_visible_or_404(PaymentBatch.objects.all(), request.user, pk=pk), request.user)
+    batch = get_visible_or_404(PaymentBatch.objects.all(), request.user, pk=pk)
+    try:
+        return bank_file_response(batch, request.user)
+    except ValidationError as exc:
+        messages.error(request, reasons(exc))
+        return redirect("settlement:batch", pk=batch.pk)

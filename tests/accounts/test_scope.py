@@ -244,6 +244,7 @@ API_ENDPOINTS = [
     ("post", "/api/settlement/payment-batches", PAYMENT_MAKE, None, None),
     ("get", "/api/settlement/payment-batches", CLAIM_VIEW, None, None),
     ("get", "/api/settlement/payment-batches/{pk}/bank-file", PAYMENT_MAKE, "none", None),
+    ("post", "/api/settlement/payment-batches/{pk}/cancellation", PAYMENT_MAKE, "none", {"reason": "日期有误"}),
     ("post", "/api/settlement/payments/{pk}/return", PAYMENT_MAKE, "none", {"reason": "销户"}),
     # Supervision: the world has no hits, cases or samples, so opening a case names nothing (422), a month
     # has nothing to open (409), assigning names no sample (422), and every hit, case and sample named is

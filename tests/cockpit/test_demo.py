@@ -34,5 +34,9 @@ def test_demo_population_and_the_page_within_a_second(db, client_for, settings):
     f = response.context["f"]
     assert f["insured"]["total"] > 0 and 98 < float(f["insured"]["coverage_rate"]) < 100
     assert f["beneficiaries"]["total"] > 0 and f["targets"][0]["region"] == "jiaxing"
+    # The demo's dates give the waits people have: accepted at the counter the day they apply, a
+    # conclusion in about three weeks (not the demo's age, as when certificates bore make run's day).
+    applications = f["applications"]
+    assert applications["concluded"] >= 1 and 10 <= float(applications["conclusion_days"]) <= 40, applications
     print(f"cockpit page on Jiaxing's demo data: best {min(timings):.3f} s, worst {max(timings):.3f} s")
     assert min(timings) < LIMIT_SECONDS, timings

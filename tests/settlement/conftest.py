@@ -67,3 +67,19 @@ def approved_account(maker, approver, **account):
     from ltci.settlement import payments
 
     return dual.approve(payments.set_account(maker, **account), approver)
+
+
+OLD = "6222021234567890"  # the care home's account in `paid`
+
+
+@pytest.fixture
+def paid(home, clerks):
+    """March settled, approved and paid to the care home's account OLD: 1,395.00, on 2025-04-10."""
+    from ltci.settlement import payments, review, run
+    from ltci.settlement.models import Claim
+
+    run.start_settlement(home.region, "2025-03", user=clerks["reviewer"], today=TODAY)
+    review.approve(review.review(Claim.objects.get(), clerks["reviewer"]), clerks["approver"])
+    approved_account(clerks["reviewer"], clerks["approver"], institution=home.institution, account_name="护理院",
+                     bank="工行", account_number=OLD)
+    return payments.make_batch(home.region.pk, clerks["payer"], paid_on=date(2025, 4, 10)).batch

@@ -12,26 +12,15 @@ from ltci.audit.models import AuditEvent
 from ltci.dualcontrol import services as dual
 from ltci.fund import ledger
 from ltci.fund.models import Journal
-from ltci.settlement import payments, review, run
-from ltci.settlement.models import Claim, PaymentReturn
+from ltci.settlement import payments
+from ltci.settlement.models import PaymentReturn
 from ltci.settlement.review import StepRefused
 from tests.confirming import ask, confirmed_post
 
-from .conftest import TODAY, approved_account
+from .conftest import OLD
 
 pytestmark = pytest.mark.django_db
-OLD, NEW = "6222021234567890", "6217009999888877776"
-
-
-@pytest.fixture
-def paid(home, clerks):
-    """March settled, approved and paid to the care home's account OLD: 1,395.00."""
-    run.start_settlement(home.region, "2025-03", user=clerks["reviewer"], today=TODAY)
-    review.approve(review.review(Claim.objects.get(), clerks["reviewer"]), clerks["approver"])
-    approved_account(clerks["reviewer"], clerks["approver"], institution=home.institution, account_name="护理院",
-                     bank="工行", account_number=OLD)
-    batch = payments.make_batch(home.region.pk, clerks["payer"], paid_on=date(2025, 4, 10)).batch
-    return batch
+NEW = "6217009999888877776"
 
 
 def test_a_returned_transfer_is_owed_again_and_the_next_batch_pays_it_to_the_corrected_account(paid, home, clerks):
