@@ -36,7 +36,7 @@ def test_a_payment_batch_shows_payees_and_total_and_pays_only_when_confirmed(owe
     page = ask(payer, "/settlement/payments/", {})
     total = f"{owed_amount:,.2f} 元"
     for words in ("确认生成支付批次（拨付）", "收款方", "1 户", total, owed.institution.name, "工行 6222 **** **** 7890",
-                  f"确认拨付 {owed_amount:,.2f} 元", "不能撤销"):
+                  f"确认拨付 {owed_amount:,.2f} 元", "下载银行文件之前可以撤销本批次"):
         assert words in page, words
     assert "6222021234567890" not in page
     assert state() == before  # asked, nothing paid
