@@ -322,12 +322,12 @@ def person_care(request, pk: int):
         require(request.user, CARE_CHANGE)
         try:
             if request.POST.get("action") == "days":
-                carer = person.family_carers.filter(pk=int(request.POST["carer"]) if _whole(request.POST.get("carer", ""))
-                                                    else None).first()
+                raw = request.POST.get("carer", "")
+                carer = person.family_carers.filter(pk=int(raw)).first() if _whole(raw) else None
                 if carer is None:
                     raise ValidationError({"carer": "请选择亲情照护人员"})
-                first, last = _day_of(request.POST.get("first"), "first"), _day_of(request.POST.get("last") or
-                                                                                   request.POST.get("first"), "last")
+                first = _day_of(request.POST.get("first"), "first")
+                last = _day_of(request.POST.get("last") or request.POST.get("first"), "last")  # one day: 至 left blank
                 if last < first:
                     raise ValidationError({"last": "截止日期不能早于起始日期"})
                 if (last - first).days >= family.MAX_DAYS:

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from ltci.accounts.models import User
 from ltci.care import events, plans, visits
+from ltci.care.holds import checkin_radius
 from ltci.care.choices import mode_on
 from ltci.care.models import Acceptance, CareEvent, CarePlan, FamilyCareDay, Mode, PlanStatus, Visit
 from ltci.providers.models import Carer, CarerKind
@@ -154,6 +155,7 @@ def test_a_plan_is_drafted_and_confirmed_carried_out_on_a_phone_and_family_care_
 
 
 def test_the_agency_accepts_the_demo_visit_checked_in_away_from_the_home(as_role, demo):
+    today = timezone.localdate()
     away = next(v for v in Visit.objects.filter(region_id=demo, acceptance=Acceptance.PENDING)
                 if v.exceptions == ["checkin_far"])
     clerk = as_role("clerk")
@@ -161,7 +163,8 @@ def test_the_agency_accepts_the_demo_visit_checked_in_away_from_the_home(as_role
     row = clerk.locator("main table tbody tr").filter(has_text="签到位置距居所")
     expect(row).to_have_count(1)
     expect(row).to_contain_text(away.person.name)
-    expect(row).to_contain_text(f"签到位置距居所{away.checkin_distance_m}米，超出本地区规定的500米")
+    radius, _ = checkin_radius(demo, today)
+    expect(row).to_contain_text(f"签到位置距居所{away.checkin_distance_m}米，超出本地区规定的{radius}米")
     row.get_by_role("link", name="审核").click()
     expect(clerk.get_by_role("heading", level=1)).to_contain_text("待经办机构受理")
     expect(clerk.locator("#reasons")).to_contain_text(f"签到位置距居所{away.checkin_distance_m}米")
