@@ -91,7 +91,38 @@ def build(options, rng) -> dict[str, int]:
             slot += 1
         made["care choices"] += 1
     made["late visits to accept"] = _history_entered_in_time(region, today)
+    made["visits away from home to accept"] = _away_from_home(demo_carer, today)
     return made
+
+
+AWAY = Decimal("0.02")  # degrees of latitude north of the home: about 2.2 km, far beyond any region's radius
+
+
+def _away_from_home(user, today) -> int:
+    """Yesterday, after the demo carer's last visit of the day, one more visit whose check-in the phone
+    placed about 2 km from the home (checked out at the home): recorded by the check-in a carer's phone
+    makes, so it is held for the agency's review page with its reason, out of settlement until accepted."""
+    carer = Carer.objects.get(user=user)
+    day = today - timedelta(days=1)
+    done = Visit.objects.filter(carer=carer, checkin_at__date__lte=day).order_by("-checkin_at")
+    for person_id in dict.fromkeys(done.values_list("person_id", flat=True)):
+        person = done.filter(person_id=person_id).first().person
+        choice, plan = choices.mode_on(person, day), plans.plan_on(person, day)
+        if (choice is None or choice.home_latitude is None or choice.mode not in VISITED_MODES or plan is None
+                or choice.institution_id != carer.institution_id or plan.institution_id != carer.institution_id):
+            continue
+        last = done.filter(checkin_at__date=day, checkout_at__isnull=False).order_by("-checkout_at").first()
+        begin = (last.checkout_at + timedelta(minutes=30) if last
+                 else timezone.make_aware(datetime.combine(day, time(9, 0))))
+        visit = visits.check_in(user, person=person, request_id=f"demo-away-{person.pk}-{day:%Y%m%d}",
+                                latitude=str(choice.home_latitude + AWAY), longitude=str(choice.home_longitude),
+                                at=begin)
+        codes = list(plan.items.order_by("item__code").values_list("item__code", flat=True))[:2]
+        visits.check_out(user, visit, request_id=f"demo-away-{person.pk}-{day:%Y%m%d}-out",
+                         latitude=str(choice.home_latitude), longitude=str(choice.home_longitude), items=codes,
+                         face_check=FaceCheck.PASSED, at=begin + timedelta(minutes=60))
+        return 1
+    return 0
 
 
 def _history_entered_in_time(region: str, today) -> int:

@@ -13,4 +13,5 @@ urlpatterns = [
     path("plans/new/<int:person_id>/", views.plan_new, name="plan_new"),
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
     path("events/", views.event_list, name="events"),
+    path("persons/<int:pk>/", views.person_care, name="person"),
 ]

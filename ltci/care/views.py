@@ -208,7 +208,7 @@ def plan_detail(request, pk: int):
     may_confirm = plan.status == PlanStatus.DRAFT and plans.may_confirm(request.user, plan)
     return render(request, "care/plan_detail.html", {
         "plan": plan, "items": plan.items.select_related("item"), "remaining": plans.remaining(plan),
-        "may_confirm": may_confirm,
+        "may_confirm": may_confirm, "may_open_person": _sees_people(request.user),
         "may_redraft": plan.status == PlanStatus.CONFIRMED and request.user.can(CARE_CHANGE)})
 
 
@@ -226,7 +226,7 @@ def event_list(request):
     require(request.user, CARE_VIEW)
     imports = {"inpatient": ("住院数据", events.import_inpatient, events.INPATIENT_COLUMNS),
                "deaths": ("死亡数据", events.import_deaths, events.DEATH_COLUMNS)}
-    context = {"may_import": request.user.can(CARE_CHANGE),
+    context = {"may_import": request.user.can(CARE_CHANGE), "may_open_person": _sees_people(request.user),
                "imports": [(key, label, "、".join(c.header for c in columns)) for key, (label, _, columns) in imports.items()]}
     if request.method == "POST":
         require(request.user, CARE_CHANGE)
@@ -298,3 +298,91 @@ def _late_text(visit: Visit) -> str:
     gap = max(gaps)
     days, hours = gap.days, gap.seconds // 3600
     return f"{days}天{hours}小时" if days else f"{hours}小时"
+
+
+@login_required
+def person_care(request, pk: int):
+    """A beneficiary's care on one page: the mode, the plans (and the link to draft one), the family
+    carers and the days they cared, hospital stays and other events, each with the days they hold out
+    of benefits; the agency records family-care days and events (admission, discharge…) by hand here."""
+    from django.http import Http404
+
+    from ltci.enrolment.models import Person
+
+    from . import events, family
+    from .models import CareEvent, EventKind, FamilyCareDay
+
+    require(request.user, CARE_VIEW)
+    person = get_visible_or_404(Person.objects.all(), request.user, pk=pk)
+    day = timezone.localdate()
+    may_change = request.user.can(CARE_CHANGE)
+    context = {"person": person, "today": day, "may_change": may_change, "values": request.POST,
+               "event_kinds": EventKind.choices}
+    if request.method == "POST":
+        require(request.user, CARE_CHANGE)
+        try:
+            if request.POST.get("action") == "days":
+                raw = request.POST.get("carer", "")
+                carer = person.family_carers.filter(pk=int(raw)).first() if _whole(raw) else None
+                if carer is None:
+                    raise ValidationError({"carer": "请选择亲情照护人员"})
+                first = _day_of(request.POST.get("first"), "first")
+                last = _day_of(request.POST.get("last") or request.POST.get("first"), "last")  # one day: 至 left blank
+                if last < first:
+                    raise ValidationError({"last": "截止日期不能早于起始日期"})
+                if (last - first).days >= family.MAX_DAYS:
+                    raise ValidationError({"last": f"一次最多登记{family.MAX_DAYS}天"})
+                days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+                count = family.record_days(person, request.user, carer=carer, days=days)
+                messages.success(request, f"已登记亲情照护 {count} 天（{carer.name}，{first:%Y-%m-%d}至{last:%Y-%m-%d}）")
+                return redirect(f"{request.path}#family")
+            kind = request.POST.get("kind", "")
+            if kind not in EventKind.values:
+                raise ValidationError({"kind": "请选择事件"})
+            event = events.record_event(person, request.user, kind=kind, on=_day_of(request.POST.get("on"), "on"),
+                                        note=request.POST.get("note", ""))
+            messages.success(request, f"已登记{event.get_kind_display()}：{event.on:%Y-%m-%d}")
+            return redirect(f"{request.path}#events")
+        except ValidationError as exc:
+            context["errors"] = error_pairs(exc)
+    choice = mode_on(person, day)
+    stays = events.hospital_stays(person)
+    try:
+        plans.person_for_drafting(request.user, person.pk)
+        may_draft = may_change and choice is not None and choice.mode in VISITED_MODES
+    except Http404:
+        may_draft = False
+    care_days = list(FamilyCareDay.objects.filter(person=person).select_related("carer").order_by("-day")[:62])
+    for d in care_days:
+        d.held = events.suspended_on(stays, d.day)
+    context.update({
+        "choice": choice, "may_draft": may_draft,
+        "plans": CarePlan.objects.filter(person=person).select_related("institution").order_by("-valid_from", "-id"),
+        "family_carers": list(person.family_carers.order_by("-active", "name")),
+        "care_days": care_days, "care_days_total": FamilyCareDay.objects.filter(person=person).count(),
+        "hospital": [{"admitted": a, "discharged": b, "held_from": a + timedelta(days=1),
+                      "held_days": ((b or day) - a).days} for a, b in reversed(stays)],
+        "events": CareEvent.objects.filter(person=person).select_related("entered_by").order_by("-on", "-id"),
+        "corrected": set(CareEvent.objects.filter(person=person, corrects__isnull=False)
+                         .values_list("corrects_id", flat=True)),
+    })
+    return render(request, "care/person.html", context, status=422 if context.get("errors") else 200)
+
+
+def _day_of(value, field: str):
+    from ltci.core.values import BadValue, parse_date
+
+    if not (value or "").strip():
+        raise ValidationError({field: "请填写日期"})
+    try:
+        return parse_date(value)
+    except BadValue as exc:
+        raise ValidationError({field: str(exc)}) from None
+
+
+def _sees_people(user) -> bool:
+    """Whether the user's scope holds people's pages (the agency; an institution sees its clients'
+    care through the plans, not the register)."""
+    from ltci.accounts.roles import Reach
+
+    return user.reach == Reach.REGION

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ltci.accounts.roles import (
+    CARE_VIEW,
     CONTRIBUTION_VIEW,
     PAYMENT_RECORD,
     PERSON_CHANGE,
@@ -110,7 +111,7 @@ def person_detail(request, pk: int):
     groups = list(person.groups.all())
     services.record_person_view(person, groups)
     context = {"person": person, "groups": groups, "enrolments": person.enrolments.all(),
-               "may_reveal": request.user.can(PERSON_VIEW_ID)}
+               "may_reveal": request.user.can(PERSON_VIEW_ID), "may_see_care": request.user.can(CARE_VIEW)}
     if request.user.can(PERSON_CHANGE):
         context.update(may_change=True, active=person.enrolments.filter(status=EnrolmentStatus.ACTIVE).first(),
                        schemes=Scheme.choices, categories=Category.choices, end_reasons=EndReason.choices,

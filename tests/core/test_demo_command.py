@@ -99,6 +99,18 @@ def test_the_demo_carer_checks_in_at_once_and_the_sanction_suspends_a_colleague(
     carer = Carer.objects.get(user__username=f"{region}.carer")
     assert carer.active and not carer.suspensions.filter(start__lte=today, end__gte=today).exists()
     assert not Visit.objects.filter(carer=carer, checkout_at__isnull=True).exists()  # nothing left open
+    # One visit of yesterday checked in away from the home waits for the agency's decision, out of
+    # settlement, and the agency's review page lists it with its reason in words.
+    from ltci.care.holds import checkin_radius
+    from ltci.care.models import SETTLEABLE_ACCEPTANCE
+
+    away = [v for v in Visit.objects.filter(region_id=region, acceptance="pending") if "checkin_far" in v.exceptions]
+    assert len(away) == 1, away
+    radius, _ = checkin_radius(region, today)
+    assert away[0].exceptions == ["checkin_far"] and away[0].checkin_distance_m > radius and away[0].checkout_at
+    assert away[0].acceptance not in SETTLEABLE_ACCEPTANCE and away[0].carer_id == carer.pk
+    review = _logged_in(f"{region}.clerk").get("/care/visits/acceptance/").content.decode()
+    assert f"签到位置距居所{away[0].checkin_distance_m}米，超出本地区规定的{radius}米" in review
     # A beneficiary of the demo carer due today: visited on this weekday last week, under a confirmed
     # plan of the carer's institution, in a home-visit mode, not visited yet today.
     due = [v.person for v in Visit.objects.filter(carer=carer, checkin_at__date=today - timedelta(days=7))
