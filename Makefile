@@ -35,7 +35,7 @@ var/.static-stamp: $(STAMP) $(ASSETS) $(shell find ltci -path '*/static/*' -type
 run: install
 	$(BIN)/ltci migrate --noinput --verbosity 0
 	LTCI_DEMO=$${LTCI_DEMO:-1} $(BIN)/ltci demo --all-regions --insured $(DEMO_INSURED) --seed $(DEMO_SEED) --if-empty
-	LTCI_DEMO=$${LTCI_DEMO:-1} $(BIN)/ltci serve --host $(HOST) --port $(PORT)
+	LTCI_DEMO=$${LTCI_DEMO:-1} bash scripts/run-server-and-worker.sh $(BIN)/ltci --host $(HOST) --port $(PORT)
 
 test: install
 	bash scripts/ensure-chromium.sh

@@ -78,7 +78,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",  # serves Swagger UI from its own static files, not a CDN
     "axes",
+    "django_tasks",
+    "django_tasks_db",
 ]
+
+# Long work (imports, billing, settlement, screening, the schedule's runs) is a task kept in the
+# database and run by `ltci worker` (decision 0024); pages only enqueue it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

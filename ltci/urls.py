@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from ltci.accounts.views import LoginView
 from ltci.api import api
-from ltci.core import job_views
+from ltci.core import job_views, schedule_views
 from ltci.core import views as core_views
 
 admin.site.site_header = "长护险信息平台 · 基础数据管理"
@@ -29,6 +29,8 @@ urlpatterns = [
     path("dual-control/", include("ltci.dualcontrol.urls")),
     path("cockpit/", include("ltci.cockpit.urls")),
     path("my/", include("ltci.portal.urls")),
+    path("schedule/", schedule_views.schedule_page, name="schedule"),
+    path("schedule/<str:code>/run", schedule_views.run_now, name="schedule_run"),
     path("jobs/<int:pk>/", job_views.job_detail, name="job_detail"),
     path("jobs/<int:pk>/progress", job_views.job_progress, name="job_progress"),
     path("jobs/<int:pk>/report.xlsx", job_views.job_report, name="job_report"),

@@ -47,6 +47,8 @@ CONTRIBUTION_BILL = "contribution.bill"  # billing runs
 PAYMENT_RECORD = "payment.record"  # payments by hand and by file
 CONTRIBUTION_EXPORT = "contribution.export"
 JOB_VIEW = "job.view"  # imports and batch runs of the region, with their reports
+SCHEDULE_VIEW = "schedule.view"  # the platform's schedule (its last and next runs) and the workers' heartbeats
+SCHEDULE_RUN = "schedule.run"  # run an entry of the schedule now
 APPLICATION_VIEW = "application.view"  # applications for assessment and their flow
 APPLICATION_SUBMIT = "application.submit"  # apply (for oneself, or at the counter for someone)
 APPLICATION_HANDLE = "application.handle"  # intake, screening, assignment, certificates, re-assessment
@@ -104,6 +106,8 @@ PERMISSION_LABELS = {
     PAYMENT_RECORD: "登记和导入缴费记录",
     CONTRIBUTION_EXPORT: "导出缴费与欠费名单",
     JOB_VIEW: "查看导入与批处理任务",
+    SCHEDULE_VIEW: "查看定时任务与后台处理进程",
+    SCHEDULE_RUN: "立即执行定时任务",
     APPLICATION_VIEW: "查看评估申请",
     APPLICATION_SUBMIT: "提交评估申请",
     APPLICATION_HANDLE: "受理、派单、发证与重新评估",
@@ -149,7 +153,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.BUREAU_ADMIN: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_EXPORT, USER_VIEW,
                                   CONTRIBUTION_VIEW, CONTRIBUTION_EXPORT, JOB_VIEW, ASSESSMENT_REPORT,
                                   CARE_VIEW, CLAIM_VIEW, LEDGER_VIEW, LEDGER_MANAGE, DISCLOSURE_VIEW,
-                                  SUPERVISION_VIEW, COCKPIT_VIEW, DUAL_CHECK, POLICY_CONTINUE, *_ASSESSMENT_READ}),
+                                  SUPERVISION_VIEW, COCKPIT_VIEW, DUAL_CHECK, POLICY_CONTINUE, SCHEDULE_VIEW,
+                                  SCHEDULE_RUN, *_ASSESSMENT_READ}),
     # Clerks register people and check identities at the counter: they need full numbers. They run
     # the imports and billing and record payments.
     Role.CLERK: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, PERSON_CHANGE, PERSON_EXPORT,

@@ -44,8 +44,13 @@ def start_billing(region, period_text: str, *, user=None, background: bool = Fal
             raise ValidationError({"period": f"{period.label}的缴费核定正在进行，请等它完成"})
         job = Job.objects.create(kind=JobKind.BILLING, region=region, title=f"{period.label}缴费核定",
                                  params={"period": period.code}, created_by=user)
-    job.thread = jobs.run(job, lambda j: _bill(j, period), background=background)
+    job.thread = jobs.run(job, mode=jobs.mode_of(background))
     return job
+
+
+@jobs.runner(JobKind.BILLING)
+def _billing_job(job: Job) -> None:
+    _bill(job, region_period(job.region_id, job.params["period"]))
 
 
 def _bill(job: Job, period: Period) -> None:

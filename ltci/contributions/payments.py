@@ -138,11 +138,17 @@ _PAYERS = choice_map(Payer, 单位="employer", 财政="fiscal")
 
 
 def start_import(path: Path, region, *, strict: bool = True, dry_run: bool = False, user=None, title: str = "",
-                 background: bool = False) -> Job:
+                 background: bool = False, params: dict | None = None) -> Job:
     job = Job.objects.create(kind=JobKind.PAYMENT_IMPORT, region=region, title=title or Path(path).name,
-                             params={"strict": strict, "dry_run": dry_run}, created_by=user)
-    job.thread = jobs.run(job, lambda j: _import(j, Path(path), strict=strict, dry_run=dry_run), background=background)
+                             params={"strict": strict, "dry_run": dry_run, "path": str(path), **(params or {})},
+                             created_by=user)
+    job.thread = jobs.run(job, mode=jobs.mode_of(background))
     return job
+
+
+@jobs.runner(JobKind.PAYMENT_IMPORT)
+def _import_job(job: Job) -> None:
+    _import(job, Path(job.params["path"]), strict=job.params["strict"], dry_run=job.params["dry_run"])
 
 
 def _import(job: Job, path: Path, *, strict: bool, dry_run: bool) -> None:

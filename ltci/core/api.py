@@ -1,9 +1,9 @@
 from datetime import datetime
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
-from ltci.accounts.roles import JOB_VIEW
+from ltci.accounts.roles import JOB_VIEW, SCHEDULE_RUN, SCHEDULE_VIEW
 from ltci.accounts.scope import get_visible_or_404, require
 
 from . import jobs
@@ -75,3 +75,46 @@ def job_issues(request, job_id: int, kind: str = ""):
     job = get_visible_or_404(Job.objects.all(), request.user, pk=job_id)
     issues = job.issues.order_by(REPORT_ORDER, "row", "id")
     return issues.filter(kind=kind) if kind in IssueKind.values else issues
+
+
+class ScheduledOut(Schema):
+    code: str
+    title: str
+    when: str
+    enabled: bool
+    next_due: datetime
+    last_due: datetime | None
+    last_started_at: datetime | None
+    last_finished_at: datetime | None
+    last_ok: bool | None
+    last_outcome: str
+
+
+def _scheduled_out(x: dict) -> dict:
+    row, entry = x["row"], x["entry"]
+    return {"code": entry.code, "title": entry.title, "when": entry.when, "enabled": row.enabled,
+            "next_due": row.next_due, "last_due": row.last_due, "last_started_at": row.last_started_at,
+            "last_finished_at": row.last_finished_at, "last_ok": row.last_ok, "last_outcome": row.last_outcome}
+
+
+@router.get("/schedule", response=list[ScheduledOut], tags=["定时任务"], summary="定时任务：上次与下次执行及结果")
+def scheduled(request):
+    from .schedule_views import entries
+
+    require(request.user, SCHEDULE_VIEW)
+    return [_scheduled_out(x) for x in entries()]
+
+
+@router.post("/schedule/{code}/run", response={202: ScheduledOut}, tags=["定时任务"],
+             summary="立即执行一项定时任务（排队，由后台处理进程执行；下次执行时间不变）")
+def run_scheduled(request, code: str):
+    from django.http import Http404
+
+    from . import schedule
+    from .schedule_views import entries
+
+    require(request.user, SCHEDULE_RUN)
+    if code not in schedule.ENTRIES:
+        raise Http404("no such entry")
+    schedule.run_now(code, region=request.user.region_id)
+    return Status(202, next(_scheduled_out(x) for x in entries() if x["entry"].code == code))

@@ -24,6 +24,24 @@ def database_state() -> dict:
     }
 
 
+def worker_state() -> dict:
+    """The age of the last worker heartbeat (ok within `jobs.STALE`) and each scheduled run's last run."""
+    from django.utils import timezone
+
+    from .jobs import STALE
+    from .models import ScheduledRun, WorkerBeat
+
+    now = timezone.now()
+    last = WorkerBeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
+    age = None if last is None else round((now - last).total_seconds(), 1)
+    return {
+        "worker": "none" if last is None else "ok" if now - last < STALE else "stale",
+        "worker_heartbeat_age_seconds": age,
+        "schedule": [{"code": r.code, "last_due": r.last_due, "last_finished_at": r.last_finished_at,
+                      "last_ok": r.last_ok, "next_due": r.next_due} for r in ScheduledRun.objects.all()],
+    }
+
+
 def assets_built() -> bool:
     vendor = settings.BASE_DIR / "ltci" / "core" / "static" / "vendor"
     return all((vendor / name).exists() for name in ("htmx.min.js", "echarts.min.js"))

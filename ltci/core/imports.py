@@ -203,10 +203,14 @@ def _recover(job: Job) -> bool:
     changes (in the background when a page or the server found it, as any long work)."""
     if job.params.get("phase") != "apply" or not Stage(job.pk).exists():
         return False
-    module = importlib.import_module(APPLIERS[job.kind])
-    jobs.run(job, lambda j: write_staged(j, module.apply), background=settings.JOBS_IN_BACKGROUND)
+    jobs.run(job, mode=jobs.mode_of(settings.JOBS_IN_BACKGROUND), resume=True)
     return True
+
+
+def _resume(job: Job) -> None:
+    write_staged(job, importlib.import_module(APPLIERS[job.kind]).apply)
 
 
 for _kind in APPLIERS:
     jobs.RECOVERERS[_kind] = _recover
+    jobs.RESUMERS[_kind] = _resume

@@ -86,3 +86,80 @@ class JobIssue(models.Model):
 
     class Scope:
         region = "job__region"
+
+
+class JobProgress(models.Model):
+    """How far a running job has got, written by the worker running it and read by any process.
+
+    Its own table, keyed by the job's id without a foreign key: the worker writes it on a connection of
+    its own while the job's work may hold its transaction open, and must not wait on the job's row."""
+
+    job_id = models.BigIntegerField(primary_key=True)
+    done = models.PositiveBigIntegerField(default=0)
+    total = models.PositiveBigIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "任务进度"
+        verbose_name_plural = "任务进度"
+
+
+class WorkerBeat(models.Model):
+    """A worker process says it is alive (every few seconds) and what it runs: the health page shows
+    the age of the last beat, and a job whose worker on another host fell silent is recovered."""
+
+    worker = models.CharField("处理进程", max_length=120, primary_key=True)  # host:pid:start, as Job.owner
+    started_at = models.DateTimeField("启动时间")
+    seen_at = models.DateTimeField("最近心跳")
+    job_id = models.BigIntegerField("正在处理的任务", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "后台处理进程"
+        verbose_name_plural = "后台处理进程"
+        ordering = ["-seen_at"]
+
+
+class ScheduledRun(models.Model):
+    """One entry of the platform's schedule (its definition is code, `ltci.core.schedule`): when it is
+    next due, and how its last run went. A due time is claimed by one process (a conditional update of
+    `next_due`), so each runs once however many workers and servers run."""
+
+    code = models.CharField("代码", max_length=40, primary_key=True)
+    enabled = models.BooleanField("启用", default=True)
+    next_due = models.DateTimeField("下次执行")
+    last_due = models.DateTimeField("上次应执行时间", null=True, blank=True)
+    last_started_at = models.DateTimeField("上次开始", null=True, blank=True)
+    last_finished_at = models.DateTimeField("上次结束", null=True, blank=True)
+    last_ok = models.BooleanField("上次成功", null=True)
+    last_outcome = models.CharField("上次结果", max_length=300, blank=True)
+    runs = models.PositiveIntegerField("执行次数", default=0)
+
+    class Meta:
+        verbose_name = "定时任务"
+        verbose_name_plural = "定时任务"
+        ordering = ["code"]
+
+
+class Notice(models.Model):
+    """A reminder on the home page of the region's staff who hold `permission` (e.g. 上月待遇尚未结算),
+    put there by a scheduled run and resolved when the work it asks for is done."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+", verbose_name="统筹地区")
+    key = models.CharField("标识", max_length=60)  # one notice per subject: settle:2026-11
+    permission = models.CharField("适用权限", max_length=40)
+    text = models.CharField("内容", max_length=200)
+    link = models.CharField("链接", max_length=200, blank=True)
+    created_at = models.DateTimeField("提醒时间", auto_now_add=True)
+    resolved_at = models.DateTimeField("办结时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "待办提醒"
+        verbose_name_plural = "待办提醒"
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["region", "key"], name="notice_once_per_subject")]
+
+    class Scope:
+        region = "region"
+
+    def __str__(self):
+        return self.text

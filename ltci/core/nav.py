@@ -50,6 +50,7 @@ NAV = (
     NavItem("统筹地区与政策", "regions:region_list", roles.REGION_VIEW),
     NavItem("账号", "accounts:user_list", roles.USER_VIEW),
     NavItem("审计日志", "audit:event_list", roles.AUDIT_VIEW),
+    NavItem("定时任务", "schedule", roles.SCHEDULE_VIEW),
     # The admin site: reference data and accounts, as roles.ADMIN_SITE lists them.
     NavItem("基础数据管理", "admin:index", (roles.REFERENCE_MANAGE, roles.USER_MANAGE)),
 )

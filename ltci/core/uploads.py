@@ -95,11 +95,9 @@ def start_import_from_request(request, start_import, *, file, strict: bool, dry_
     from django.conf import settings
 
     path, digest = save_upload(file)
-    job = start_import(path, request.user.region, strict=strict, dry_run=dry_run, user=request.user,
-                       title=file.name, background=settings.JOBS_IN_BACKGROUND)
-    job.params = {**job.params, "sha256": digest, "file": path.name}
-    job.save(update_fields=["params"])
-    return job
+    return start_import(path, request.user.region, strict=strict, dry_run=dry_run, user=request.user,
+                        title=file.name, background=settings.JOBS_IN_BACKGROUND,
+                        params={"sha256": digest, "file": path.name})
 
 
 def import_page(request, *, kind: str, start_import, columns, template_name: str, back: str):

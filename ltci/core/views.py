@@ -14,18 +14,25 @@ from ltci.enrolment.models import Enrolment, EnrolmentStatus, Person
 from ltci.providers.models import Institution
 from ltci.regions.continuation import in_force
 
-from .health import database_state
+from .health import database_state, worker_state
+from .models import Notice
 
 
 @require_GET
 @never_cache
 def healthz(request):
-    """ok (200) or error (503) for anyone (a load balancer, a monitor); what is wrong (the database's
-    error, pending migrations, the vendor) only for a logged-in platform administrator: an outsider
-    learns nothing about the installation. On the machine itself, `ltci check` says it all."""
+    """ok (200) or error (503) for anyone (a load balancer, a monitor), and whether a worker beats
+    (`worker`: ok, stale or none; the web serves either way); what is wrong (the database's error,
+    pending migrations, the vendor), the last heartbeat's age and each scheduled run's last outcome
+    only for a logged-in platform administrator: an outsider learns nothing about the installation.
+    On the machine itself, `ltci check` says it all."""
     state = database_state()
     ok = state["database"] == "ok" and state.get("migrations") == "ok"
     body = {"status": "ok" if ok else "error"}
+    if ok:  # whether long work runs: a monitor alerts on it without learning anything else
+        work = worker_state()
+        body["worker"] = work["worker"]
+        state.update(work)
     if request.user.is_authenticated and request.user.is_superuser:
         body.update(state)
     return JsonResponse(body, status=200 if ok else 503)
@@ -87,6 +94,9 @@ def home(request):
             "exports": events.filter(action=Action.EXPORT).count(),
             "id_views": events.filter(action=Action.VIEW_ID).count(),
         }
+    if user.region_id:
+        context["notices"] = [n for n in Notice.objects.filter(region_id=user.region_id, resolved_at__isnull=True)[:20]
+                              if user.can(n.permission)]
     if user.institution_id:
         context["institution"] = user.institution
     if user.person_id:

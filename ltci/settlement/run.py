@@ -33,7 +33,7 @@ from ltci.policy.errors import PolicyError
 from ltci.policy.policies import policy_carried_on
 from ltci.regions.models import Region
 
-from . import compute, inputs
+from . import compute, inputs, reminders
 from .models import Claim, Line, LineKind, PayeeKind
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -67,8 +67,13 @@ def start_settlement(region: Region, month_text: str, *, user=None, background: 
     month = parse_month(month_text, region.pk, today=today)  # refuses before any job exists
     job = Job.objects.create(kind=JobKind.SETTLEMENT, region=region, title=f"{month:%Y年%m月}待遇结算",
                              params={"month": f"{month:%Y-%m}"}, created_by=user, total=100)
-    job.thread = jobs.run(job, lambda j: settle_month(j, month), background=background)
+    job.thread = jobs.run(job, mode=jobs.mode_of(background))
     return job
+
+
+@jobs.runner(JobKind.SETTLEMENT)
+def _settle_job(job: Job) -> None:
+    settle_month(job, parse_month_text(job.params["month"]))
 
 
 def booking_month(region: str, service_month: date) -> date:
@@ -105,6 +110,7 @@ def settle_month(job: Job, month: date) -> None:
         jobs.report(job, 100, 100)
         jobs.finish(job, JobStatus.DONE, counts, message)
         record(Action.BATCH, job, region=region, detail={"kind": job.kind, "month": f"{month:%Y-%m}", **counts})
+        reminders.resolve(region, month)
 
 
 def _key(person_id, payee, institution_id, mode, grade, part_from) -> tuple:

@@ -1,17 +1,15 @@
 """The nightly screening: every region's current month (as far as recorded) and the month before
-(late records arrive after a month ends). `ltci serve` runs it at 02:00 local time in a thread of its
-own; `ltci supervise --nightly` runs the same round once, for a system timer or cron instead.
+(late records arrive after a month ends). The platform's schedule runs it at 02:00 local time in a
+worker (ltci.core.schedule); `ltci supervise --nightly` runs the same round once, by hand.
 
-Screening is idempotent, so a round run twice (two servers, or a server and cron) stores nothing twice.
+Screening is idempotent, so a round run twice (the schedule and a hand) stores nothing twice.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
-from django.db import close_old_connections
 from django.utils import timezone
 
 from ltci.core.context import Actor, acting
@@ -21,7 +19,6 @@ from ltci.regions.models import Region
 from .screening import start_screening
 
 log = logging.getLogger(__name__)
-AT = time(2, 0)
 
 
 def months(today: date) -> list[date]:
@@ -43,26 +40,8 @@ def run_round(today: date | None = None) -> list[Job]:
     return done
 
 
-def seconds_until(now: datetime, at: time = AT) -> float:
-    """Seconds from `now` (aware, local) to the next `at`."""
-    target = now.replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)
-    if target <= now:
-        target += timedelta(days=1)
-    return (target - now).total_seconds()
-
-
-def start_scheduler(stop: threading.Event | None = None) -> threading.Thread:
-    stop = stop or threading.Event()
-
-    def loop():
-        while not stop.wait(seconds_until(timezone.localtime())):
-            close_old_connections()
-            try:
-                jobs = run_round()
-                log.info("nightly screening: %d region-months screened", len(jobs))
-            finally:
-                close_old_connections()
-
-    thread = threading.Thread(target=loop, name="ltci-nightly-screening", daemon=True)
-    thread.start()
-    return thread
+def scheduled_round() -> str:
+    """The schedule's run: the round, in words for the bureau's schedule page."""
+    done = run_round()
+    failed = sum(1 for job in done if job.status == "failed")
+    return f"已筛查 {len(done)} 个地区月份" + (f"，其中 {failed} 个失败" if failed else "")

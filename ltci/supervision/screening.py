@@ -46,13 +46,16 @@ def start_screening(region: Region | str, month_text: str, *, user=None, backgro
     region = region if isinstance(region, Region) else Region.objects.get(pk=region)
     month = parse_month(month_text, today=today)  # refuses before any job exists
     job = Job.objects.create(kind=JobKind.SCREENING, region=region, title=f"{month:%Y年%m月}疑点筛查",
-                             params={"month": f"{month:%Y-%m}"}, created_by=user, total=100)
-    job.thread = jobs.run(job, lambda j: _run(j, month, today), background=background)
+                             params={"month": f"{month:%Y-%m}", **({"today": today.isoformat()} if today else {})},
+                             created_by=user, total=100)
+    job.thread = jobs.run(job, mode=jobs.mode_of(background))
     return job
 
 
-def _run(job: Job, month: date, today: date | None) -> None:
-    screen(job.region_id, month, job=job, today=today)
+@jobs.runner(JobKind.SCREENING)
+def _run(job: Job) -> None:
+    today = date.fromisoformat(job.params["today"]) if job.params.get("today") else None
+    screen(job.region_id, parse_month_text(job.params["month"]), job=job, today=today)
 
 
 def _message(counts: dict) -> str:

@@ -9,10 +9,12 @@ from django.db.migrations.recorder import MigrationRecorder
 
 def test_healthz_tells_the_public_only_ok_and_the_platform_administrator_why(client, admin_client, db):
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.json() == {"status": "ok"}
+    assert response.status_code == 200 and response.json() == {"status": "ok", "worker": "none"}
     body = admin_client.get("/healthz").json()
     assert body["status"] == "ok" and body["database"] == "ok" and body["migrations"] == "ok"
     assert body["database_vendor"] == connection.vendor
+    assert body["worker_heartbeat_age_seconds"] is None and {s["code"] for s in body["schedule"]} <= {
+        "assessment_tick", "nightly_screening", "settlement_reminder"}
 
 
 def test_healthz_reports_a_missing_migration(client, admin_client, db):
@@ -26,7 +28,7 @@ def test_healthz_reports_a_missing_migration(client, admin_client, db):
 
 def test_healthz_tells_other_logged_in_users_only_ok(world, client_for):
     response = client_for(world["home"].users["clerk"]).get("/healthz")
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "worker": "none"}
 
 
 def test_api_docs_use_local_assets_only(admin_client):

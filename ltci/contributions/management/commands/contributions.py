@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ltci.core import commands
+from ltci.core import commands, jobs
 from ltci.core.models import JobStatus
 
 from ...billing import start_billing
@@ -20,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, action, region, period, **options):
         reg = commands.region(region)
         started = time.monotonic()
-        job = commands.follow("缴费核定（命令行）", lambda: start_billing(reg, period, background=True),
+        job = commands.follow("缴费核定（命令行）", lambda: start_billing(reg, period, background=jobs.THREAD),
                               self.stderr)
         seconds = time.monotonic() - started
         people = job.counts.get("people", 0)

@@ -36,7 +36,7 @@ class Command(BaseCommand):
         module = import_module(KINDS[what][0])
         started = time.monotonic()
         with acting(Actor(name=f"导入{KINDS[what][1]}（命令行）", channel="cli")):
-            job = module.start_import(file, reg, strict=not lenient, dry_run=dry_run, background=True,
+            job = module.start_import(file, reg, strict=not lenient, dry_run=dry_run, background=jobs.THREAD,
                                       title=file.name)
             job = jobs.follow(job, getattr(job, "thread", None), self.stderr)
         seconds = time.monotonic() - started

@@ -9,7 +9,8 @@ from ltci.core.health import platform_problems
 
 
 class Command(BaseCommand):
-    help = "Serves the platform (waitress) after checking that it is ready; prints the demo logins in demo mode."
+    help = ("Serves the platform (waitress) after checking that it is ready; prints the demo logins in demo mode. "
+            "Long work and the schedule run in `ltci worker`, started beside it.")
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -17,10 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=None,
                             help="request threads (default: 2 on SQLite, whose one writer more threads only "
                                  "queue behind; 8 on PostgreSQL)")
-        parser.add_argument("--no-nightly", action="store_true",
-                            help="do not run the nightly supervision screening (02:00) in this process")
 
-    def handle(self, *args, host, port, threads, no_nightly=False, **options):
+    def handle(self, *args, host, port, threads, **options):
         from django.db import connection
 
         threads = threads or (2 if connection.vendor == "sqlite" else 8)
@@ -42,11 +41,7 @@ class Command(BaseCommand):
             for job in jobs.recover():
                 self.stdout.write(f"job {job.pk} ({job.get_kind_display()}) of a process that died: "
                                   f"{job.get_status_display()}. {job.message}")
-        if not no_nightly:
-            from ltci.supervision.nightly import start_scheduler
-
-            start_scheduler()
-            self.stdout.write("nightly supervision screening at 02:00 (--no-nightly turns it off)")
+        # Long work and the schedule run in `ltci worker` (decision 0024); this process only serves.
         self.stdout.write(f"ltci serving on http://{host}:{port}/  (Ctrl-C stops)")
         sys.stdout.flush()
         from waitress import serve

@@ -3,7 +3,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ltci.core import commands
+from ltci.core import commands, jobs
 from ltci.core.models import JobStatus
 
 from ...run import start_settlement
@@ -20,7 +20,7 @@ class Command(BaseCommand):
         reg = commands.region(region)
         started = time.monotonic()
         # In a thread, so that the command can print progress (inline where jobs run inline: tests).
-        job = commands.follow("月度结算（命令行）", lambda: start_settlement(reg, month, background=settings.JOBS_IN_BACKGROUND),
+        job = commands.follow("月度结算（命令行）", lambda: start_settlement(reg, month, background=jobs.THREAD if settings.JOBS_IN_BACKGROUND else False),
                               self.stderr)
         seconds = time.monotonic() - started
         if job.status == JobStatus.FAILED:

@@ -3,7 +3,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ltci.core import commands
+from ltci.core import commands, jobs
 from ltci.core.models import JobStatus
 
 from ...nightly import run_round
@@ -29,7 +29,7 @@ class Command(BaseCommand):
             raise CommandError("give --region and --month, or --nightly")
         reg = commands.region(region)
         started = time.monotonic()
-        job = commands.follow("疑点筛查（命令行）", lambda: start_screening(reg, month, background=settings.JOBS_IN_BACKGROUND),
+        job = commands.follow("疑点筛查（命令行）", lambda: start_screening(reg, month, background=jobs.THREAD if settings.JOBS_IN_BACKGROUND else False),
                               self.stderr)
         if job.status == JobStatus.FAILED:
             raise CommandError(job.message)
