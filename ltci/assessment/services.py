@@ -61,6 +61,12 @@ class NotAllowed(ValidationError):
     """An action the flow does not allow now; the message says why."""
 
 
+def _unnumbered() -> str:
+    """The number a record has for the instant before its id gives it its own: unique, and in words
+    since the trail keeps it (the record's creation is logged under it)."""
+    return f"待编号{secrets.randbelow(10**16):016d}"
+
+
 def grade_label(grade: str) -> str:
     return GRADE_LABELS.get(grade, grade)
 
@@ -184,7 +190,7 @@ def submit(*, user, person: Person, channel: str, applicant_name: str, applicant
     has_certificate = Certificate.objects.filter(person=person).exists()
     intake = rule.intake_due(on)
     app = Application.objects.create(
-        region_id=person.region_id, person=person, number=f"tmp-{secrets.token_hex(8)}",
+        region_id=person.region_id, person=person, number=_unnumbered(),
         kind=Kind.REASSESSMENT if has_certificate else Kind.INITIAL,
         trigger=(trigger or Trigger.REQUEST) if has_certificate else "", channel=channel,
         acceptance_point=(acceptance_point or "").strip(), applicant_name=applicant_name.strip(),
@@ -603,7 +609,7 @@ def issue_certificate(app: Application, grade: str, valid_from: date) -> Certifi
         old.ended_on, old.end_reason = valid_from - timedelta(days=1), EndReason.SUPERSEDED
         old.save()
     cert = Certificate.objects.create(
-        region_id=app.region_id, person=app.person, application=app, number=f"tmp-{secrets.token_hex(8)}",
+        region_id=app.region_id, person=app.person, application=app, number=_unnumbered(),
         grade=grade, qualifies=grade in rule.benefit_grades, totals=task.totals if task else {},
         levels=task.levels if task else {}, valid_from=valid_from, valid_until=rule.valid_until(valid_from))
     cert.number = f"评估{region_of(app.region_id).division}-{valid_from:%Y}-{cert.pk:06d}"

@@ -98,6 +98,6 @@ def _on_login_failed(sender, credentials, request=None, **kwargs):
         object_repr=username,
         outcome=Outcome.FAILURE,
         region=known.region_id if known else None,
-        actor_name=username or "anonymous",
+        actor_name=username or "未登录访客",
         detail={"reason": "locked" if _locked_out(request, credentials) else "wrong_credentials"},
     )

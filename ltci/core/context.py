@@ -11,7 +11,7 @@ from typing import Any
 @dataclass(frozen=True)
 class Actor:
     user: Any = None  # accounts.User or None (a command, an anonymous visitor)
-    name: str = "system"  # what the trail shows when there is no user
+    name: str = "系统"  # what the trail shows when there is no user (a command, a scheduled task)
     ip: str | None = None
     channel: str = "cli"  # web | api | admin | cli
     path: str = ""

@@ -80,12 +80,13 @@ class Sheet:
         return value
 
     def _decimal(self, value: Decimal):
-        """Amounts show their places (12.50, not 12.5) and stay numbers."""
+        """Amounts stay numbers and show as people write them: two places and thousands separators
+        (12.50, 1,234.50); a number with more places shows them all."""
         places = -value.as_tuple().exponent if value.is_finite() else 0
         if places <= 0:
             return value
         cell = WriteOnlyCell(self._ws, value)
-        cell.number_format = "0." + "0" * places
+        cell.number_format = "#,##0." + "0" * max(places, 2)
         return cell
 
     def append(self, values: Iterable) -> None:
@@ -184,6 +185,6 @@ def import_template(columns, title: str) -> bytes:
     saying what each column takes."""
     wb = Workbook()
     wb.sheet(title, [c.header for c in columns], widths=[max(12, len(c.header) * 2 + 4) for c in columns])
-    notes = wb.sheet("填写说明", ["列名", "英文代码", "必填", "说明"], widths=[None, None, None, 80])
-    notes.extend((c.header, c.key, "是" if c.required else "否", c.help) for c in columns)
+    notes = wb.sheet("填写说明", ["列名", "必填", "说明"], widths=[None, None, 80])
+    notes.extend((c.header, "是" if c.required else "否", c.help) for c in columns)
     return wb.save()

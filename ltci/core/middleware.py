@@ -26,7 +26,7 @@ class RequestContextMiddleware:
         user = request.user if getattr(request, "user", None) and request.user.is_authenticated else None
         actor = Actor(
             user=user,
-            name=user.get_username() if user else "anonymous",
+            name=user.get_username() if user else "未登录访客",
             ip=client_ip(request),
             channel=_channel(request.path),
             path=request.path[:255],

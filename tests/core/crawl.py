@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urlsplit
 
@@ -48,6 +49,19 @@ CHECKS = (
 )
 
 
+# What a link downloads rather than shows: PDF, Excel and CSV files.
+DOWNLOAD_TYPES = ("application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/csv")
+
+
+@dataclass
+class Download:
+    user: str
+    url: str
+    view: str
+    content_type: str
+    body: bytes
+
+
 @dataclass
 class Crawl:
     pages: int = 0
@@ -84,13 +98,17 @@ def _kind(path: str) -> str | None:
     return match.view_name
 
 
-def crawl_as(user, crawl: Crawl, *, depth: int = 2, per_kind: int = 1) -> None:
-    """Every nav page of `user` and, `depth` links deep, `per_kind` page of each kind linked."""
+def crawl_as(user, crawl: Crawl, *, depth: int = 2, per_kind: int = 1, downloads: list | None = None,
+             start: Iterable[str] = ()) -> None:
+    """Every nav page of `user` (and the pages `start` names) and, `depth` links deep, `per_kind` page
+    of each kind linked. With a `downloads` list, every file linked (PDF, Excel, CSV) is added to it
+    as a `Download`, and the pages themselves are walked but not checked."""
     client = Client()
     client.force_login(user)
     seen_kinds: dict[str, int] = {}
     seen: set[str] = set()
     queue = deque((item["url"], 0) for item in items_for(user))
+    queue.extend((url, 0) for url in start)
     queue.appendleft(("/", 0))
     while queue:
         url, level = queue.popleft()
@@ -99,6 +117,10 @@ def crawl_as(user, crawl: Crawl, *, depth: int = 2, per_kind: int = 1) -> None:
         seen.add(url)
         response = client.get(url)
         kind = response.get("Content-Type", "")
+        if downloads is not None and response.status_code == 200 and kind.startswith(DOWNLOAD_TYPES):
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            downloads.append(Download(user.username, url, _kind(urlsplit(url).path) or "", kind, body))
+            continue
         if response.status_code != 200 or not kind.startswith("text/html"):
             if response.status_code >= 500 or response.status_code in (403, 404):  # a link to a dead end
                 crawl.problems.append((user.username, url, _kind(urlsplit(url).path) or "", "页面打不开",
@@ -107,8 +129,9 @@ def crawl_as(user, crawl: Crawl, *, depth: int = 2, per_kind: int = 1) -> None:
         crawl.pages += 1
         page = response.content.decode()
         view = _kind(urlsplit(url).path) or ""
-        for problem, text in problems_in(visible_text(page), view):
-            crawl.problems.append((user.username, url, view, problem, text))
+        if downloads is None:
+            for problem, text in problems_in(visible_text(page), view):
+                crawl.problems.append((user.username, url, view, problem, text))
         if level >= depth:
             continue
         for href in _HREF.findall(page):

@@ -63,9 +63,9 @@ def test_numbers_and_dates_stay_numbers_and_dates_in_excel():
     data, _ = exports.workbook("表", ("a", "b", "c", "d", "e", "f"),
                                [(Decimal("-12.50"), -3, Decimal("1395.00"), date(2025, 4, 10), at, 0)])
     a, b, c, d, e, f = next(sheet_of(data).iter_rows(min_row=2))
-    assert (a.value, a.data_type, a.number_format) == (-12.5, "n", "0.00")  # a negative amount is a number
+    assert (a.value, a.data_type, a.number_format) == (-12.5, "n", "#,##0.00")  # a negative amount is a number
     assert (b.value, b.data_type, b.quotePrefix) == (-3, "n", False)
-    assert (c.value, c.number_format) == (1395, "0.00")
+    assert (c.value, c.number_format) == (1395, "#,##0.00")  # 1,395.00 as people write amounts
     assert d.is_date and d.value.date() == date(2025, 4, 10)
     assert e.is_date and e.value == datetime(2026, 1, 2, 9, 30)  # the wall clock in Asia/Shanghai
     assert (f.value, f.data_type) == (0, "n")
@@ -113,8 +113,9 @@ def test_an_import_template_has_bold_headers_and_a_sheet_of_notes():
     wb = load_workbook(io.BytesIO(exports.import_template(columns, "参保名单")))
     ws, notes = wb["参保名单"], wb["填写说明"]
     assert [c.value for c in ws[1]] == ["证件号码", "姓名"] and all(c.font.b for c in ws[1])
-    assert ws.column_dimensions["A"].width == 12 and notes.column_dimensions["D"].width == 80
-    assert [c.value for c in notes[3]] == ["姓名", "name", "否", "=不是公式"] and notes["D3"].data_type == "s"
+    assert ws.column_dimensions["A"].width == 12 and notes.column_dimensions["C"].width == 80
+    # the notes are for people: the column, whether it is required and what it takes, no code
+    assert [c.value for c in notes[3]] == ["姓名", "否", "=不是公式"] and notes["C3"].data_type == "s"
 
 
 def test_a_download_is_an_attachment_with_a_safe_file_name():
