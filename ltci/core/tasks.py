@@ -16,8 +16,9 @@ def _actor_in(data: dict) -> Actor:
     from ltci.accounts.models import User
 
     user = User.objects.filter(pk=data["user"]).first() if data.get("user") else None
-    return Actor(user=user, name=data.get("name") or "system", ip=data.get("ip"),
-                 channel=data.get("channel") or "cli", path=data.get("path") or "")
+    default = Actor()
+    return Actor(user=user, name=data.get("name") or default.name, ip=data.get("ip"),
+                 channel=data.get("channel") or default.channel, path=data.get("path") or "")
 
 
 @task()
