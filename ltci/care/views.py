@@ -321,6 +321,12 @@ def person_care(request, pk: int):
     if request.method == "POST":
         require(request.user, CARE_CHANGE)
         try:
+            if request.POST.get("action") == "carer":
+                carer = family.register_family_carer(
+                    person, request.user, name=request.POST.get("name", ""), id_number=request.POST.get("id_number", ""),
+                    phone=request.POST.get("phone", ""), trained=request.POST.get("trained") == "1")
+                messages.success(request, f"已登记亲情照护人员 {carer.name}（{carer.masked_id}）")
+                return redirect(f"{request.path}#family")
             if request.POST.get("action") == "days":
                 raw = request.POST.get("carer", "")
                 carer = person.family_carers.filter(pk=int(raw)).first() if _whole(raw) else None

@@ -90,3 +90,22 @@ def test_only_those_who_may_see_the_person_open_the_page_and_only_the_agency_rec
     if auditor.get(url).status_code == 200:
         answer = auditor.post(url, {"action": "event", "kind": "death", "on": timezone.localdate().isoformat()})
         assert answer.status_code == 403 and not CareEvent.objects.exists()
+
+
+def test_the_agency_registers_a_family_carer_on_the_page_and_a_refusal_keeps_what_was_typed(scene, client_for):
+    from ltci.providers.models import Carer, CarerKind
+
+    person = scene["person"]
+    clerk = client_for(scene["clerk"])
+    url = f"/care/persons/{person.pk}/"
+    assert "登记亲情照护人员" in clerk.get(url).content.decode()
+    refused = clerk.post(url, {"action": "carer", "name": "王小红", "id_number": "320311197206010000",
+                               "phone": "13900001111", "trained": "1"})
+    text = refused.content.decode()
+    assert refused.status_code == 422 and 'value="王小红"' in text and 'value="13900001111"' in text
+    assert "checked" in text and not Carer.objects.filter(kind=CarerKind.FAMILY, beneficiary=person).exists()
+    done = clerk.post(url, {"action": "carer", "name": "王小红", "id_number": SON, "phone": "13900001111",
+                            "trained": "1"}, follow=True).content.decode()
+    assert "已登记亲情照护人员 王小红" in done and SON not in done  # the number masked
+    carer = Carer.objects.get(kind=CarerKind.FAMILY, beneficiary=person)
+    assert carer.trained and carer.phone == "13900001111"
