@@ -5,8 +5,12 @@ LTCI_DEMO       1 = demo mode: demo accounts log in with the printed password (n
 LTCI_SECRET_KEY required in production; elsewhere one is made once and kept in var/secret_key
 DATABASE_URL    default sqlite:///var/ltci.sqlite3 (WAL); postgres://... for PostgreSQL
 LTCI_ALLOWED_HOSTS  comma-separated host names (production)
+LTCI_LOG_FORMAT json | plain (default json in production, plain in development)
+LTCI_METRICS_ALLOWED  addresses or CIDR networks /metrics answers (default loopback only)
+The full list, with the rest, is in the README's production guide.
 """
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -16,6 +20,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from ltci import keep_files_private
+from ltci.core.logs import default_format as default_log_format
 
 keep_files_private()  # everything created under var/ from here on: files 0600, folders 0700
 
@@ -87,6 +92,8 @@ INSTALLED_APPS = [
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
+    "ltci.core.logs.RequestLogMiddleware",  # first: the request id and the request's log line cover all below
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "ltci.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -101,6 +108,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # last: counts by view name and status
 ]
 
 ROOT_URLCONF = "ltci.urls"
@@ -217,6 +225,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = os.environ.get("LTCI_SSL_REDIRECT", "1") == "1"
+    SECURE_REDIRECT_EXEMPT = [r"^metrics$"]  # Prometheus may scrape the server itself over loopback
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31_536_000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -225,13 +234,19 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     CSRF_TRUSTED_ORIGINS = [f"https://{h}" for h in ALLOWED_HOSTS]
 
+# One JSON object per line in production, the human format in development; LTCI_LOG_FORMAT=json|plain
+# chooses either way (ltci/core/logs.py, docs/decisions/0025). ID numbers are masked in both.
+LOG_FORMAT = default_log_format(PRODUCTION, os.environ.get("LTCI_LOG_FORMAT"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"mask_ids": {"()": "ltci.audit.masking.MaskIdNumbersFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"()": "ltci.core.logs.PlainFormatter"},
+        "json": {"()": "ltci.core.logs.JsonFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["mask_ids"], "formatter": "plain"},
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_ids"], "formatter": LOG_FORMAT},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LTCI_LOG_LEVEL", "INFO")},
     "loggers": {
@@ -241,6 +256,15 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# /metrics (Prometheus) answers these addresses or networks only, others get 404 (ltci/core/metrics.py).
+METRICS_ALLOWED = os.environ.get("LTCI_METRICS_ALLOWED", "127.0.0.0/8,::1")
+for _network in filter(None, (n.strip() for n in METRICS_ALLOWED.split(","))):
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"LTCI_METRICS_ALLOWED: {_network!r} is not an address or network ({exc})") from exc
+PROMETHEUS_LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, float("inf"))
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

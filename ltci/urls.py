@@ -5,6 +5,7 @@ from django.urls import include, path
 from ltci.accounts.views import LoginView
 from ltci.api import api
 from ltci.core import job_views, schedule_views
+from ltci.core import metrics as core_metrics
 from ltci.core import views as core_views
 
 admin.site.site_header = "长护险信息平台 · 基础数据管理"
@@ -13,6 +14,7 @@ admin.site.site_title = "长护险信息平台"
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", core_metrics.metrics, name="metrics"),  # Prometheus, allowed networks only
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("persons/", include("ltci.enrolment.urls")),

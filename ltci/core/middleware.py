@@ -3,6 +3,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
+from . import logs
 from .context import Actor, acting, client_ip
 
 security_log = logging.getLogger("ltci.security")
@@ -31,6 +32,7 @@ class RequestContextMiddleware:
             channel=_channel(request.path),
             path=request.path[:255],
         )
+        logs.identify(request)  # the request's later log lines name the user and region
         with acting(actor):
             return self.get_response(request)
 
