@@ -162,8 +162,8 @@ def main(argv=None) -> int:
             ltci(env, "demo", "--region", args.region, "--insured", str(args.insured), "--seed", "1", log=log)
         port = free_port()
         server_log = open(work / "serve.log", "w")  # noqa: SIM115 - closed with the server
-        server = subprocess.Popen([sys.executable, "-m", "ltci.cli", "serve", "--host", HOST, "--port", str(port),
-                                   "--no-nightly"], cwd=ROOT, env=env, stdout=server_log,
+        server = subprocess.Popen([sys.executable, "-m", "ltci.cli", "serve", "--host", HOST, "--port", str(port)],
+                                  cwd=ROOT, env=env, stdout=server_log,
                                   stderr=subprocess.STDOUT, start_new_session=True)
         wait_healthy(port, server)
         started = time.monotonic()
