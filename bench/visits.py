@@ -18,6 +18,9 @@ are answers other than 2xx, connection failures and timeouts. Afterwards the dat
 one visit per carer and phase, every one checked out, no duplicate.
 
 `python -m bench.visits --carers 1500 --window 60` runs it alone; `bench.run --only visits` too.
+With `--database-url postgres://…` it runs on PostgreSQL (a database `ltci_bench_visits` made afresh
+beside the one named), and `--processes N --workers W` serves with N processes (`ltci serve
+--processes`) and W workers (`ltci worker`) beside them, as CI does (2 and 2).
 """
 
 from __future__ import annotations
@@ -216,18 +219,34 @@ def _die_with_parent():  # Linux: the server gets SIGTERM if the bench dies with
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-class Server:
-    """`ltci serve` in a subprocess; stopped (SIGINT, then SIGTERM, then SIGKILL) by `stop`."""
+def _family(pid: int) -> list[int]:
+    """A process and its children (the serving processes of `ltci serve --processes`)."""
+    found = [pid]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
 
-    def __init__(self, env: dict, threads: int, log: Path):
+
+class Server:
+    """`ltci serve` in a subprocess (with its workers, if any); stopped (SIGINT, then SIGTERM, then
+    SIGKILL) by `stop`."""
+
+    def __init__(self, env: dict, threads: int, log: Path, *, processes: int = 1, workers: int = 0):
         self.port = _free_port()
         self.log = log
         self._log = open(log, "w")  # noqa: SIM115 - the server's output until stop() closes it
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "ltci.cli", "serve", "--host", HOST, "--port", str(self.port),
-             "--threads", str(threads)],
+             "--threads", str(threads), "--processes", str(processes)],
             cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent)  # noqa: PLW1509 - started before the client's threads, if any
+        self.workers = [subprocess.Popen([sys.executable, "-m", "ltci.cli", "worker"], cwd=ROOT, env=env,
+                                         stdout=self._log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+                        for _ in range(workers)]
 
     def wait_ready(self, seconds: float = 90) -> None:
         deadline = time.monotonic() + seconds
@@ -244,20 +263,26 @@ class Server:
         raise RuntimeError(f"the server did not answer /healthz in {seconds:.0f} s:\n{self.tail()}")
 
     def peak_rss_mb(self) -> float | None:
-        try:
-            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-        except OSError:
-            return None
-        return None
+        """The serving processes' peak resident memory, summed."""
+        total = 0
+        for pid in _family(self.proc.pid):
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        total += int(line.split()[1])
+            except OSError:
+                continue
+        return total / 1024 if total else None
 
     def cpu_seconds(self) -> float:
-        try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return float("nan")
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in _family(self.proc.pid):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK") if total else float("nan")
 
     def limit_warnings(self) -> int:
         self._log.flush()
@@ -269,14 +294,15 @@ class Server:
 
     def stop(self) -> None:
         try:
-            for sig, wait in ((signal.SIGINT, 10), (signal.SIGTERM, 5), (signal.SIGKILL, 5)):
-                if self.proc.poll() is not None:
-                    break
-                self.proc.send_signal(sig)
-                try:
-                    self.proc.wait(wait)
-                except subprocess.TimeoutExpired:
-                    continue
+            for proc in (self.proc, *self.workers):
+                for sig, wait in ((signal.SIGINT, 10), (signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+                    if proc.poll() is not None:
+                        break
+                    proc.send_signal(sig)
+                    try:
+                        proc.wait(wait)
+                    except subprocess.TimeoutExpired:
+                        continue
         finally:
             self._log.close()
 
@@ -424,6 +450,9 @@ class Result:
     server_log: Path
     port: int
     server_exit: int | None  # the server's exit status once stopped (None: still running)
+    database: str = "SQLite WAL"
+    processes: int = 1
+    workers: int = 0
 
     @property
     def ok(self) -> bool:
@@ -482,27 +511,43 @@ def _django_step(env: dict, *args: str) -> str:
     return r.stdout
 
 
+def _fresh_postgresql(url: str) -> str:
+    """A database `ltci_bench_visits` made afresh on the server `url` names; its URL."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    parts = urlsplit(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS ltci_bench_visits WITH (FORCE)")
+        conn.execute("CREATE DATABASE ltci_bench_visits")
+    return urlunsplit(parts._replace(path="/ltci_bench_visits"))
+
+
 def run(carers: int = 1500, window: float = 60.0, folder: Path = ROOT / "var" / "bench", *, threads: int = 2,
         pause: tuple[float, float] = (1.0, 5.0), burst: bool = True, seed: int = 6, timeout: float = 60.0,
-        server_env: dict | None = None, progress=None) -> Result:
+        server_env: dict | None = None, progress=None, database_url: str = "", processes: int = 1,
+        workers: int = 0) -> Result:
     """Builds the database, starts the server, runs the phases, stops the server, checks the visits."""
     say = progress or (lambda text: print(text, file=sys.stderr))
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / "visits.sqlite3"
     for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         stale.unlink(missing_ok=True)
+    database_url = _fresh_postgresql(database_url) if database_url else f"sqlite:///{db.resolve()}"
     phones_file = folder / "visits-phones.json"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ltci.settings", "DATABASE_URL": f"sqlite:///{db.resolve()}",
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ltci.settings", "DATABASE_URL": database_url,
            "LTCI_DEMO": "0", "LTCI_ENV": "development", "LTCI_DEBUG": "0", "LTCI_LOG_LEVEL": "WARNING",
            "LTCI_SECRET_KEY": secrets.token_urlsafe(48), **(server_env or {})}
     say(f"visits: building {carers:,} carers, sessions and beneficiaries in {db} ...")
     started = time.perf_counter()
     _django_step(env, "setup", "--carers", str(carers), "--out", str(phones_file), "--seed", str(seed))
-    say(f"visits: data ready in {time.perf_counter() - started:.1f} s; starting the server ({threads} threads) ...")
+    say(f"visits: data ready in {time.perf_counter() - started:.1f} s; starting the server ({processes} process(es) "
+        f"of {threads} threads, {workers} worker(s)) ...")
     made = json.loads(phones_file.read_text())
     phones = made["carers"]
     _raise_file_limit(2 * carers + 256)
-    server = Server(env, threads, folder / "visits-server.log")
+    server = Server(env, threads, folder / "visits-server.log", processes=processes, workers=workers)
     phases = []
     try:
         server.wait_ready()
@@ -516,12 +561,15 @@ def run(carers: int = 1500, window: float = 60.0, folder: Path = ROOT / "var" / 
     finally:
         server.stop()
     check = json.loads(_django_step(env, "verify", "--carers", str(carers), "--phases", ",".join(p.name for p in phases)))
-    return Result(carers, window, threads, phases, check, server.log, server.port, server.proc.poll())
+    return Result(carers, window, threads, phases, check, server.log, server.port, server.proc.poll(),
+                  "PostgreSQL" if database_url.startswith("postgres") else "SQLite WAL", processes, workers)
 
 
 def report(result: Result) -> list[str]:
     """A header line and rows in `bench.run`'s style; then the database check."""
-    lines = [(f"{f'SQLite WAL, {result.carers:,} carers, {result.threads} threads':<40}{'requests':>9}  {'time':>8}  "
+    serving = (f"{result.processes} processes × {result.threads} threads, {result.workers} workers"
+               if result.processes > 1 or result.workers else f"{result.threads} threads")
+    lines = [(f"{f'{result.database}, {result.carers:,} carers, {serving}':<40}{'requests':>9}  {'time':>8}  "
               f"{'req/s':>7}  {'p50':>7}  {'p90':>7}  {'p99':>7}  {'max':>7}  {'errors':>6}  {'server':>7}")]
     for phase in result.phases:
         title = f"window {result.window:g} s" if phase.name == "window" else "burst (all at once)"
@@ -570,6 +618,10 @@ def main(argv=None) -> int:
     r.add_argument("--threads", type=int, default=2)  # `ltci serve`'s default on SQLite
     r.add_argument("--dir", type=Path, default=ROOT / "var" / "bench")
     r.add_argument("--no-burst", action="store_true")
+    r.add_argument("--database-url", default="", help="a PostgreSQL server (postgres://…): the bench makes its own "
+                   "database there; default a SQLite file")
+    r.add_argument("--processes", type=int, default=1, help="serving processes (PostgreSQL)")
+    r.add_argument("--workers", type=int, default=0, help="workers beside the server")
     r.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                    help="a setting for the server, e.g. LTCI_ENV=production (with LTCI_ALLOWED_HOSTS=127.0.0.1 "
                         "LTCI_SSL_REDIRECT=0)")
@@ -580,7 +632,8 @@ def main(argv=None) -> int:
         print(json.dumps(verify(args.phases.split(","), args.carers)))
     else:
         result = (run(args.carers, args.window, args.dir, threads=args.threads, burst=not args.no_burst,
-                      server_env=dict(e.split("=", 1) for e in args.env))
+                      server_env=dict(e.split("=", 1) for e in args.env), database_url=args.database_url,
+                      processes=args.processes, workers=args.workers)
                   if args.command == "run" else run())
         print("\n".join(report(result)))
         return 0 if result.ok else 1

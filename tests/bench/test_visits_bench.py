@@ -45,3 +45,18 @@ def test_a_run_that_fails_midway_stops_its_server(tmp_path, monkeypatch):
     with pytest.raises(ConnectionError, match="lost the network"):
         visits.run(2, 1, tmp_path, threads=2, progress=lambda text: None)
     assert len(servers) == 1 and servers[0].proc.poll() is not None
+
+
+def test_on_postgresql_two_processes_and_two_workers_serve_the_carers_without_an_error(tmp_path):
+    """As CI runs it at full size (.ci/run): the server's processes share the port and the sessions."""
+    import os
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        pytest.skip("needs a PostgreSQL server (make test-postgresql)")
+    result = visits.run(30, 3, tmp_path, threads=4, pause=(0.2, 1.0), timeout=20, progress=lambda text: None,
+                        database_url=url, processes=2, workers=2)
+    assert all(not p.errors for p in result.phases) and result.check["ok"], result.check["problems"]
+    assert result.check["visits"] == 60
+    assert visits.report(result)[0].startswith("PostgreSQL, 30 carers, 2 processes × 4 threads, 2 workers")
+    assert result.server_exit is not None

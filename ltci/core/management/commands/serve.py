@@ -1,3 +1,4 @@
+import os
 import sys
 
 from django.conf import settings
@@ -18,11 +19,19 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=None,
                             help="request threads (default: 2 on SQLite, whose one writer more threads only "
                                  "queue behind; 8 on PostgreSQL)")
+        parser.add_argument("--processes", type=int, default=1,
+                            help="serving processes, each with its threads (PostgreSQL only; SQLite's one writer "
+                                 "keeps one process)")
 
-    def handle(self, *args, host, port, threads, **options):
+    def handle(self, *args, host, port, threads, processes=1, **options):
         from django.db import connection
 
         threads = threads or (2 if connection.vendor == "sqlite" else 8)
+        if processes < 1:
+            raise CommandError("--processes must be 1 or more")
+        if processes > 1 and connection.vendor != "postgresql":
+            raise CommandError("--processes above 1 needs PostgreSQL: SQLite has one writer, so more processes "
+                               "would only wait on each other (serve with one process and its threads)")
         problems = platform_problems()
         if problems:
             raise CommandError("not ready to serve:\n  " + "\n  ".join(problems))
@@ -42,13 +51,22 @@ class Command(BaseCommand):
                 self.stdout.write(f"job {job.pk} ({job.get_kind_display()}) of a process that died: "
                                   f"{job.get_status_display()}. {job.message}")
         # Long work and the schedule run in `ltci worker` (decision 0024); this process only serves.
+        from ltci.core.uploads import largest_body
+
+        # waitress buffers a body before the platform sees it: no more than the largest route takes
+        # (each route's own limit is checked before its view reads anything).
+        waitress_options = {"threads": threads, "ident": "ltci", "max_request_body_size": largest_body()}
+        if processes > 1:
+            from ltci.core.serving import serve_processes
+
+            if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+                self.stdout.write("PROMETHEUS_MULTIPROC_DIR is not set: /metrics shows the figures of the process "
+                                  "that answers it only (the production guide)")
+            sys.exit(serve_processes(host, port, processes, waitress_options, self.stdout))
         self.stdout.write(f"ltci serving on http://{host}:{port}/  (Ctrl-C stops)")
         sys.stdout.flush()
         from waitress import serve
 
-        from ltci.core.uploads import largest_body
         from ltci.wsgi import application
 
-        # waitress buffers a body before the platform sees it: no more than the largest route takes
-        # (each route's own limit is checked before its view reads anything).
-        serve(application, host=host, port=port, threads=threads, ident="ltci", max_request_body_size=largest_body())
+        serve(application, host=host, port=port, **waitress_options)
