@@ -538,8 +538,11 @@ def run(carers: int = 1500, window: float = 60.0, folder: Path = ROOT / "var" / 
     phones_file = folder / "visits-phones.json"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ltci.settings", "DATABASE_URL": database_url,
            "LTCI_DEMO": "0", "LTCI_ENV": "development", "LTCI_DEBUG": "0", "LTCI_LOG_LEVEL": "WARNING",
-           "LTCI_SECRET_KEY": secrets.token_urlsafe(48), **(server_env or {})}
-    say(f"visits: building {carers:,} carers, sessions and beneficiaries in {db} ...")
+           "LTCI_SECRET_KEY": secrets.token_urlsafe(48),
+           # Connections kept between requests, as in production: on PostgreSQL each new one forks a backend.
+           "LTCI_DB_CONN_MAX_AGE": "60", **(server_env or {})}
+    where = "PostgreSQL database ltci_bench_visits" if database_url.startswith("postgres") else db
+    say(f"visits: building {carers:,} carers, sessions and beneficiaries in {where} ...")
     started = time.perf_counter()
     _django_step(env, "setup", "--carers", str(carers), "--out", str(phones_file), "--seed", str(seed))
     say(f"visits: data ready in {time.perf_counter() - started:.1f} s; starting the server ({processes} process(es) "

@@ -133,7 +133,8 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'ltci.sqlite3'}"),
-        conn_max_age=0 if not PRODUCTION else 60,
+        # Persistent connections in production; a PostgreSQL connection costs a server process's start.
+        conn_max_age=int(os.environ.get("LTCI_DB_CONN_MAX_AGE", "60" if PRODUCTION else "0")),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
