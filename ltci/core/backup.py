@@ -13,7 +13,9 @@ that hold rows), restores, and then compares every table's rows with the manifes
 
 Both are recorded on the audit trail: the backup on the backed-up database (after the copy, so the
 file does not hold its own record), the restore on the restored one (after the comparison), which
-then shows, in its own hash chain, that it was restored and from which file.
+then shows, in its own hash chain, that it was restored and from which file. They are recorded as
+an export (导出: every row leaves the database) and a bulk import (批量导入) of the object type
+`database`, so that the trail's actions need no migration.
 """
 
 from __future__ import annotations
@@ -136,18 +138,28 @@ def backup(directory, *, using: str = "default") -> Outcome:
     """Writes a backup of the database into `directory` (made if missing) with its manifest."""
     started = time.perf_counter()
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     connection = connections[using]
+    if connection.in_atomic_block:  # SQLite's backup would wait forever for the caller's own write lock
+        raise BackupError("不能在事务中备份数据库")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        path, manifest = _backup_by_vendor(connection, directory)
+    except (OSError, sqlite3.Error) as exc:
+        raise BackupError(f"备份失败：{exc}") from exc
+    manifest["sha256"] = sha256(path)
+    manifest["bytes"] = path.stat().st_size
+    _write_manifest(path, manifest)
+    return Outcome(path, manifest, time.perf_counter() - started)
+
+
+def _backup_by_vendor(connection, directory: Path) -> tuple[Path, dict]:
     if connection.vendor == "sqlite":
         path, manifest = _backup_sqlite(connection, directory)
     elif connection.vendor == "postgresql":
         path, manifest = _backup_postgresql(connection, directory)
     else:
         raise BackupError(f"不支持备份 {connection.vendor} 数据库（仅支持 SQLite 与 PostgreSQL）")
-    manifest["sha256"] = sha256(path)
-    manifest["bytes"] = path.stat().st_size
-    _write_manifest(path, manifest)
-    return Outcome(path, manifest, time.perf_counter() - started)
+    return path, manifest
 
 
 def _manifest(vendor: str, raw, counts: dict[str, int], **extra) -> dict:
@@ -324,10 +336,13 @@ def restore(path, *, force: bool = False, using: str = "default") -> Outcome:
         listed = "、".join(f"{t}（{n} 行）" for t, n in sorted(used.items(), key=lambda kv: -kv[1])[:10])
         more = f" 等 {len(used)} 张表" if len(used) > 10 else ""
         raise BackupError(f"目标数据库已有数据：{listed}{more}。恢复会覆盖这些数据；确需覆盖请加 --force。未做任何改动")
-    if connection.vendor == "sqlite":
-        _restore_sqlite(connection, path)
-    else:
-        _restore_postgresql(connection, path)
+    try:
+        if connection.vendor == "sqlite":
+            _restore_sqlite(connection, path)
+        else:
+            _restore_postgresql(connection, path)
+    except (OSError, sqlite3.Error) as exc:
+        raise BackupError(f"恢复失败：{exc}") from exc
     connection.close()  # the next query sees the restored database afresh
     counts = target_counts(using)
     expected = manifest["tables"]
@@ -357,6 +372,15 @@ def _restore_postgresql(connection, path: Path) -> None:
     _run([program, "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
           f"--dbname={connection.settings_dict['NAME']}", str(path)],
          pg_environment(connection.settings_dict), "pg_restore 恢复")
+
+
+def migration_gap(manifest: dict) -> tuple[list[str], list[str]]:
+    """(migrations of this code the backup lacks, migrations of the backup this code does not know)."""
+    from django.db.migrations.loader import MigrationLoader
+
+    known = {f"{app}.{name}" for app, name in MigrationLoader(None, ignore_no_migrations=True).disk_migrations}
+    held = set(manifest.get("migrations", []))
+    return sorted(known - held), sorted(held - known)
 
 
 def describe(manifest: dict) -> str:

@@ -195,3 +195,26 @@ def test_a_file_that_is_no_backup_is_refused(db, tmp_path):
     backup.manifest_path(file).write_text(json.dumps({"sha256": backup.sha256(file), "tables": {}, "vendor": "sqlite"}))
     with pytest.raises(CommandError, match="不是本平台的备份文件"):
         call_command("restore", str(file))
+
+
+def test_a_backup_of_an_older_version_asks_for_migrate(transactional_db, tmp_path):
+    call_command("backup", str(tmp_path), stdout=open(os.devnull, "w"))
+    manifest = json.loads(backup.manifest_path(next(tmp_path.glob("ltci-*[!n]"))).read_text(encoding="utf-8"))
+    assert backup.migration_gap(manifest) == ([], [])
+    older = {**manifest, "migrations": [m for m in manifest["migrations"] if m != "settlement.0001_initial"]}
+    assert backup.migration_gap(older) == (["settlement.0001_initial"], [])
+    newer = {**manifest, "migrations": [*manifest["migrations"], "settlement.9999_future"]}
+    assert backup.migration_gap(newer) == ([], ["settlement.9999_future"])
+
+
+def test_backup_into_a_place_it_cannot_write_is_an_error(transactional_db, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(CommandError, match="备份失败"):
+        call_command("backup", str(blocker / "backups"))
+
+
+def test_backup_is_refused_inside_a_transaction(db, tmp_path):
+    """The test's transaction holds SQLite's write lock: the online backup would wait for it forever."""
+    with pytest.raises(CommandError, match="不能在事务中备份"):
+        call_command("backup", str(tmp_path))

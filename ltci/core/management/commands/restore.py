@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ltci.audit.models import Action
 from ltci.audit.recorder import record
-from ltci.core.backup import BackupError, describe, restore
+from ltci.core.backup import BackupError, describe, migration_gap, restore
 from ltci.core.context import Actor, acting
 
 
@@ -36,3 +36,9 @@ class Command(BaseCommand):
                            "forced": force})
         self.stdout.write(f"  {len(done.manifest['tables'])} 张表的行数与备份清单一致；"
                           "可运行 ltci ledger check 与 ltci audit verify 核对")
+        behind, unknown = migration_gap(done.manifest)
+        if unknown:
+            self.stdout.write(f"  注意：备份含当前代码没有的迁移 {len(unknown)} 个（如 {unknown[0]}）：它来自更新的版本，"
+                              "请用该版本的平台运行")
+        elif behind:
+            self.stdout.write(f"  备份比当前代码少 {len(behind)} 个迁移（如 {behind[0]}）：请运行 ltci migrate")
