@@ -74,3 +74,24 @@ def page(request, asked: Asked, *, back: str, action: str | None = None):
     return render(request, "core/confirm.html", {
         "s": asked.summary, "changed": asked.changed, "fields": fields, "action": action, "back": back,
         "digest": asked.summary.digest()})
+
+
+def step(request, act: Callable[[], T], describe: Callable[[T], Summary], *, back: str,
+         done: Callable[[T], str]):
+    """A confirmed step from a page, whole: asks (the question page), or refuses (the reason as a
+    message, back to `back`), or does it (`done(result)` as a message, back to `back`)."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import redirect
+
+    from .errors import reasons
+
+    try:
+        result = run(request, act, describe)
+    except ValidationError as exc:
+        messages.error(request, reasons(exc))
+        return redirect(back)
+    if isinstance(result, Asked):
+        return page(request, result, back=back)
+    messages.success(request, done(result))
+    return redirect(back)

@@ -215,17 +215,10 @@ def reverse_fee(request, pk: int):
     """冲销: a fee paid in error taken back out of the books by a reversing journal, after asking."""
     require(request.user, LEDGER_MANAGE)
     fee = get_visible_or_404(Fee.objects.all(), request.user, pk=pk)
-    region = fee.region
-    try:
-        done = confirm.run(request, lambda: fees.reverse_fee(fee, request.user, reason=request.POST.get("reason", "")),
-                           _reversal_summary)
-    except ValidationError as exc:
-        messages.error(request, reasons(exc))
-        return redirect(_back(request, region))
-    if isinstance(done, confirm.Asked):
-        return confirm.page(request, done, back=_back(request, region))
-    messages.success(request, f"已冲销：{fee.paid_on:%Y-%m-%d} {fee.get_kind_display()} {yuan_text(fee.amount)} 元")
-    return redirect(_back(request, region))
+    return confirm.step(
+        request, lambda: fees.reverse_fee(fee, request.user, reason=request.POST.get("reason", "")),
+        _reversal_summary, back=_back(request, fee.region),
+        done=lambda made: f"已冲销：{fee.paid_on:%Y-%m-%d} {fee.get_kind_display()} {yuan_text(fee.amount)} 元")
 
 
 @login_required

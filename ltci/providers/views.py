@@ -17,7 +17,7 @@ from ltci.core.uploads import save_upload
 from ltci.core.values import BadValue, parse_date
 
 from . import carers, catalogue, designation, quality
-from .models import Agreement, Designation, DesignationStatus, Institution, InstitutionStatus
+from .models import Agreement, Designation, Institution, InstitutionStatus
 from .rating import star_rating
 
 

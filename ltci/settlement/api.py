@@ -18,7 +18,6 @@ from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.audit.recorder import record_view
 from ltci.core.api import RunOut, run_out
 from ltci.core.exports import attachment
-from ltci.core import jobs
 from ltci.dualcontrol.api import DualRequestOut, request_out
 from ltci.core.models import Job, JobKind
 from ltci.enrolment.models import Person

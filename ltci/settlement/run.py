@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 

@@ -272,19 +272,11 @@ def batch_detail(request, pk: int):
 def cancel_batch(request, pk: int):
     require(request.user, PAYMENT_MAKE)
     batch = get_visible_or_404(PaymentBatch.objects.all(), request.user, pk=pk)
-    back = reverse("settlement:batch", args=[batch.pk])
-    try:
-        done = confirm.run(request, lambda: payments.cancel_batch(batch, request.user,
-                                                                  reason=request.POST.get("reason", "")),
-                           _cancel_summary)
-    except ValidationError as exc:
-        messages.error(request, reasons(exc))
-        return redirect(back)
-    if isinstance(done, confirm.Asked):
-        return confirm.page(request, done, back=back)
-    messages.success(request, f"已撤销支付批次 {batch.number}：{batch.payees} 户 {yuan_text(batch.total)} 元"
-                              "恢复为待拨付，已记冲销凭证")
-    return redirect(back)
+    return confirm.step(
+        request, lambda: payments.cancel_batch(batch, request.user, reason=request.POST.get("reason", "")),
+        _cancel_summary, back=reverse("settlement:batch", args=[batch.pk]),
+        done=lambda made: f"已撤销支付批次 {batch.number}：{batch.payees} 户 {yuan_text(batch.total)} 元"
+                          "恢复为待拨付，已记冲销凭证")
 
 
 def _cancel_summary(made) -> confirm.Summary:
@@ -305,17 +297,15 @@ def return_payment(request, pk: int):
     back = reverse("settlement:batch", args=[payment.batch_id])
     try:
         returned_on = _day(request.POST.get("returned_on"), "returned_on")
-        done = confirm.run(request, lambda: payments.return_payment(payment, request.user,
-                                                                    reason=request.POST.get("reason", ""),
-                                                                    returned_on=returned_on), _return_summary)
     except ValidationError as exc:
         messages.error(request, reasons(exc))
         return redirect(back)
-    if isinstance(done, confirm.Asked):
-        return confirm.page(request, done, back=back)
-    messages.success(request, f"已登记银行退回：{_payee_name(payment)} {yuan_text(payment.amount)} 元，"
-                              "已重新计入应付待遇，核实收款账户后在下一批次拨付")
-    return redirect(back)
+    return confirm.step(
+        request, lambda: payments.return_payment(payment, request.user, reason=request.POST.get("reason", ""),
+                                                 returned_on=returned_on),
+        _return_summary, back=back,
+        done=lambda made: f"已登记银行退回：{_payee_name(payment)} {yuan_text(payment.amount)} 元，"
+                          "已重新计入应付待遇，核实收款账户后在下一批次拨付")
 
 
 def _payee_name(payment: Payment) -> str:

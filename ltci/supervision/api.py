@@ -18,8 +18,6 @@ from ltci.accounts.scope import all_visible_or_404, get_visible_or_404, require,
 from ltci.audit.models import Action
 from ltci.audit.recorder import record, record_view
 from ltci.core.api import RunOut, run_out
-from ltci.core import jobs
-from ltci.core.models import Job
 from ltci.providers.models import Carer
 from ltci.core.money import MoneyText
 from ltci.dualcontrol.api import DualRequestOut, request_out
