@@ -9,7 +9,8 @@ from ltci.accounts.scope import get_visible_or_404, require
 
 from . import jobs
 from .exports import attachment
-from .models import REPORT_ORDER, IssueKind, Job
+from .health import worker_state
+from .models import REPORT_ORDER, IssueKind, Job, JobStatus
 from .paging import querystring_without_page
 from .reports import counts_shown, export_report
 
@@ -22,8 +23,10 @@ def _job(request, pk):
 def _progress_context(job):
     done, total = jobs.progress(job)
     percent = 100 if job.finished_at else (int(done * 100 / total) if total else 0)
+    waiting = job.status == JobStatus.PENDING and job.finished_at is None and not job.owner
     return {"job": job, "done": done, "total": total, "percent": percent,
-            "counts": counts_shown(job.counts)}
+            "counts": counts_shown(job.counts),
+            "no_worker": waiting and worker_state()["worker"] != "ok"}
 
 
 @login_required

@@ -103,3 +103,14 @@ def test_the_command_runs_the_queue_and_exits_in_batch_mode(transactional_db, wo
     assert Job.objects.get(pk=job.pk).status == JobStatus.PENDING
     call_command("worker", "--batch", "--interval", "0")
     assert Job.objects.get(pk=job.pk).status == JobStatus.DONE
+
+
+def test_a_queued_job_says_when_no_worker_runs_to_take_it(db, world, queued, client_for):
+    from ltci.contributions.billing import start_billing
+
+    job = start_billing(world["home"].region, "2025", background=True)
+    client = client_for(world["home"].users[Role.CLERK])
+    assert "后台处理进程未在运行" in client.get(f"/jobs/{job.pk}/").content.decode()
+    WorkerBeat.objects.create(worker="h:1:1", started_at=timezone.now(), seen_at=timezone.now())
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "排队中" in page and "后台处理进程未在运行" not in page
