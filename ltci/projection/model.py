@@ -139,7 +139,7 @@ def cells(register: pl.DataFrame) -> pl.DataFrame:
     ).sort(*KEY, "age").collect()
 
 
-def _grid(register_cells: pl.DataFrame, a: Assumptions, mortality, retire: dict) -> pl.DataFrame:
+def _grid(register_cells: pl.DataFrame, a: Assumptions, mortality, retire: dict, fine: list[int]) -> pl.DataFrame:
     """Every key of the register (and the retired key every working employee key becomes) × ages 0..AMAX,
     with q, the base and pension profiles, the entrants' distribution and the cell a year later."""
     keys = register_cells.select(KEY).unique()
@@ -154,6 +154,9 @@ def _grid(register_cells: pl.DataFrame, a: Assumptions, mortality, retire: dict)
         grid = grid.with_columns(pl.coalesce(
             pl.col(col), pl.col(col).mean().over(KEY), pl.col(col).mean().over("scheme", "category"),
             pl.col(col).mean(), pl.lit(0.0)).round(0).cast(pl.Int64).alias(col))
+    # Cells ordered so that each (scheme, category, sex, age band) is one contiguous segment: sums over
+    # them are differences of one cumulative sum (see `segment_sums`).
+    grid = grid.with_columns(_band_of(pl.col("age"), fine).alias("fine")).sort("scheme", "category", "sex", "fine", "groups", "age")
     grid = grid.with_row_index("idx").with_columns(pl.col("idx").cast(pl.Int64))
     q = pl.when(pl.col("sex") == "M").then(pl.col("age").map_elements(lambda x: mortality["M"][x], pl.Float64)) \
         .otherwise(pl.col("age").map_elements(lambda x: mortality["F"][x], pl.Float64))
@@ -332,10 +335,17 @@ def settled_profile(inputs: Inputs, a: Assumptions, grades: list[str], modes: li
 
 # --- the projection -----------------------------------------------------------------------------
 
-def _draws(runs: int, seed: int, stream: int, sd: float, stochastic: bool) -> pl.Series:
-    if not stochastic or sd == 0:
-        return pl.Series([0.0] * runs)
-    return normals(runs, seed, stream) * sd
+class Streams:
+    """Standard normal draws, `runs` per stream, all made at once; zeros for a central (single) run."""
+
+    def __init__(self, runs: int, seed: int, count: int, stochastic: bool):
+        self.runs = runs
+        self.values = normals(runs * count, seed, 0) if stochastic else None
+
+    def get(self, stream: int) -> pl.Series:
+        if self.values is None:
+            return pl.Series([0.0] * self.runs)
+        return self.values.slice(stream * self.runs, self.runs)
 
 
 def project(inputs: Inputs, a: Assumptions, *, years: int = 10, runs: int = 1, seed: int = 2026,
@@ -352,7 +362,9 @@ def project(inputs: Inputs, a: Assumptions, *, years: int = 10, runs: int = 1, s
         notes.append(f"登记簿中 {inputs.register.height - register.height} 人的险种不在本地区长护险覆盖范围（{', '.join(schemes)}），不计入。")
     mortality = _mortality(a)
     retire = {k: int(v) for k, v in a["retirement_age"].items()}
-    grid = _grid(cells(register), a, mortality, retire)
+    bands = [int(b) for b in a["incidence"]["bands"]]
+    fine = sorted(set(BAND10) | set(bands))
+    grid = _grid(cells(register), a, mortality, retire, fine)
     n_cells = grid.height
     runs_cols = [f"r{i}" for i in range(runs)]
     pop = pl.DataFrame({c: grid["count"] for c in runs_cols})
@@ -364,7 +376,6 @@ def project(inputs: Inputs, a: Assumptions, *, years: int = 10, runs: int = 1, s
     base_policy = policy_on(region, on, base_params_dir, carry_over=True)
     base_modes = list(base_policy.params.section("benefit").sections("modes"))
     table = a["incidence"]
-    bands = [int(b) for b in table["bands"]]
     grid = grid.with_columns(_band_of(pl.col("age"), bands).alias("inc_band"),
                              _band_of(pl.col("age"), BAND10).alias("band10"))
     band_pop = [float(grid.filter(pl.col("inc_band") == i)["count"].sum()) for i in range(len(bands))]
@@ -402,82 +413,118 @@ def project(inputs: Inputs, a: Assumptions, *, years: int = 10, runs: int = 1, s
                    f"（当前待遇人员 {s0} 人 × 12）")
     take_up = a.number("take_up")
 
-    # Run-level draws.
+    # Run-level draws: every normal variate of the projection in one vectorised call.
+    G = len(grades)
+    streams = Streams(runs, seed, 10 + 2 * years + 2 * years * G, stochastic)
     sd = {k: a.number(f"uncertainty.{k}") for k in ("mortality", "incidence", "benefit_exit", "entry", "base_growth", "price_growth")}
-    m_r = _draws(runs, seed, 1, sd["mortality"], stochastic).exp()
-    i_r = _draws(runs, seed, 2, sd["incidence"], stochastic).exp()
-    h_r = _draws(runs, seed, 3, sd["benefit_exit"], stochastic).exp()
-    e_r = _draws(runs, seed, 4, sd["entry"], stochastic).exp()
+    m_r = (streams.get(1) * sd["mortality"]).exp()
+    i_r = (streams.get(2) * sd["incidence"]).exp()
+    h_r = (streams.get(3) * sd["benefit_exit"]).exp()
+    e_r = (streams.get(4) * sd["entry"]).exp()
     entry, exit_ = a.number("entry_rate"), a.number("exit_rate")
     base_g, pension_g, price_g = a.number("base_growth"), a.number("pension_growth"), a.number("price_growth")
     h = a.number("benefit_exit_rate")
     agency = a.number("agency_fee_share")
-    if by_ledger or collects_by_rate:
-        pass
     interest = a.number("interest_rate")
     warning = float(inputs.warning_months)
 
-    q = grid["q"]
-    dist = grid["dist"]
-    next_idx = grid["next_idx"]
-    base_idx_r = pl.Series([1.0] * runs)
-    price_idx_r = pl.Series([1.0] * runs)
+    # The population in long layout, run-major: element r·C + c is cell c in run r.
+    R, C = runs, n_cells
+    long_idx = pl.int_range(0, C * R, dtype=pl.Int64, eager=True)
+    cell_of, run_of = long_idx % C, long_idx // C
+    del long_idx
+    survival = (1.0 - (grid["q"].gather(cell_of) * m_r.gather(run_of)).clip(0, 1) - exit_ * e_r.gather(run_of)).clip(0, None)
+    dist_long = grid["dist"].gather(cell_of)
+    # Ageing as gathers: each cell a year later is the sum of at most `width` cells of the year before
+    # (one younger; the open last age also itself; a retired age also the working who retire into it).
+    sources = grid.select(pl.col("idx").alias("src"), pl.col("next_idx").alias("dst")).group_by("dst") \
+        .agg(pl.col("src")).sort("dst")
+    width = int(sources["src"].list.len().max() or 0)
+    gathers = []
+    for k in range(width):
+        src = grid.select(pl.col("idx").alias("dst")).join(
+            sources.select("dst", pl.col("src").list.get(k, null_on_oob=True).alias("s")), on="dst", how="left")["s"]
+        # A missing source reads the sentinel: one 0 appended after the last run.
+        gathers.append(pl.select(pl.when(src.gather(cell_of).is_null()).then(C * R)
+                                 .otherwise(run_of * C + src.gather(cell_of))).to_series())
+    pop = grid["count"].gather(cell_of)
+    # Segments: (scheme, category, sex, fine band), contiguous in the cell order.
+    segments = grid.with_columns(pl.struct("scheme", "category", "sex", "fine").rle_id().alias("seg")) \
+        .group_by("seg", maintain_order=True).agg(pl.col("scheme", "category", "sex", "fine").first(),
+                                                  pl.col("idx").min().alias("start"), pl.col("idx").max().alias("end"))
+    n_seg = segments.height
+    lower = pl.col("fine").replace_strict(dict(enumerate(fine)), return_dtype=pl.Int64)
+    seg_band = segments.select(_band_of(lower, bands).alias("b"))["b"]
+    seg_band10 = segments.select(_band_of(lower, BAND10).alias("b"))["b"]
+    runs_rep = pl.int_range(0, R, dtype=pl.Int64, eager=True).gather(
+        pl.int_range(0, R * n_seg, dtype=pl.Int64, eager=True) // n_seg)
+    seg_rep = pl.int_range(0, R * n_seg, dtype=pl.Int64, eager=True) % n_seg
+    seg_lo = runs_rep * C + segments["start"].gather(seg_rep)
+    seg_hi = runs_rep * C + segments["end"].gather(seg_rep) + 1
+    seg_frame = pl.DataFrame({"run": runs_rep, "seg": seg_rep, "band": seg_band.gather(seg_rep),
+                              "band10": seg_band10.gather(seg_rep)})
+    zero = pl.Series([0.0] * R)
+
+    def segment_sums(values: pl.Series) -> pl.Series:
+        """Sum of `values` over each (run, segment), run-major: one cumulative sum and two gathers."""
+        cs = pl.concat([pl.Series([0.0]), values.cum_sum()])
+        return cs.gather(seg_hi) - cs.gather(seg_lo)
+
+    def per_run(seg: pl.Series) -> pl.Series:
+        return seg.reshape((R, n_seg)).arr.sum()
+
     S = {g: pl.Series([float(beneficiaries0.get(g, 0))] * runs) for g in grades}
     balance = pl.Series([float(inputs.balance)] * runs)
     first_below = pl.Series([None] * runs, dtype=pl.Int64)
+    base_idx_r = pl.Series([1.0] * runs)
+    price_idx_r = pl.Series([1.0] * runs)
     out_years = []
-    grid_keys = grid.select("scheme", "category", "sex", "band10", "inc_band")
 
     for t in range(1, years + 1):
         year = on.year + t
         # Population: deaths and exits during the year, then a year older, then entrants.
-        total_prev = pop.select(pl.all().sum()).row(0)
-        mort = pl.DataFrame({"q": q})
-        surv = pop.with_columns([(pl.col(c) * (1.0 - (q * m_r[i]).clip(0, 1) - exit_ * e_r[i])).clip(0, None)
-                                 for i, c in enumerate(runs_cols)])
-        deaths = [float((pop[c] * (q * m_r[i]).clip(0, 1)).sum()) for i, c in enumerate(runs_cols)] if runs <= 1 else None
-        aged = surv.with_columns(next_idx.alias("__next")).group_by("__next").agg(pl.all().sum())
-        pop = grid.select(pl.col("idx").alias("__next")).join(aged, on="__next", how="left").drop("__next").fill_null(0.0)
-        pop = pop.with_columns([pl.col(c) + dist * (entry * e_r[i] * total_prev[i]) for i, c in enumerate(runs_cols)])
-        del mort, deaths
+        total_prev = per_run(segment_sums(pop))
+        surv = pl.concat([pop * survival, pl.Series([0.0])])
+        aged = surv.gather(gathers[0])
+        for gather in gathers[1:]:
+            aged = aged + surv.gather(gather)
+        pop = aged + dist_long * (total_prev * e_r * entry).gather(run_of)
+        del surv, aged
+        seg_pop = segment_sums(pop)
 
         # Contributions: the engine's rules on one row per cell at the central indices; a run's bases
         # differ from the central by its own growth (rate regions only).
-        gb = [base_g + x for x in _draws(runs, seed, 100 + t, sd["base_growth"], stochastic)]
-        gp = [price_g + x for x in _draws(runs, seed, 200 + t, sd["price_growth"], stochastic)]
-        base_idx_r = base_idx_r * (pl.Series(gb) + 1.0)
-        price_idx_r = price_idx_r * (pl.Series(gp) + 1.0)
+        base_idx_r = base_idx_r * (streams.get(10 + t) * sd["base_growth"] + 1.0 + base_g)
+        price_idx_r = price_idx_r * (streams.get(10 + years + t) * sd["price_growth"] + 1.0 + price_g)
         base_c, pension_c, price_c = (1 + base_g) ** t, (1 + pension_g) ** t, (1 + price_g) ** t
+        totals = per_run(seg_pop)
+        contrib = {p: zero for p in PAYERS}
         if by_ledger:
             per_head = (float(inputs.contributions_last_year or 0) / insured0) if insured0 else 0.0
-            totals = pop.select(pl.all().sum()).row(0)
-            contrib = {p: pl.Series([0.0] * runs) for p in PAYERS}
-            contrib["fiscal"] = pl.Series([per_head * n for n in totals]) * base_idx_r
+            contrib["fiscal"] = totals * per_head * base_idx_r
         else:
             per_cell, _ = cell_contributions(grid, region, date(year, 1, 1), params_dir, base_c, pension_c)
             scale = (base_idx_r / base_c) if collects_by_rate else pl.Series([1.0] * runs)
-            contrib = {}
-            for p in PAYERS:
-                vec = per_cell[p]
-                dots = pop.select([(pl.col(c) * vec).sum() for c in runs_cols]).row(0)
-                contrib[p] = pl.Series(dots) * scale
-        contributions = sum(contrib.values(), pl.Series([0.0] * runs))
+            contrib = {p: per_run(segment_sums(pop * per_cell[p].gather(cell_of))) * scale
+                       for p in PAYERS}
+        contributions = sum(contrib.values(), zero)
 
         # New disability and beneficiaries by grade.
-        withkeys = pl.concat([grid_keys, pop], how="horizontal")
-        band_runs = withkeys.group_by("inc_band").agg([pl.col(c).sum() for c in runs_cols]).sort("inc_band")
+        band_runs = seg_frame.with_columns(seg_pop.alias("v")).group_by("band", "run").agg(pl.col("v").sum()).sort("band", "run")
         new, S_avg = {}, {}
         for gi, g in enumerate(grades):
-            lam = pl.Series([0.0] * runs)
+            lam = zero
             if g in table:
-                for row in band_runs.iter_rows(named=True):
-                    rate = float(table[g][row["inc_band"]])
-                    lam = lam + pl.Series([row[c] for c in runs_cols]) * rate
+                for band in range(len(bands)):
+                    rate = float(table[g][band])
+                    values = band_runs.filter(pl.col("band") == band)["v"]
+                    if values.len() == runs and rate:
+                        lam = lam + values * rate
             lam = lam * i_r
             leave = S[g] * (1.0 - (-h * h_r).exp())
             if stochastic:
-                z1 = normals(runs, seed, 1000 + 10 * t + gi)
-                z2 = normals(runs, seed, 2000 + 10 * t + gi)
+                z1 = streams.get(10 + 2 * years + (t - 1) * G + gi)
+                z2 = streams.get(10 + 2 * years + years * G + (t - 1) * G + gi)
                 lam = (lam + lam.sqrt() * z1).round(0).clip(0, None)
                 leave = (leave + (leave * (-h * h_r).exp()).sqrt() * z2).round(0).clip(0, None)
                 leave = pl.select(pl.min_horizontal(leave, S[g])).to_series()
@@ -495,30 +542,30 @@ def project(inputs: Inputs, a: Assumptions, *, years: int = 10, runs: int = 1, s
         kept = priced.group_by("grade", "k").agg(pl.col("share").sum().alias("kept"))
         priced = priced.join(kept, on=["grade", "k"]).with_columns(
             (pl.col("fund") * pl.col("ratio") * pl.col("share") / pl.col("kept")).alias("month"))
-        benefits = {m: pl.Series([0.0] * runs) for m in modes}
+        benefits = {m: zero for m in modes}
         for m in modes:
             for g in grades:
                 rows = priced.filter((pl.col("mode") == m) & (pl.col("grade") == g)).sort("k")
                 if not rows.height:
                     continue
-                values = rows["month"].to_list()
-                per_month = _interp(price_idx_r, levels, values)
+                per_month = _interp(price_idx_r, levels, rows["month"].to_list())
                 benefits[m] = benefits[m] + S_avg[g] * 12 * take_up * per_month
-        spending = sum(benefits.values(), pl.Series([0.0] * runs))
+        spending = sum(benefits.values(), zero)
         fees = contributions * agency
         balance = balance * (1 + interest) + contributions - spending - fees
-        cover = pl.Series([b / (s / 12) if s > 0 else None for b, s in zip(balance, spending)], dtype=pl.Float64)
+        cover = pl.select(pl.when(spending > 0).then(balance / (spending / 12))).to_series()
         below = cover.is_not_null() & (cover < warning)
         first_below = pl.select(pl.when(first_below.is_null() & below).then(year).otherwise(first_below)).to_series()
 
-        insured_by = withkeys.group_by("scheme", "category", "sex", "band10").agg([pl.col(c).sum() for c in runs_cols]) \
-            .sort("scheme", "category", "sex", "band10")
-        insured_rows = []
-        for row in insured_by.iter_rows(named=True):
-            values = pl.Series([row[c] for c in runs_cols])
-            insured_rows.append({"scheme": row["scheme"], "category": row["category"], "sex": row["sex"],
-                                 "age_from": BAND10[row["band10"]], **_band(values)})
-        totals = pl.Series(pop.select(pl.all().sum()).row(0))
+        insured_by = seg_frame.with_columns(seg_pop.alias("v"), segments["scheme"].gather(seg_frame["seg"]).alias("scheme"),
+                                            segments["category"].gather(seg_frame["seg"]).alias("category"),
+                                            segments["sex"].gather(seg_frame["seg"]).alias("sex")) \
+            .group_by("scheme", "category", "sex", "band10", "run").agg(pl.col("v").sum()) \
+            .group_by("scheme", "category", "sex", "band10").agg(
+                [pl.col("v").quantile(q, "linear").alias(k) for k, q in QUANTILES.items()]).sort("scheme", "category", "sex", "band10")
+        insured_rows = [{"scheme": r["scheme"], "category": r["category"], "sex": r["sex"],
+                         "age_from": BAND10[r["band10"]], "p5": r["p5"], "p50": r["p50"], "p95": r["p95"]}
+                        for r in insured_by.iter_rows(named=True)]
         out_years.append({
             "year": year,
             "insured": _band(totals),
@@ -529,7 +576,7 @@ def project(inputs: Inputs, a: Assumptions, *, years: int = 10, runs: int = 1, s
             "benefits": {**{m: _band(v) for m, v in benefits.items()}, "total": _band(spending)},
             "agency_fees": _band(fees),
             "balance": _band(balance),
-            "cover_months": _band(cover.fill_null(float("inf"))) if cover.null_count() < runs else None,
+            "cover_months": _band(cover.drop_nulls()) if cover.null_count() < runs else None,
             "below_warning_share": float(below.sum()) / runs,
         })
 
