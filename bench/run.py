@@ -8,7 +8,8 @@ import (bench/import_writes.py, issue 15), 1,500 carers checking in and
 out against `ltci serve` on loopback (bench/visits.py, issue 6): requests per second, latency, errors,
 a month's settlement of 45,000 beneficiaries on SQLite and PostgreSQL (bench/settlement.py, issue 7),
 the screening of that month's 1,500,000 visits against the rule base (bench/supervision.py, issue 8),
-and the cockpit's figures over a Jiaxing-sized database (bench/cockpit.py, issue 8).
+and the cockpit's figures over a Jiaxing-sized database (bench/cockpit.py, issue 8), and the fund's
+ten-year projection, 1,000 runs, for 4,220,000 insured (bench/projection.py, issue 18).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def main(argv=None) -> int:
     p.add_argument("--import-rows", type=int, default=1_000_000,
                    help="roster rows imported while a clerk logs in (import-writes)")
     p.add_argument("--only", choices=["policy", "enrolment", "import-writes", "visits", "settlement", "supervision",
-                                      "cockpit"], help="run one group of batches")
+                                      "cockpit", "projection"], help="run one group of batches")
     p.add_argument("--dir", type=Path, default=ROOT / "var" / "bench")
     args = p.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
@@ -88,7 +89,17 @@ def main(argv=None) -> int:
         failed |= supervision.failed(results, check)
     if args.only in (None, "cockpit"):
         print("\n" + "\n".join(cockpit.run(args)))
+    if args.only in (None, "projection"):
+        failed |= projection(args)
     return 1 if failed else 0
+
+
+def projection(args) -> bool:
+    """The fund projection at Jiaxing's size (issue 18): ten years, 1,000 runs; True if over 30 s or 2 GB."""
+    cmd = [sys.executable, "-m", "bench.projection", "--rows", str(args.contribution_rows), "--runs", "1000"]
+    seconds, peak, out = measure(cmd)
+    print(f"\n{out}\nprojection end to end: {seconds:.1f} s, peak {peak:,.0f} MB (targets: 30 s, 2,048 MB)")
+    return seconds > 30 or peak > 2048
 
 
 def settle(args) -> bool:

@@ -1,0 +1,69 @@
+import json
+import shutil
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from ltci.policy.errors import PolicyError
+from ltci.policy.policies import policy_on
+from ltci.policy.regions import PARAMS_DIR
+from ltci.projection.assumptions import AssumptionsError, load
+from ltci.projection.model import project
+from ltci.projection.report import table
+from ltci.regions.models import Region
+
+from ...projection_inputs import read_inputs
+
+
+def draft_params(region: str, on: date, draft: Path) -> Path:
+    """A copy of the parameter files where the version in force on `on` is replaced by the draft."""
+    if not draft.exists():
+        raise CommandError(f"{draft}: no such file")
+    tmp = Path(tempfile.mkdtemp(prefix="ltci-draft-"))
+    shutil.copytree(PARAMS_DIR, tmp, dirs_exist_ok=True)
+    version = policy_on(region, on, PARAMS_DIR, carry_over=True).version.code
+    shutil.copyfile(draft, tmp / region / f"{version}.toml")
+    return tmp
+
+
+class Command(BaseCommand):
+    help = ("Fund projection: `--region R --years 10 [--assumptions FILE] [--policy DRAFT.toml] [--runs N] [--out FILE.json]` "
+            "projects the insured, contributions, disability, benefits, the balance and the cover ratio year by year "
+            "(docs/decisions/0028).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--region", required=True)
+        parser.add_argument("--years", type=int, default=10)
+        parser.add_argument("--runs", type=int, default=1, help="1: the central path; e.g. 1000 for P5–P95 bands")
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--on", type=date.fromisoformat, help="the projection date (default today)")
+        parser.add_argument("--assumptions", type=Path, help="a TOML file overriding assumptions, each with its source")
+        parser.add_argument("--policy", type=Path, help="a draft parameter file replacing the version in force")
+        parser.add_argument("--out", type=Path, help="write the full result as JSON")
+
+    def handle(self, *args, region, years, runs, seed, on, assumptions, policy, out, **options):
+        reg = Region.objects.filter(pk=region).first()
+        if reg is None:
+            raise CommandError(f"unknown region {region!r}")
+        if not 1 <= years <= 50 or not 1 <= runs <= 10_000:
+            raise CommandError("--years must be 1..50 and --runs 1..10000")
+        on = on or timezone.localdate()
+        params_dir = PARAMS_DIR
+        try:
+            if policy:
+                params_dir = draft_params(region, on, policy)
+            inputs = read_inputs(region, on)
+            result = project(inputs, load(region, assumptions), years=years, runs=runs, seed=seed, params_dir=params_dir)
+        except (AssumptionsError, PolicyError) as exc:
+            raise CommandError(str(exc)) from None
+        finally:
+            if params_dir != PARAMS_DIR:
+                shutil.rmtree(params_dir, ignore_errors=True)
+        title = reg.name + ("（草案政策）" if policy else "")
+        self.stdout.write(table(result, title))
+        if out:
+            out.write_text(json.dumps(result.as_dict(), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+            self.stdout.write(f"已写入 {out}")
