@@ -114,9 +114,9 @@ def _mortality(a: Assumptions) -> dict[str, list[float]]:
 
 
 def _band_of(age: pl.Expr, bands: list[int]) -> pl.Expr:
-    out = pl.lit(0)
+    out = (age * 0).cast(pl.Int32)  # a column, not a literal, even with one band
     for i, lower in enumerate(bands[1:], start=1):
-        out = pl.when(age >= lower).then(pl.lit(i)).otherwise(out)
+        out = pl.when(age >= lower).then(pl.lit(i, pl.Int32)).otherwise(out)
     return out
 
 
@@ -134,8 +134,13 @@ def cells(register: pl.DataFrame) -> pl.DataFrame:
     frame = register.lazy().with_columns(
         pl.col("category").fill_null(""), _groups_key(pl.col("groups"), schema["groups"]).alias("groups"),
         pl.col("age").clip(0, AMAX).cast(pl.Int64))
-    return frame.group_by(*KEY, "age").agg(
-        pl.len().alias("count"), pl.col("base").mean().alias("base"), pl.col("pension").mean().alias("pension"),
+    # A `count` column weights a row (a register already aggregated); else each row is one person.
+    w = pl.col("count").cast(pl.Float64) if "count" in schema else pl.lit(1.0)
+    def mean(c: str) -> pl.Expr:
+        weight = w.filter(pl.col(c).is_not_null()).sum()
+        return pl.when(weight > 0).then((pl.col(c) * w).sum() / weight).alias(c)
+    return frame.with_columns(w.alias("__w")).group_by(*KEY, "age").agg(
+        pl.col("__w").sum().alias("count"), mean("base"), mean("pension"),
     ).sort(*KEY, "age").collect()
 
 
@@ -224,7 +229,11 @@ def engine_month(profile: pl.DataFrame, region: str, month: date, params_dir: Pa
     modes = set(policy.params.section("benefit").sections("modes"))
     grades, _ = qualifying_grades(policy.params.section("eligibility"))
     rows = rows.filter(pl.col("mode").is_in(list(modes)) & pl.col("grade").is_in(list(grades)))
-    cols = ["person_id", "mode", "grade", "days", "visits", "family_days", "cost", "items_cost", "carer_trained"]
+    # A mode only for some groups (Xuzhou's remote cash for 驻外人员): its representative month is of one.
+    sections = policy.params.section("benefit").sections("modes")
+    required = {m: list(sec.values("required_groups")[0])[:1] if "required_groups" in sec else [] for m, sec in sections.items()}
+    rows = rows.with_columns(pl.col("mode").replace_strict(required, return_dtype=pl.List(pl.String)).alias("groups"))
+    cols = ["person_id", "mode", "grade", "groups", "days", "visits", "family_days", "cost", "items_cost", "carer_trained"]
     out = benefit_frame(rows.select(cols).lazy(), region, month, params_dir, carry_over=True).collect()
     return rows.select("person_id", "mode", "grade", "k").join(
         out.select("person_id", pl.col("fund").cast(pl.Float64)), on="person_id")
