@@ -18,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from ltci.policy.batch import benefit_frame, contribution_frame
+from ltci.policy.inputs import INT_BOUNDS
 from ltci.policy.policies import policy_on
 from ltci.policy.regions import PARAMS_DIR
 from ltci.policy.results import PAYERS
@@ -224,7 +225,9 @@ def _benefit_rows(profile: pl.DataFrame, month: date, multipliers: list[float]) 
 def engine_month(profile: pl.DataFrame, region: str, month: date, params_dir: Path,
                  multipliers: list[float]) -> pl.DataFrame:
     """The engine's fund payment of each representative month (mode, grade, k) in yuan."""
-    rows = _benefit_rows(profile, month, multipliers)
+    # A representative month is of June (30 days): its day counts within it, visits within their bound.
+    rows = _benefit_rows(profile, month, multipliers).with_columns(
+        pl.col("days").clip(0, 30), pl.col("family_days").clip(0, 30), pl.col("visits").clip(0, INT_BOUNDS["visits"]))
     policy = policy_on(region, month, params_dir, carry_over=True)
     modes = set(policy.params.section("benefit").sections("modes"))
     grades, _ = qualifying_grades(policy.params.section("eligibility"))
