@@ -340,7 +340,8 @@ def settled_profile(inputs: Inputs, a: Assumptions, grades: list[str], modes: li
         for r in use.iter_rows(named=True):
             rows.append({**r, "grade": g, "share": r["months"] / total})
     facts = {"months": int(months.height), "fund": float(settled["fund"].sum()) / 100,
-             "beneficiary_months": int(months.select("person_id", "service_month").unique().height)}
+             "beneficiary_months": int(months.select("person_id", "service_month").unique().height),
+             "service_months": int(settled["service_month"].n_unique())}
     return pl.DataFrame(rows).select("mode", "grade", "share", "months", "days", "visits", "family_days", "cost",
                                      "observed"), facts
 
@@ -420,9 +421,11 @@ def project(inputs: Inputs, a: Assumptions, *, years: int = 10, runs: int = 1, s
     beneficiaries0 = facts["beneficiaries"]
     s0 = sum(beneficiaries0.values())
     if settled_facts["beneficiary_months"] and s0:
-        take_up = min(1.0, settled_facts["beneficiary_months"] / (12 * s0))
-        a.estimate("take_up", take_up, f"结算数据估计：近12个月结算 {settled_facts['beneficiary_months']} 人月 ÷ "
-                   f"（当前待遇人员 {s0} 人 × 12）")
+        # Over the months settled so far (fewer than 12 where settlement began lately).
+        n_months = settled_facts["service_months"]
+        take_up = min(1.0, settled_facts["beneficiary_months"] / (n_months * s0))
+        a.estimate("take_up", take_up, f"结算数据估计：近12个月中已结算的 {n_months} 个月共 {settled_facts['beneficiary_months']} 人月 ÷ "
+                   f"（当前待遇人员 {s0} 人 × {n_months}）")
     take_up = a.number("take_up")
 
     # Run-level draws: every normal variate of the projection in one vectorised call.
