@@ -12,5 +12,7 @@ def test_logins_and_writes_go_on_during_a_roster_import(tmp_path):
     assert "全部导入" in result.import_status
     assert result.logins.seconds and result.logins.failures == []
     assert len(result.probe.seconds) >= 5 and result.probe.failures == []
-    # One chunk's write (2,000 rows) at a time, on a machine that may be busy with other work.
-    assert max(result.probe.seconds) < 2.0, result.lines()
+    # The lock is held a chunk (2,000 rows) at a time, not for the whole import (15 s and more here):
+    # a bound well under the import's length, not a speed target (make bench measures the waits), so
+    # that a machine busy with other work (CI beside a benchmark: 2.9 s seen) does not fail it.
+    assert max(result.probe.seconds) < min(5.0, result.import_seconds / 2), result.lines()
