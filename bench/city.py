@@ -636,6 +636,75 @@ def line(t: Tally) -> str:
     return text
 
 
+# --- why a kind is slow (inside Django) -------------------------------------------------------------
+
+def explain(folder: Path, names: list[str], top: int = 3) -> None:
+    """Each kind named, asked once in this process (Django's test client, as one of the bench's
+    users): its queries by time, the slowest `top` with their plan (EXPLAIN ANALYZE on PostgreSQL,
+    EXPLAIN QUERY PLAN on SQLite)."""
+    _django()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from ltci.accounts.models import User
+
+    targets = json.loads((folder / "targets.json").read_text())
+    rng = random.Random(5)
+    for kind in kinds():
+        if not any(n in kind.name for n in names):
+            continue
+        client = Client(HTTP_HOST=HOST, HTTP_ACCEPT="application/json" if "API" in kind.name else "text/html")
+        client.force_login(User.objects.get(username=f"bench-city-{kind.role}-00"))
+        client.get(kind.path(rng, targets))  # templates and code loaded, unmeasured
+        path = kind.path(rng, targets)
+        timed = []
+
+        def timing(execute, sql, params, many, context):
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                timed.append((time.perf_counter() - started, sql, params))
+
+        started = time.perf_counter()
+        with connection.execute_wrapper(timing):
+            response = client.get(path)
+        took = time.perf_counter() - started
+        print(f"\n=== {kind.name}: {path} → {response.status_code}, {took * 1000:.0f} ms, {len(timed)} queries, "
+              f"{sum(t for t, *_ in timed) * 1000:.0f} ms in the database")
+        for seconds, sql, params in sorted(timed, key=lambda t: -t[0])[:top]:
+            print(f"--- {seconds * 1000:.0f} ms: {sql[:600]}  {str(params)[:200]}")
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            with connection.cursor() as cur:
+                if connection.vendor == "postgresql":
+                    cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                    print("\n".join(r[0] for r in cur.fetchall()))
+                else:
+                    cur.execute("EXPLAIN QUERY PLAN " + sql, params)
+                    print("\n".join(f"  {r[-1]}" for r in cur.fetchall()))
+
+
+def migrate() -> None:
+    """The code's migrations on the database built before (the fixes' indexes), and statistics for
+    any index that has none yet: SQLite plans by sqlite_stat1, which the build's ANALYZE filled."""
+    _django()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=1, interactive=False)
+    with connection.cursor() as cur:
+        if connection.vendor == "sqlite":
+            cur.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                        "AND name NOT IN (SELECT idx FROM sqlite_stat1 WHERE idx IS NOT NULL)")
+            for (name,) in cur.fetchall():
+                print(f"ANALYZE {name}", file=sys.stderr)
+                cur.execute(f'ANALYZE "{name}"')
+        else:
+            cur.execute("ANALYZE")
+
+
 # --- running it -------------------------------------------------------------------------------------
 
 def _fresh_postgresql(url: str) -> str:
@@ -679,6 +748,8 @@ def run(args) -> tuple[list[str], bool, list[Tally]]:
         subprocess.run([sys.executable, "-m", "bench.city", "build", "--dir", str(folder), "--size", json.dumps(size)],
                        cwd=ROOT, env=env, check=True)
     build_seconds = time.perf_counter() - started
+    if args.measure_only:
+        subprocess.run([sys.executable, "-m", "bench.city", "migrate"], cwd=ROOT, env=env, check=True)
     state = json.loads((folder / STATE).read_text())
     database = "PostgreSQL" if postgres else "SQLite WAL"
     tallies = measure(folder, env, users=args.users, requests=args.requests, seconds=args.seconds,
@@ -700,7 +771,7 @@ def run(args) -> tuple[list[str], bool, list[Tally]]:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("action", nargs="?", default="run", choices=["run", "build"])
+    p.add_argument("action", nargs="?", default="run", choices=["run", "build", "explain", "migrate"])
     p.add_argument("--scale", type=float, default=1.0)
     p.add_argument("--insured", type=int, help="instead of 4,220,000 × scale")
     p.add_argument("--audit", type=int, help="audit events, instead of 10,000,000 × scale")
@@ -724,6 +795,12 @@ def main(argv=None) -> int:
 
         call_command("migrate", verbosity=0, interactive=False)
         Build(args.dir, json.loads(args.size)).run()
+        return 0
+    if args.action == "migrate":  # the code's migrations on a database built before, its new indexes analysed
+        migrate()
+        return 0
+    if args.action == "explain":  # DATABASE_URL and LTCI_VAR_DIR as the bench's; --kinds
+        explain(args.dir, args.kinds or [k.name for k in kinds()])
         return 0
     if args.keep or args.measure_only:
         args.keep = True
