@@ -131,7 +131,21 @@ def disclosure_html(report: Disclosure) -> str:
 
 
 def disclosure_pdf(report: Disclosure) -> bytes:
-    """The report as PDF bytes, set in Noto CJK from the system's fonts; nothing is fetched."""
-    from weasyprint import HTML  # heavy: loaded only when a report is printed
+    """The report as PDF bytes, set in Noto CJK from the system's fonts; nothing is fetched.
 
-    return HTML(string=disclosure_html(report)).write_pdf()
+    Setting a PDF costs a few hundred milliseconds of CPU, and the same report is printed over and over
+    (the public one, by every clerk): the PDF of the same page (same figures, same printing day) comes
+    from the process's cache (docs/decisions/0027). Figures that changed make another page."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    html = disclosure_html(report)
+    key = "fund:disclosure-pdf:" + hashlib.sha256(html.encode()).hexdigest()
+    pdf = cache.get(key)
+    if pdf is None:
+        from weasyprint import HTML  # heavy: loaded only when a report is printed
+
+        pdf = HTML(string=html).write_pdf()
+        cache.set(key, pdf, 24 * 3600)
+    return pdf
