@@ -720,9 +720,14 @@ def _fresh_postgresql(url: str) -> str:
 
 
 def environment(folder: Path, database_url: str) -> dict:
+    """The server's and the steps' settings; the secret key kept in the folder, so that sessions made
+    by a build still open for a later `--measure-only`."""
+    key = folder / "secret_key"
+    if not key.exists():
+        key.write_text(os.environ.get("LTCI_SECRET_KEY") or secrets.token_urlsafe(48))
     return {**os.environ, "DJANGO_SETTINGS_MODULE": "ltci.settings", "DATABASE_URL": database_url,
             "LTCI_VAR_DIR": str(folder), "LTCI_DEMO": "0", "LTCI_ENV": "development", "LTCI_DEBUG": "0",
-            "LTCI_LOG_LEVEL": "WARNING", "LTCI_SECRET_KEY": os.environ.get("LTCI_SECRET_KEY") or secrets.token_urlsafe(48),
+            "LTCI_LOG_LEVEL": "WARNING", "LTCI_SECRET_KEY": key.read_text().strip(),
             "LTCI_DB_CONN_MAX_AGE": "60"}
 
 
@@ -750,6 +755,8 @@ def run(args) -> tuple[list[str], bool, list[Tally]]:
     build_seconds = time.perf_counter() - started
     if args.measure_only:
         subprocess.run([sys.executable, "-m", "bench.city", "migrate"], cwd=ROOT, env=env, check=True)
+        subprocess.run([sys.executable, "-m", "bench.city", "build", "--dir", str(folder), "--size",
+                        json.dumps(json.loads((folder / STATE).read_text())["size"])], cwd=ROOT, env=env, check=True)
     state = json.loads((folder / STATE).read_text())
     database = "PostgreSQL" if postgres else "SQLite WAL"
     tallies = measure(folder, env, users=args.users, requests=args.requests, seconds=args.seconds,
