@@ -105,9 +105,27 @@ def disclosure(region, start: date, end: date) -> Disclosure:
     if (last.year - start.year) * 12 + last.month - start.month >= MAX_MONTHS:
         raise ValidationError({"end": f"公示期间最长{MAX_MONTHS}个月"})
     end = periods.month_end(last)
+    closed = periods.closed_through(region.pk)
+    # The books are append-only (their database guards): the same last journal and the same closed
+    # months give the same report. Kept per process for the day: a city's report sums a year's million
+    # postings four times over, seconds each time (docs/decisions/0027).
+    from django.core.cache import cache
+    from django.db.models import Max
+
+    from .models import Journal
+
+    latest = Journal.objects.filter(region_id=region.pk).aggregate(n=Max("id"))["n"]
+    key = f"fund:disclosure:{region.pk}:{start:%Y-%m}:{last:%Y-%m}:{today}:{latest}:{closed}"
+    report = cache.get(key)
+    if report is None:
+        report = _disclosure(region, start, last, end, closed)
+        cache.set(key, report, 24 * 3600)
+    return report
+
+
+def _disclosure(region, start: date, last: date, end: date, closed: date | None) -> Disclosure:
     moved = movements(region.pk, start, end)
     before = start - timedelta(days=1)
-    closed = periods.closed_through(region.pk)
     months, m = [], start
     while m <= last:
         if closed is None or m > closed:
