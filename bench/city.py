@@ -325,7 +325,10 @@ class Build:
         started = time.perf_counter()
         out = subprocess.run([sys.executable, "-m", "ltci.cli", "settle", "--region", REGION, "--month", MONTH],
                              cwd=ROOT, check=True, capture_output=True, text=True).stdout
+        import resource
+
         self.state["settle"] = {"seconds": time.perf_counter() - started,
+                                "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
                                 "summary": out.strip().splitlines()[-1] if out.strip() else ""}
         self.say(f"  settled {MONTH} in {self.state['settle']['seconds']:.1f} s: {self.state['settle']['summary']}")
 
