@@ -67,13 +67,17 @@ def arrears(region_id: str, period: str, *, district: str = "", person_id: int |
                     f"AND b.billed - COALESCE(y.paid, 0) > 0.004")
             cur.execute(f"SELECT COUNT(*) {body}", args)
             total = cur.fetchone()[0]
+        # People in id order, each one's bills by the (region, period, person) index and payments by the
+        # person index; CROSS JOIN keeps SQLite's loop on people (PostgreSQL plans it as any join), so
+        # that neither database groups the whole period before the LIMIT.
+        paid = (f"COALESCE((SELECT SUM(y.amount) FROM {pay} y WHERE y.person_id = p.id AND y.region_id = %s "
+                f"AND y.period = %s), 0)")
         cur.execute(
-            f"SELECT p.id, p.name, p.id_number, p.district, b.billed, b.paid FROM (SELECT bl.person_id, "
-            f"SUM(bl.total) AS billed, COALESCE((SELECT SUM(y.amount) FROM {pay} y WHERE y.person_id = bl.person_id "
-            f"AND y.region_id = %s AND y.period = %s), 0) AS paid FROM {bill} bl WHERE bl.region_id = %s "
-            f"AND bl.period = %s GROUP BY bl.person_id) b JOIN {person} p ON p.id = b.person_id "
-            f"WHERE {' AND '.join(rows_where)} AND b.billed - b.paid > 0.004 "
-            f"ORDER BY b.person_id LIMIT {int(limit)} OFFSET {int(offset)}", rows_args)
+            f"SELECT p.id, p.name, p.id_number, p.district, SUM(bl.total), {paid} FROM {person} p "
+            f"CROSS JOIN {bill} bl WHERE bl.person_id = p.id AND bl.region_id = %s AND bl.period = %s "
+            f"AND {' AND '.join(rows_where)} GROUP BY p.id HAVING SUM(bl.total) - {paid} > 0.004 "
+            f"ORDER BY p.id LIMIT {int(limit)} OFFSET {int(offset)}",
+            [region_id, period, *rows_args[2:], region_id, period])
         rows = [ArrearsRow(r[0], r[1], r[2], r[3], db_money(r[4]), db_money(r[5])) for r in cur.fetchall()]
     return rows, total
 
