@@ -65,26 +65,32 @@ def writes(n: int) -> None:
           f"1,000 per transaction {_rate(batches * 1000, together[0])}, CPU {batches * 1000 / together[1]:,.0f}/s")
 
 
-def _bulk(n: int) -> None:
+def _bulk(n: int, make=None, first: int = 0) -> None:
     """N events in bulk through the model, 10,000 per transaction: linked as they are inserted on
-    SQLite; on PostgreSQL sealed when each transaction commits (timed apart: the seal's rate)."""
+    SQLite; on PostgreSQL sealed when each transaction commits (timed apart: the seal's rate).
+    `make(k, now)` returns the k-th event (default: views of Xuzhou's people by 500 users);
+    `first` numbers them from there (bench/city.py resumes a trail in parts)."""
     from django.db import connection, transaction
     from django.utils import timezone
 
     from ltci.audit.models import Action, AuditEvent
 
+    def xuzhou(k, now):
+        return AuditEvent(
+            at=now, actor_name=f"user{k % 500}", actor_role="clerk", region_id="xuzhou", ip="10.0.0.1",
+            channel="web", path="/persons/", action=Action.VIEW_ID, object_type="enrolment.person",
+            object_id=str(k), object_repr=f"王秀英 3203**********{k % 10000:04d}",
+            detail={"k": k, "fields": {"name": "王秀英", "share": 0.3}})
+
+    make = make or xuzhou
     now = timezone.now()
     made, sealing = 0, 0.0
     started = time.perf_counter()
     while made < n:
         size = min(10_000, n - made)
         with transaction.atomic():
-            AuditEvent.objects.bulk_create([AuditEvent(
-                at=now, actor_name=f"user{k % 500}", actor_role="clerk", region_id="xuzhou", ip="10.0.0.1",
-                channel="web", path="/persons/", action=Action.VIEW_ID, object_type="enrolment.person",
-                object_id=str(k), object_repr=f"王秀英 3203**********{k % 10000:04d}",
-                detail={"k": k, "fields": {"name": "王秀英", "share": 0.3}}) for k in range(made, made + size)],
-                batch_size=2000)
+            AuditEvent.objects.bulk_create([make(first + k, now) for k in range(made, made + size)],
+                                           batch_size=2000)
             inserted = time.perf_counter()
         sealing += time.perf_counter() - inserted  # the commit, then (PostgreSQL) its seal
         made += size

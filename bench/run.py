@@ -8,8 +8,10 @@ import (bench/import_writes.py, issue 15), 1,500 carers checking in and
 out against `ltci serve` on loopback (bench/visits.py, issue 6): requests per second, latency, errors,
 a month's settlement of 45,000 beneficiaries on SQLite and PostgreSQL (bench/settlement.py, issue 7),
 the screening of that month's 1,500,000 visits against the rule base (bench/supervision.py, issue 8),
-and the cockpit's figures over a Jiaxing-sized database (bench/cockpit.py, issue 8), and the fund's
-ten-year projection, 1,000 runs, for 4,220,000 insured (bench/projection.py, issue 18).
+the cockpit's figures over a Jiaxing-sized database (bench/cockpit.py, issue 8), every page and
+API list a clerk uses daily under 20 users at once over a city-sized database (bench/city.py, issue
+17) on SQLite and PostgreSQL, and the fund's ten-year projection, 1,000 runs, for 4,220,000 insured
+(bench/projection.py, issue 18).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
-from bench import cockpit, enrolment, generate, import_writes, settlement, supervision, visits
+from bench import city, cockpit, enrolment, generate, import_writes, settlement, supervision, visits
 
 ROOT = Path(__file__).resolve().parents[1]
 PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
@@ -62,7 +64,8 @@ def main(argv=None) -> int:
     p.add_argument("--import-rows", type=int, default=1_000_000,
                    help="roster rows imported while a clerk logs in (import-writes)")
     p.add_argument("--only", choices=["policy", "enrolment", "import-writes", "visits", "settlement", "supervision",
-                                      "cockpit", "projection"], help="run one group of batches")
+                                      "cockpit", "city", "projection"], help="run one group of batches")
+    p.add_argument("--city-scale", type=float, default=1.0, help="the city's size, Jiaxing's = 1 (city)")
     p.add_argument("--dir", type=Path, default=ROOT / "var" / "bench")
     args = p.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
@@ -89,6 +92,8 @@ def main(argv=None) -> int:
         failed |= supervision.failed(results, check)
     if args.only in (None, "cockpit"):
         print("\n" + "\n".join(cockpit.run(args)))
+    if args.only in (None, "city"):
+        failed |= town(args)
     if args.only in (None, "projection"):
         failed |= projection(args)
     return 1 if failed else 0
@@ -100,6 +105,19 @@ def projection(args) -> bool:
     seconds, peak, out = measure(cmd)
     print(f"\n{out}\nprojection end to end: {seconds:.1f} s, peak {peak:,.0f} MB (targets: 30 s, 2,048 MB)")
     return seconds > 30 or peak > 2048
+
+
+def town(args) -> bool:
+    """The city's pages on SQLite here, then on a throw-away PostgreSQL cluster (each built afresh);
+    True if a kind missed its target or answered wrongly."""
+    options = ["--scale", str(args.city_scale), "--dir", str(args.dir / "city")]
+    lines, missed, _ = city.run(city.parser().parse_args(options))
+    print("\n" + "\n".join(lines))
+    pg = subprocess.run(["bash", "scripts/with-postgresql.sh", "sh", "-c",
+                         f'exec "{sys.executable}" -m bench.city --database-url "$DATABASE_URL" ' + " ".join(options)],
+                        cwd=ROOT, capture_output=True, text=True)
+    print("\n" + (pg.stdout.strip() or pg.stderr[-2000:]))
+    return missed or pg.returncode != 0
 
 
 def settle(args) -> bool:

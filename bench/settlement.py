@@ -171,12 +171,12 @@ def setup(beneficiaries: int, visits: int, bed_days: int, seed: int = 7) -> dict
                     chosen = json.dumps([codes[(n + k) % len(codes)], codes[(n + 2 * k + 1) % len(codes)]])
                     yield (REGION, pk, inst, carer, f"r{serial}", _ts(at, vendor), "30.746000", "120.755000", 20,
                            _ts(at + timedelta(minutes=50), vendor), "", "30.746000", "120.755000", 25, "pass", chosen,
-                           "", clerk.pk, now_text)
+                           "", clerk.pk, now_text, "[]", "", "")
         _insert(c, vendor, "care_visit",
                 ["region_id", "person_id", "institution_id", "carer_id", "request_id", "checkin_at",
                  "checkin_latitude", "checkin_longitude", "checkin_distance_m", "checkout_at", "checkout_request_id",
                  "checkout_latitude", "checkout_longitude", "checkout_distance_m", "face_check", "items", "notes",
-                 "entered_by_id", "entered_at"], visit_rows())
+                 "entered_by_id", "entered_at", "exceptions", "acceptance", "acceptance_note"], visit_rows())
     if vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("ANALYZE")

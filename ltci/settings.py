@@ -147,6 +147,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: the platform's queries are short, and PostgreSQL's JIT spends seconds compiling
+    # a city-sized aggregate that runs in less (docs/decisions/0027). LTCI_DB_PG_OPTIONS="" sends no
+    # options (a connection pooler that refuses startup parameters).
+    pg_options = os.environ.get("LTCI_DB_PG_OPTIONS", "-c jit=off")
+    if pg_options:
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", pg_options)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

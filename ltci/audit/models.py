@@ -105,7 +105,9 @@ class AuditEvent(models.Model):
         verbose_name = "审计记录"
         verbose_name_plural = "审计记录"
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["region", "-at"])]
+        indexes = [models.Index(fields=["region", "-at"]),
+                   # The search by account (docs/decisions/0027): its events, newest first, without a sort.
+                   models.Index(fields=["region", "actor_name", "-at", "-id"], name="audit_event_actor_at")]
         default_permissions = ("view",)
         base_manager_name = "objects"  # Django's internal queries refuse edits too
 

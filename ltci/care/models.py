@@ -146,7 +146,10 @@ class Visit(models.Model):
         constraints = [models.UniqueConstraint(fields=["carer", "request_id"], name="visit_unique_request")]
         indexes = [models.Index(fields=["carer", "checkin_at"]), models.Index(fields=["person", "checkin_at"]),
                    models.Index(fields=["region", "checkin_at"], condition=models.Q(acceptance="pending"),
-                                name="visit_acceptance_pending")]
+                                name="visit_acceptance_pending"),
+                   # A month of a region's visits (settlement, screening) among a year's or more: a city
+                   # records 1.5 million a month (docs/decisions/0027).
+                   models.Index(fields=["region", "checkin_at"], name="visit_region_checkin")]
 
     class Scope:
         region = "region"

@@ -20,10 +20,11 @@ router = Router(tags=["驾驶舱"])
 
 
 @router.get("/cockpit", response=dict,
-            summary="驾驶舱指标（start、end 为 YYYY-MM，默认近12个月；平台管理员可用 region 指定地区，默认全部地区）")
+            summary="驾驶舱指标（start、end 为 YYYY-MM，默认近12个月；平台管理员可用 region 指定地区，默认全部地区；"
+                    "computed_at 为计算时间：每晚计算，当天首次查看的期间当即计算）")
 def figures(request, region: str = "", start: str = "", end: str = ""):
     selection = select(request.user, region)
-    return cockpit.build(selection, parse_period(start, end))
+    return cockpit.figures(selection, parse_period(start, end))
 
 
 class PopulationIn(Schema):

@@ -61,3 +61,49 @@ def build(selection: Selection, period: Period) -> dict:
         "fund": fund.fund(ids, period, names), "providers": supply,
         "supervision": supervision.supervision(ids, period), "targets": goals,
     }
+
+
+# --- figures kept between requests (docs/decisions/0027) ----------------------------------------------
+
+def _stored(figures: dict) -> dict:
+    """The figures as JSON keeps them (dates and decimals as text, as the API sends them)."""
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    return json.loads(json.dumps(figures, cls=DjangoJSONEncoder))
+
+
+def compute(selection: Selection, period: Period):
+    """Builds the figures and keeps them as the period's snapshot; the snapshot."""
+    import time
+
+    from django.utils import timezone
+
+    from .models import Snapshot
+
+    started = time.perf_counter()
+    figures = _stored(build(selection, period))
+    snapshot, _ = Snapshot.objects.update_or_create(
+        code=selection.code, start=period.start, end=period.end,
+        defaults={"figures": figures, "computed_at": timezone.now(), "seconds": time.perf_counter() - started})
+    return snapshot
+
+
+def figures(selection: Selection, period: Period) -> dict:
+    """The period's figures as computed since the day began (by the night's schedule, or by the first
+    asking today, which then keeps them); `computed_at` says when. A city's figures count millions
+    of rows: seconds each time, and the same for everyone all day long."""
+    from django.utils import timezone
+
+    from .models import Snapshot
+
+    now = timezone.now()
+    midnight = timezone.make_aware(timezone.datetime.combine(timezone.localdate(now), timezone.datetime.min.time()))
+    snapshot = Snapshot.objects.filter(code=selection.code, start=period.start, end=period.end,
+                                       computed_at__gte=midnight).first()
+    if snapshot is None:
+        snapshot = compute(selection, period)
+    if snapshot.asked_at is None or snapshot.asked_at < now - timezone.timedelta(hours=1):
+        Snapshot.objects.filter(pk=snapshot.pk).update(asked_at=now)  # at most hourly: the nightly round's list
+    return {**snapshot.figures, "computed_at": timezone.localtime(snapshot.computed_at).isoformat(timespec="minutes")}

@@ -34,3 +34,26 @@ class Population(AuditedModel, models.Model):
 
     def __str__(self):
         return f"{self.region.name} {self.year}年 户籍人口{self.residents}人"
+
+
+class Snapshot(models.Model):
+    """The cockpit's figures of a selection and a period, as computed at `computed_at`: the nightly
+    schedule recomputes the periods people look at (docs/decisions/0027), so that the page answers
+    from here instead of counting a city's millions of rows while the bureau waits. Not audited:
+    figures derived from audited records, recomputed at will."""
+
+    code = models.CharField("地区", max_length=32)  # the selection's code: a region, or ALL
+    start = models.DateField("起始月份")
+    end = models.DateField("截止月份")
+    figures = models.JSONField("指标")
+    computed_at = models.DateTimeField("计算时间")
+    seconds = models.FloatField("计算用时（秒）", default=0)
+    asked_at = models.DateTimeField("最近查看", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "驾驶舱指标快照"
+        verbose_name_plural = "驾驶舱指标快照"
+        constraints = [models.UniqueConstraint(fields=["code", "start", "end"], name="cockpit_snapshot_unique")]
+
+    def __str__(self):
+        return f"{self.code} {self.start:%Y-%m}–{self.end:%Y-%m} @ {self.computed_at:%Y-%m-%d %H:%M}"

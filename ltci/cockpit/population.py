@@ -45,8 +45,13 @@ def record(region_id: str, user, *, year, residents, elderly_60, source: str) ->
     source = (source or "").strip()
     if not source or len(source) > MAX_SOURCE:
         raise ValidationError({"source": f"请填写数据来源（如统计年鉴，不超过{MAX_SOURCE}字）"})
-    return Population.objects.create(region_id=region_id, year=year, residents=residents, elderly_60=elderly_60,
-                                     source=source, entered_by=user)
+    from .models import Snapshot
+    from .selection import ALL
+
+    entered = Population.objects.create(region_id=region_id, year=year, residents=residents,
+                                        elderly_60=elderly_60, source=source, entered_by=user)
+    Snapshot.objects.filter(code__in=[region_id, ALL]).delete()  # the rates divide by it: computed afresh
+    return entered
 
 
 def latest(region_ids: list[str], year: int) -> dict[str, Population | None]:

@@ -34,7 +34,7 @@ def index(request):
         context["error"] = reasons(exc)
         return render(request, "cockpit/index.html", context, status=422)
     single_month = f"{period.start:%Y-%m}" if period.start == period.end else None
-    figures = links.attach(cockpit.build(selection, period), selection, single_month, user=user)
+    figures = links.attach(cockpit.figures(selection, period), selection, single_month, user=user)
     context.update({"f": figures, "selection": selection, "period": period, "region_code": selection.code,
                     "start": f"{period.start:%Y-%m}", "end": f"{period.end:%Y-%m}",
                     "may_enter": user.can(population.POPULATION_MANAGE)})

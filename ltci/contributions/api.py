@@ -147,7 +147,7 @@ def arrears(request, period: str, district: str = "", limit: int = 100, offset: 
     if request.user.reach == "self" and own is None:
         return []
     rows, _ = queries.arrears(request.user.region_id, period, district=district, person_id=own,
-                              limit=min(max(limit, 1), 1000), offset=max(offset, 0))
+                              limit=min(max(limit, 1), 1000), offset=max(offset, 0), count=False)
     return [{"person_id": r.person_id, "name": r.name, "id_number_masked": r.masked_id, "district": r.district,
              "billed": r.billed, "paid": r.paid, "owed": r.owed} for r in rows]
 

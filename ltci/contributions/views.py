@@ -43,21 +43,31 @@ def billing(request):
 
 @login_required
 def arrears(request):
+    """The list, 50 a page, read only as far as the page (docs/decisions/0027); how many owe in all
+    is counted on asking (?count=1, a button): it reads the whole period, seconds in a city. An
+    insured person's own list is counted at once."""
     require(request.user, CONTRIBUTION_VIEW)
     period = request.GET.get("period", "").strip()
     district = request.GET.get("district", "").strip()
-    rows, count, page = [], 0, None
+    rows, count, number, more = [], 0, 1, False
     own_only = request.user.reach == "self"
     if period and request.user.region_id and not (own_only and request.user.person_id is None):
         raw = request.GET.get("page", "1")
         number = max(1, int(raw)) if raw.isdigit() else 1
+        counted = own_only or request.GET.get("count") == "1"
         rows, count = queries.arrears(request.user.region_id, period, district=district,
                                       person_id=request.user.person_id if own_only else None,
-                                      limit=50, offset=(number - 1) * 50)
-        page = Paginator(range(count), 50).get_page(number)
+                                      limit=51, offset=(number - 1) * 50, count=counted)
+        more, rows = len(rows) > 50, rows[:50]
+        if count is None and not rows and number == 1:
+            count = 0  # no one owes: nothing to count
+        if counted and request.headers.get("HX-Request"):
+            return render(request, "contributions/_arrears_count.html", {"period": period, "count": count})
+    params = request.GET.copy()
+    params.pop("count", None)
     return render(request, "contributions/arrears.html", {
-        "period": period, "district": district, "rows": rows, "count": count, "page": page,
-        "can_export": request.user.can(CONTRIBUTION_EXPORT), "querystring": querystring_without_page(request.GET),
+        "period": period, "district": district, "rows": rows, "count": count, "number": number, "more": more,
+        "can_export": request.user.can(CONTRIBUTION_EXPORT), "querystring": querystring_without_page(params),
     })
 
 

@@ -53,6 +53,8 @@ SCHEDULE = (
           "ltci.assessment.scheduled:daily_tick"),
     Entry("nightly_screening", "夜间疑点筛查：各统筹地区本月与上月", time(2, 0), None,
           "ltci.supervision.nightly:scheduled_round"),
+    Entry("cockpit_figures", "驾驶舱指标：各统筹地区近12个月、本年度及近期查看过的期间", time(3, 0), None,
+          "ltci.cockpit.scheduled:nightly_round"),
     Entry("settlement_reminder", "月初结算提醒：上月待遇尚未结算的统筹地区", time(8, 0), 1,
           "ltci.settlement.reminders:remind_last_month"),
 )

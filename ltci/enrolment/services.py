@@ -6,7 +6,8 @@ import re
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from ltci.audit.masking import mask_id
 from ltci.audit.recorder import record_export, record_view
@@ -130,16 +131,33 @@ def export_persons(queryset, *, full_ids: bool = False, region: str | None = Non
 _ID_LIKE = re.compile(r"^[0-9A-Za-z]{6,18}$")
 
 
+def _beginning(field: str, text: str) -> Q:
+    """Values beginning with `text`, as an index finds them on either database (docs/decisions/0027):
+    PostgreSQL's LIKE 'text%' by the field's pattern index (varchar_pattern_ops); on SQLite, whose
+    LIKE ignores ASCII case and so no ordinary index, a range over the field's index (BINARY order:
+    every value beginning with `text` sorts from `text` to `text` followed by the last character)."""
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field}__gte": text, f"{field}__lt": text + "\U0010ffff"})
+    return Q(**{f"{field}__startswith": text})
+
+
 def search(queryset, *, q: str = "", district: str = "", scheme: str = "", status: str = ""):
-    """People by ID number (whole or its beginning), name, or pinyin initials (wxy for 王秀英)."""
+    """People by ID number (whole or its beginning), name, or pinyin initials (wxy for 王秀英).
+
+    A whole ID number is looked up as such; a beginning of one, the initials and a name by their
+    beginning, through an index (a city has millions of people). A name no one's begins with is
+    then looked for anywhere in the names (秀英 finds 王秀英), which reads every name."""
     q = (q or "").strip()
     if q:
         if _ID_LIKE.match(q) and any(c.isdigit() for c in q):
-            queryset = queryset.filter(id_number__startswith=q.upper())
+            number = q.upper()
+            queryset = queryset.filter(id_number=number) if len(number) == 18 else queryset.filter(
+                _beginning("id_number", number))
         elif q.isascii() and q.isalpha():
-            queryset = queryset.filter(name_initials__startswith=q.lower())
+            queryset = queryset.filter(_beginning("name_initials", q.lower()))
         else:
-            queryset = queryset.filter(name__contains=q)
+            begun = queryset.filter(_beginning("name", q))
+            queryset = begun if begun.exists() else queryset.filter(name__contains=q)
     if district:
         queryset = queryset.filter(district=district)
     if scheme or status:

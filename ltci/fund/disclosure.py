@@ -105,9 +105,27 @@ def disclosure(region, start: date, end: date) -> Disclosure:
     if (last.year - start.year) * 12 + last.month - start.month >= MAX_MONTHS:
         raise ValidationError({"end": f"公示期间最长{MAX_MONTHS}个月"})
     end = periods.month_end(last)
+    closed = periods.closed_through(region.pk)
+    # The books are append-only (their database guards): the same last journal and the same closed
+    # months give the same report. Kept per process for the day: a city's report sums a year's million
+    # postings four times over, seconds each time (docs/decisions/0027).
+    from django.core.cache import cache
+    from django.db.models import Max
+
+    from .models import Journal
+
+    latest = Journal.objects.filter(region_id=region.pk).aggregate(n=Max("id"))["n"]
+    key = f"fund:disclosure:{region.pk}:{start:%Y-%m}:{last:%Y-%m}:{today}:{latest}:{closed}"
+    report = cache.get(key)
+    if report is None:
+        report = _disclosure(region, start, last, end, closed)
+        cache.set(key, report, 24 * 3600)
+    return report
+
+
+def _disclosure(region, start: date, last: date, end: date, closed: date | None) -> Disclosure:
     moved = movements(region.pk, start, end)
     before = start - timedelta(days=1)
-    closed = periods.closed_through(region.pk)
     months, m = [], start
     while m <= last:
         if closed is None or m > closed:
@@ -131,7 +149,21 @@ def disclosure_html(report: Disclosure) -> str:
 
 
 def disclosure_pdf(report: Disclosure) -> bytes:
-    """The report as PDF bytes, set in Noto CJK from the system's fonts; nothing is fetched."""
-    from weasyprint import HTML  # heavy: loaded only when a report is printed
+    """The report as PDF bytes, set in Noto CJK from the system's fonts; nothing is fetched.
 
-    return HTML(string=disclosure_html(report)).write_pdf()
+    Setting a PDF costs a few hundred milliseconds of CPU, and the same report is printed over and over
+    (the public one, by every clerk): the PDF of the same page (same figures, same printing day) comes
+    from the process's cache (docs/decisions/0027). Figures that changed make another page."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    html = disclosure_html(report)
+    key = "fund:disclosure-pdf:" + hashlib.sha256(html.encode()).hexdigest()
+    pdf = cache.get(key)
+    if pdf is None:
+        from weasyprint import HTML  # heavy: loaded only when a report is printed
+
+        pdf = HTML(string=html).write_pdf()
+        cache.set(key, pdf, 24 * 3600)
+    return pdf

@@ -60,13 +60,16 @@ def month_bounds(month: date) -> tuple[date, date]:
 def read(region: str, month: date) -> Frames:
     first, last = month_bounds(month)
     overlapping = Q(start__lte=last) & (Q(end__isnull=True) | Q(end__gte=first))
+    held = (Certificate.objects.filter(region_id=region, qualifies=True, valid_from__lte=last, valid_until__gte=first)
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=first)))
+    # Only the month's certificate holders can be paid: a city's millions of other insured people are
+    # not read (their enrolments, expanded day by day, took 22 GB: docs/decisions/0027).
+    holders = held.values("person_id")
     certificates = _read(
-        Certificate.objects.filter(region_id=region, qualifies=True, valid_from__lte=last, valid_until__gte=first)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=first))
-        .values_list("person_id", "grade", "valid_from", "valid_until", "ended_on"),
+        held.values_list("person_id", "grade", "valid_from", "valid_until", "ended_on"),
         {"person_id": ID, "grade": pl.String, "start": pl.Date, "valid_until": pl.Date, "ended_on": pl.Date},
     ).select("person_id", "grade", "start", pl.min_horizontal("valid_until", "ended_on").alias("end"))
-    enrolments = _read(Enrolment.objects.filter(overlapping, person__region_id=region)
+    enrolments = _read(Enrolment.objects.filter(overlapping, person__region_id=region, person_id__in=holders)
                        .exclude(status=EnrolmentStatus.SUSPENDED).values_list("person_id", "start", "end"),
                        {"person_id": ID, "start": pl.Date, "end": pl.Date})
     choices = _read(CareChoice.objects.filter(region_id=region, effective_from__lte=last)
@@ -91,12 +94,13 @@ def read(region: str, month: date) -> Frames:
         .otherwise(pl.col("flag")).fill_null(False).alias("trained"))
     prices = _prices(region, first, last)
     return Frames(
-        certificates=certificates, enrolments=enrolments, arrears=_arrears(region, first), choices=choices,
+        certificates=certificates, enrolments=enrolments, arrears=_arrears(region, first, holders), choices=choices,
         ends=ends, hospital=_hospital(effective), stays=stays, visits=_visits(region, first, last, prices),
         suspensions=_read(CarerSuspension.objects.filter(carer__region_id=region, start__lte=last, end__gte=first)
                           .values_list("carer_id", "start", "end"), {"carer_id": ID, "start": pl.Date, "end": pl.Date}),
         family=family, prices=prices, bed_prices=_bed_prices(region, first, last),
-        groups=_read(GroupMembership.objects.filter(person__region_id=region, valid_from__lte=last)
+        groups=_read(GroupMembership.objects.filter(person__region_id=region, person_id__in=holders,
+                                                    valid_from__lte=last)
                      .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first))
                      .values_list("person_id", "group", "valid_from", "valid_to"),
                      {"person_id": ID, "group": pl.String, "start": pl.Date, "end": pl.Date}),
@@ -137,17 +141,19 @@ def _visit_chunk(rows) -> pl.DataFrame:
                         items.cast(pl.List(pl.String)).alias("items"))
 
 
-def _arrears(region: str, first: date) -> pl.DataFrame:
+def _arrears(region: str, first: date, holders) -> pl.DataFrame:
     """People with a billed period covering the month that is not fully paid (Xuzhou 五(一): no
     benefits for a month in arrears). Where another body collects (Changning), nobody."""
     schema = {"person_id": ID}
     if not _collects_locally(region, first):
         return pl.DataFrame(schema=schema)
     periods = [f"{first.year}", f"{first:%Y-%m}"]
-    billed = _read(Bill.objects.filter(region_id=region, period__in=periods).values("person_id", "period")
+    billed = _read(Bill.objects.filter(region_id=region, period__in=periods, person_id__in=holders)
+                   .values("person_id", "period")
                    .annotate(t=Sum("total")).values_list("person_id", "period", "t"),
                    {"person_id": ID, "period": pl.String, "billed": pl.Float64})
-    paid = _read(Payment.objects.filter(person__region_id=region, period__in=periods).values("person_id", "period")
+    paid = _read(Payment.objects.filter(person__region_id=region, period__in=periods, person_id__in=holders)
+                 .values("person_id", "period")
                  .annotate(t=Sum("amount")).values_list("person_id", "period", "t"),
                  {"person_id": ID, "period": pl.String, "paid": pl.Float64})
     due = billed.join(paid, on=["person_id", "period"], how="left").with_columns(pl.col("paid").fill_null(0))

@@ -200,13 +200,13 @@ class CaseOut(Schema):
     sanctions: list[SanctionOut] = []
 
 
-def _case(c: Case, *, full: bool = False) -> dict:
+def _case(c: Case, *, full: bool = False, hits: list[int] | None = None) -> dict:
     out = {"id": c.pk, "number": c.number, "month": c.month, "title": c.title, "status": c.status,
            "institution_id": c.institution_id, "institution": c.institution.name if c.institution_id else None,
            "assigned_to": c.assigned_to.username if c.assigned_to_id else None, "opened_at": c.opened_at,
            "finding": c.finding, "has_evidence": bool(c.evidence),
            "decided_by": c.decided_by.username if c.decided_by_id else None, "decided_at": c.decided_at,
-           "hits": list(c.hits.order_by("id").values_list("pk", flat=True))}
+           "hits": hits if hits is not None else list(c.hits.order_by("id").values_list("pk", flat=True))}
     if full:
         out["held_lines"] = list(cases.case_lines(c).filter(holds__released_at__isnull=True, holds__isnull=False)
                                  .values_list("pk", flat=True).distinct())
@@ -226,7 +226,11 @@ def case_list(request, status: str = "", offset: int = 0, limit: int = 200):
         if status not in CaseStatus.values:
             raise ValidationError({"status": "状态须为 open、confirmed 或 dismissed"})
         qs = qs.filter(status=status)
-    return [_case(c) for c in qs[max(offset, 0):max(offset, 0) + min(max(limit, 1), 1000)]]
+    page = list(qs[max(offset, 0):max(offset, 0) + min(max(limit, 1), 1000)])
+    hits: dict[int, list[int]] = {c.pk: [] for c in page}  # one query for the page, not one a case
+    for case_id, pk in Hit.objects.filter(case_id__in=list(hits)).order_by("id").values_list("case_id", "pk"):
+        hits[case_id].append(pk)
+    return [_case(c, hits=hits[c.pk]) for c in page]
 
 
 def _auditor(user, raw: int | None):

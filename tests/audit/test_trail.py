@@ -190,3 +190,15 @@ def test_group_memberships_log_evidence_masked(world):
                                    evidence=home.other_person.id_number + "11", valid_from="2023-01-01")
     event = events(Action.CREATE, object_type="enrolment.groupmembership").latest("id")
     assert home.other_person.id_number not in str(event.detail)
+
+
+def test_the_trail_is_searched_by_an_account_by_its_name_and_by_part_of_a_name_otherwise(world, client_for):
+    home = world["home"]
+    client_for(home.users[Role.CLERK]).post(f"/api/persons/{home.person.pk}/id-number")
+    client = client_for(home.users[Role.AUDITOR])
+    exact = client.get("/api/audit/events?actor=xuzhou-clerk&action=view_id").json()
+    assert exact["count"] == 1 and exact["items"][0]["actor"] == "xuzhou-clerk"
+    # No account is named "clerk": the part is looked for in every name.
+    assert client.get("/api/audit/events?actor=clerk&action=view_id").json()["count"] == 1
+    # An account without events finds none (not every name containing it).
+    assert client.get("/api/audit/events?actor=xuzhou-auditor&action=view_id").json()["count"] == 0

@@ -122,3 +122,20 @@ def test_an_insured_account_without_a_person_sees_no_arrears_list(world, client_
     assert world["home"].other_person.name not in page and "共 0 人欠费" in page
     own = client_for(world["home"].users[Role.INSURED]).get("/contributions/arrears/?period=2025").content.decode()
     assert world["home"].person.name in own and world["home"].other_person.name not in own
+
+
+def test_the_arrears_page_lists_at_once_and_counts_on_asking(world, clerk):
+    from ltci.contributions import queries
+
+    rows, count = queries.arrears("xuzhou", "2025", limit=50)
+    assert count == len(rows)  # the streamed rows are the counted ones
+    page = clerk.get("/contributions/arrears/?period=2025").content.decode()
+    if rows:
+        assert rows[0].name in page and "统计欠费人数" in page and "人欠费。" not in page
+    counted = clerk.get("/contributions/arrears/?period=2025&count=1", HTTP_HX_REQUEST="true").content.decode()
+    assert f"共 {count} 人欠费" in counted and "<table" not in counted
+    whole = clerk.get("/contributions/arrears/?period=2025&count=1").content.decode()
+    assert f"共 {count} 人欠费" in whole and "<table" in whole
+    assert clerk.get("/api/contributions/arrears?period=2025").json() == [
+        {"person_id": r.person_id, "name": r.name, "id_number_masked": r.masked_id, "district": r.district,
+         "billed": f"{r.billed:.2f}", "paid": f"{r.paid:.2f}", "owed": f"{r.owed:.2f}"} for r in rows]

@@ -31,9 +31,9 @@ def test_due_times_are_local_daily_or_on_a_day_of_the_month():
 def test_a_due_entry_is_claimed_once_however_many_processes_look(db, settings):
     settings.JOBS_IN_BACKGROUND = True
     now = at(2026, 12, 7, 2, 30)
-    schedule.sync(now - timedelta(days=1))  # rows made yesterday: tonight's 01:00 and 02:00 are due
+    schedule.sync(now - timedelta(days=1))  # rows made yesterday: last night's 03:00, tonight's 01:00 and 02:00 are due
     first, second = schedule.run_due(now), schedule.run_due(now)
-    assert sorted(first) == ["assessment_tick", "nightly_screening"] and second == []
+    assert sorted(first) == ["assessment_tick", "cockpit_figures", "nightly_screening"] and second == []
     row = ScheduledRun.objects.get(code="nightly_screening")
     assert row.last_due == at(2026, 12, 7, 2, 0) and row.next_due == at(2026, 12, 8, 2, 0)
     assert row.last_outcome == "排队中"

@@ -101,3 +101,25 @@ def _inflate(data: bytes) -> bytes:
         return zlib.decompressobj().decompress(data)
     except zlib.error:
         return b""
+
+
+def test_the_same_page_is_set_once_and_other_figures_make_another(year, monkeypatch):
+    import weasyprint
+    from django.core.cache import cache
+
+    cache.clear()
+    set_, real = [], weasyprint.HTML.write_pdf
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", lambda self, *a, **k: set_.append(1) or real(self, *a, **k))
+    d = disclosure(year, date(2025, 1, 1), date(2025, 3, 1))
+    first = disclosure_pdf(d)
+    assert disclosure_pdf(disclosure(year, date(2025, 1, 1), date(2025, 3, 1))) == first and len(set_) == 1
+    assert disclosure_pdf(disclosure(year, date(2025, 1, 1), date(2025, 2, 1))) != first and len(set_) == 2
+
+
+def test_the_same_books_give_the_kept_report(year, django_assert_max_num_queries):
+    from django.core.cache import cache
+
+    cache.clear()
+    first = disclosure(year, date(2025, 1, 1), date(2025, 3, 1))
+    with django_assert_max_num_queries(2):  # the closed months and the last journal, nothing summed
+        assert disclosure(year, date(2025, 1, 1), date(2025, 3, 1)) == first
