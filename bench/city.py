@@ -648,7 +648,6 @@ def explain(folder: Path, names: list[str], top: int = 3) -> None:
     _django()
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from ltci.accounts.models import User
 
