@@ -602,7 +602,7 @@ async def _kind(port: int, kind: Kind, targets: dict, users: int, requests: int,
 
 def measure(folder: Path, env: dict, *, users: int = 20, requests: int = 200, seconds: float = 60.0,
             processes: int = 1, only: list[str] | None = None, timeout: float = 60.0, say=None) -> list[Tally]:
-    from bench.visits import Server
+    from bench.visits import Server, _run_coroutine
 
     say = say or (lambda text: print(text, file=sys.stderr, flush=True))
     targets = json.loads((folder / "targets.json").read_text())
@@ -616,8 +616,8 @@ def measure(folder: Path, env: dict, *, users: int = 20, requests: int = 200, se
             if only and not any(o in kind.name for o in only):
                 continue
             # One request first, unmeasured: the first of a kind in each process loads templates and code.
-            asyncio.run(_kind(server.port, kind, targets, 1, processes * 2, 120, timeout, rng))
-            tally = asyncio.run(_kind(server.port, kind, targets, users, requests, seconds, timeout, rng))
+            _run_coroutine(_kind(server.port, kind, targets, 1, processes * 2, 120, timeout, rng))
+            tally = _run_coroutine(_kind(server.port, kind, targets, users, requests, seconds, timeout, rng))
             tallies.append(tally)
             say(line(tally))
     finally:
