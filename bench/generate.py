@@ -20,30 +20,15 @@ from pathlib import Path
 
 import polars as pl
 
+# The same SplitMix64 hashing as the fund projection's random numbers (wrapping UInt64 arithmetic).
+from ltci.projection.rng import _GOLDEN, _U64, _lit, _mix, _shr
+
 __all__ = ["contribution_input", "benefit_input"]
 
-_U64 = pl.UInt64
-_MASK = (1 << 64) - 1
-_GOLDEN = 0x9E3779B97F4A7C15
 _EPOCH = dt.date(1970, 1, 1)
 # Reference date for the ages of the contribution population (the default `on` of the benchmark).
 CONTRIBUTION_REFERENCE = dt.date(2023, 1, 1)
 PERSON_ID_BASE = 330_400_000_000  # looks like a Jiaxing/Xuzhou-style id, stays far from int64 limits
-
-
-def _lit(v: int) -> pl.Expr:
-    return pl.lit(v & _MASK, dtype=_U64)
-
-
-def _shr(e: pl.Expr, k: int) -> pl.Expr:
-    return e // _lit(1 << k)
-
-
-def _mix(z: pl.Expr) -> pl.Expr:
-    """SplitMix64 finaliser (wrapping UInt64 arithmetic)."""
-    z = (z ^ _shr(z, 30)) * _lit(0xBF58476D1CE4E5B9)
-    z = (z ^ _shr(z, 27)) * _lit(0x94D049BB133111EB)
-    return z ^ _shr(z, 31)
 
 
 def _uniform(seed: int, stream: int) -> pl.Expr:
