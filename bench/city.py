@@ -554,22 +554,11 @@ class Tally:
 
 
 async def _get(port: int, path: str, session: str, timeout: float) -> tuple[int, bytes]:
-    reader, writer = await asyncio.open_connection(HOST, port)
-    try:
-        writer.write((f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nCookie: sessionid={session}\r\n"
-                      f"Accept: {'application/json' if path.startswith('/api/') else 'text/html'}\r\n"
-                      f"Connection: close\r\n\r\n").encode())
-        await writer.drain()
-        status = int((await reader.readline()).split(b" ", 2)[1])
-        length = None
-        while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        body = await reader.readexactly(length) if length is not None else await reader.read()
-        return status, body
-    finally:
-        writer.close()
+    from bench.visits import exchange
+
+    return await exchange(port, (f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nCookie: sessionid={session}\r\n"
+                                 f"Accept: {'application/json' if path.startswith('/api/') else 'text/html'}\r\n"
+                                 f"Connection: close\r\n\r\n").encode())
 
 
 async def _kind(port: int, kind: Kind, targets: dict, users: int, requests: int, seconds: float,

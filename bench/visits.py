@@ -365,20 +365,7 @@ class Phones:
         head = (f"POST {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\nContent-Type: application/json\r\n"
                 f"Content-Length: {len(body)}\r\nCookie: sessionid={carer['session']}; csrftoken={carer['csrf']}\r\n"
                 f"X-CSRFToken: {carer['csrf']}\r\nAccept: application/json\r\nConnection: close\r\n\r\n")
-        reader, writer = await asyncio.open_connection(HOST, self.port)
-        try:
-            writer.write(head.encode() + body)
-            await writer.drain()
-            status = int((await reader.readline()).split(b" ", 2)[1])
-            length = None
-            while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-            data = await reader.readexactly(length) if length is not None else await reader.read()
-            return status, data
-        finally:
-            writer.close()
+        return await exchange(self.port, head.encode() + body)
 
     async def call(self, phase: Phase, kind: str, carer: dict, path: str, payload: dict) -> dict | None:
         loop = asyncio.get_running_loop()
@@ -470,6 +457,24 @@ def _cpu(server: Server) -> dict:
     except (OSError, IndexError, ValueError):
         machine = float("nan")
     return {"server": server.cpu_seconds(), "client": me.ru_utime + me.ru_stime, "machine": machine}
+
+
+async def exchange(port: int, request: bytes) -> tuple[int, bytes]:
+    """One HTTP/1.1 request on a connection of its own (`Connection: close`): (status, body)."""
+    reader, writer = await asyncio.open_connection(HOST, port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        status = int((await reader.readline()).split(b" ", 2)[1])
+        length = None
+        while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        body = await reader.readexactly(length) if length is not None else await reader.read()
+        return status, body
+    finally:
+        writer.close()
 
 
 def _run_coroutine(coroutine):
