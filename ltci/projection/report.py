@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from .model import Result
 
 MODE_NAMES = {"family_care": "居家自主护理", "home_visit": "上门护理", "institution_care": "养老机构护理",
@@ -11,7 +13,8 @@ PAYER_NAMES = {"individual": "个人", "employer": "单位", "medical_fund": "�
 
 
 def money(x: float) -> str:
-    return f"{x:,.2f}"
+    """An estimate in yuan as people read it: rounded half-up to the fen, once, here (decision 0028)."""
+    return f"{Decimal(repr(float(x))).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
 
 
 def _band(b: dict, fmt=money) -> str:
