@@ -124,6 +124,8 @@ class Build:
         self.step("fund", self.fund)
         self.step("settle", self.settle)
         self.step("supervision", self.supervision)
+        self.step("plans", self.plans)
+        self.step("screen", self.screen)
         self.step("audit", self.audit)
         self.step("analyze", self.analyze)
         self.users()  # sessions and targets, afresh each time
@@ -320,17 +322,59 @@ class Build:
                                   elderly_60=round(insured / 0.993 * 0.26), source="bench",
                                   entered_by=User.objects.get(username="bench-clerk"))
 
-    def settle(self):
-        """The platform's own settlement of November 2024, in its own process, timed."""
-        started = time.perf_counter()
-        out = subprocess.run([sys.executable, "-m", "ltci.cli", "settle", "--region", REGION, "--month", MONTH],
-                             cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    def _timed(self, key: str, *command: str):
+        """One `ltci` command in its own process, timed, its last line kept (peak memory: the largest child yet)."""
         import resource
 
-        self.state["settle"] = {"seconds": time.perf_counter() - started,
-                                "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-                                "summary": out.strip().splitlines()[-1] if out.strip() else ""}
-        self.say(f"  settled {MONTH} in {self.state['settle']['seconds']:.1f} s: {self.state['settle']['summary']}")
+        started = time.perf_counter()
+        out = subprocess.run([sys.executable, "-m", "ltci.cli", *command], cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout
+        self.state[key] = {"seconds": time.perf_counter() - started,
+                           "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                           "summary": out.strip().splitlines()[-1] if out.strip() else ""}
+        self.say(f"  {key} {MONTH} in {self.state[key]['seconds']:.1f} s: {self.state[key]['summary']}")
+
+    def settle(self):
+        """The platform's own settlement of November 2024, in its own process, timed."""
+        self._timed("settle", "settle", "--region", REGION, "--month", MONTH)
+
+    def screen(self):
+        """The platform's own screening of November 2024 (every rule, the month's visits), timed."""
+        self._timed("screen", "supervise", "--region", REGION, "--month", MONTH)
+
+    def plans(self):
+        """Each person cared for at home has a confirmed plan holding the twelve items their visits
+        choose from, so that screening finds what a real month holds, not every visit."""
+        from django.db import connection, transaction
+
+        from bench.settlement import _insert
+        from ltci.providers.catalogue import items_of
+
+        items = list(items_of(REGION, date(YEAR, 11, 1)).order_by("code")[:12])
+        vendor, c = self._cursor()
+        with transaction.atomic(), connection.cursor() as cur:
+            # Databases built before bench.settlement wrote the face check's value as the platform spells it.
+            cur.execute("UPDATE care_visit SET face_check = 'passed' WHERE face_check = 'pass'")
+            cur.execute("SELECT id FROM accounts_user WHERE username = 'bench-clerk'")
+            clerk = cur.fetchone()[0]
+            cur.execute("SELECT person_id, institution_id FROM care_carechoice WHERE region_id = %s AND mode = 'home_care'"
+                        " ORDER BY person_id", [REGION])
+            homes = cur.fetchall()
+            cur.execute("SELECT COALESCE(MAX(id), 0) FROM care_careplan")
+            first = cur.fetchone()[0] + 1
+            total = sum(20 + 5 * n for n in range(len(items))) * 4
+            at = "2024-10-01 00:00:00" if vendor == "sqlite" else datetime(2024, 10, 1, tzinfo=UTC)
+            _insert(c, vendor, "care_careplan",
+                    ["id", "region_id", "person_id", "institution_id", "mode", "grade", "valid_from", "status",
+                     "limit_kind", "limit_value", "visits_per_week", "total", "drafted_by_id", "drafted_at",
+                     "confirmed_by_id", "confirmed_at"],
+                    ((first + n, REGION, person, inst, "home_care", "severe_1", date(2024, 10, 1), "confirmed", "",
+                      None, 14, total, clerk, at, clerk, at) for n, (person, inst) in enumerate(homes)))
+            _insert(c, vendor, "care_planitem", ["plan_id", "item_id", "per_month", "unit_price", "amount"],
+                    ((first + n, item.pk, 4, item.unit_price, item.unit_price * 4)
+                     for n in range(len(homes)) for item in items))
+            if vendor == "postgresql":
+                cur.execute("SELECT setval(pg_get_serial_sequence('care_careplan', 'id'), %s)", [first + len(homes)])
 
     def supervision(self):
         """Hits over the year with their people and institutions, and cases (bench/cockpit.py's mix)."""
@@ -677,6 +721,57 @@ def explain(folder: Path, names: list[str], top: int = 3) -> None:
                     print("\n".join(f"  {r[-1]}" for r in cur.fetchall()))
 
 
+def service(folder: Path, names: list[str], times: int = 10, profile: bool = False) -> None:
+    """Each kind asked `times` times alone in this process (after one unmeasured): the median time of
+    a request, in the database and outside it (Python: views, templates, middleware). Twenty users at
+    once on two cores wait about ten times this; `--profile` prints where the Python time goes."""
+    _django()
+    import cProfile
+    import pstats
+    import statistics
+
+    from django.db import connection
+    from django.test import Client
+
+    from ltci.accounts.models import User
+
+    targets = json.loads((folder / "targets.json").read_text())
+    rng = random.Random(5)
+    print(f"{'kind':<28} {'median ms':>9} {'db ms':>7} {'python ms':>9} {'queries':>7}")
+    for kind in kinds():
+        if names and not any(n in kind.name for n in names):
+            continue
+        client = Client(HTTP_HOST=HOST, HTTP_ACCEPT="application/json" if "API" in kind.name else "text/html")
+        client.force_login(User.objects.get(username=f"bench-city-{kind.role}-00"))
+        client.get(kind.path(rng, targets))
+        rows, prof = [], cProfile.Profile() if profile else None
+        for _ in range(times):
+            db = [0.0, 0]
+
+            def timing(execute, sql, params, many, context):
+                started = time.perf_counter()
+                try:
+                    return execute(sql, params, many, context)
+                finally:
+                    db[0] += time.perf_counter() - started
+                    db[1] += 1
+
+            path = kind.path(rng, targets)
+            started = time.perf_counter()
+            with connection.execute_wrapper(timing):
+                if prof:
+                    prof.enable()
+                client.get(path)
+                if prof:
+                    prof.disable()
+            rows.append((time.perf_counter() - started, db[0], db[1]))
+        total = statistics.median(r[0] for r in rows) * 1000
+        in_db = statistics.median(r[1] for r in rows) * 1000
+        print(f"{kind.name:<28} {total:>9.1f} {in_db:>7.1f} {total - in_db:>9.1f} {statistics.median(r[2] for r in rows):>7.0f}")
+        if prof:
+            st = pstats.Stats(prof).sort_stats("tottime"); st.print_stats(20)
+
+
 def migrate() -> None:
     """The code's migrations on the database built before (the fixes' indexes), and statistics for
     any index that has none yet: SQLite plans by sqlite_stat1, which the build's ANALYZE filled."""
@@ -761,6 +856,8 @@ def run(args) -> tuple[list[str], bool, list[Tally]]:
              + f"; in all {sum(state['done'].values()):.0f}s (this run {build_seconds:.0f}s)",
              f"  settlement of {MONTH} in the build (ltci settle): {state['settle']['seconds']:.1f}s "
              f"({state['settle']['summary']})",
+             f"  screening of {MONTH} in the build (ltci supervise): {state['screen']['seconds']:.1f}s "
+             f"({state['screen']['summary'].strip()})",
              header(f"{args.users} users at once, {database}")]
     lines += [line(t) for t in tallies]
     missed = any(t.problems or not t.took or t.pct(0.95) > t.kind.target_ms for t in tallies)
@@ -769,7 +866,7 @@ def run(args) -> tuple[list[str], bool, list[Tally]]:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("action", nargs="?", default="run", choices=["run", "build", "explain", "migrate"])
+    p.add_argument("action", nargs="?", default="run", choices=["run", "build", "explain", "service", "migrate"])
     p.add_argument("--scale", type=float, default=1.0)
     p.add_argument("--insured", type=int, help="instead of 4,220,000 × scale")
     p.add_argument("--audit", type=int, help="audit events, instead of 10,000,000 × scale")
@@ -782,6 +879,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, default=60.0, help="at most this long for each kind")
     p.add_argument("--kinds", nargs="*", help="only the kinds whose names contain these")
     p.add_argument("--size", help="(build) the sizes as JSON")
+    p.add_argument("--profile", action="store_true", help="(service) where the Python time goes")
     return p
 
 
@@ -799,6 +897,9 @@ def main(argv=None) -> int:
         return 0
     if args.action == "explain":  # DATABASE_URL and LTCI_VAR_DIR as the bench's; --kinds
         explain(args.dir, args.kinds or [k.name for k in kinds()])
+        return 0
+    if args.action == "service":  # the same; --kinds, --profile
+        service(args.dir, args.kinds or [], profile=args.profile)
         return 0
     if args.keep or args.measure_only:
         args.keep = True

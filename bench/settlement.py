@@ -170,7 +170,7 @@ def setup(beneficiaries: int, visits: int, bed_days: int, seed: int = 7) -> dict
                     at = start + timedelta(days=k % DAYS, hours=(k // DAYS) * 3 + (n % 4))
                     chosen = json.dumps([codes[(n + k) % len(codes)], codes[(n + 2 * k + 1) % len(codes)]])
                     yield (REGION, pk, inst, carer, f"r{serial}", _ts(at, vendor), "30.746000", "120.755000", 20,
-                           _ts(at + timedelta(minutes=50), vendor), "", "30.746000", "120.755000", 25, "pass", chosen,
+                           _ts(at + timedelta(minutes=50), vendor), "", "30.746000", "120.755000", 25, "passed", chosen,
                            "", clerk.pk, now_text, "[]", "", "")
         _insert(c, vendor, "care_visit",
                 ["region_id", "person_id", "institution_id", "carer_id", "request_id", "checkin_at",

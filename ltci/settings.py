@@ -276,6 +276,7 @@ for _network in filter(None, (n.strip() for n in METRICS_ALLOWED.split(","))):
 PROMETHEUS_LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, float("inf"))
 
 NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_CLASS = "ltci.core.paging.CappedLimitOffset"  # counts stop at a city's sizes
 NINJA_PAGINATION_MAX_LIMIT = 500
 
 # The demo users' password, printed by `make run`; demo accounts are refused outside demo mode

@@ -122,7 +122,7 @@ def _get_app(request, pk: int):
 @router.get("/applications", response=list[ApplicationOut])
 def list_applications(request, state: str = "", limit: int = 100, offset: int = 0):
     require(request.user, APPLICATION_VIEW)
-    qs = tasks.applications_for(request.user)
+    qs = services.with_action_facts(tasks.applications_for(request.user))
     if state:
         qs = qs.filter(state=state)
     return [_app(a, request.user) for a in qs[max(offset, 0):max(offset, 0) + min(max(limit, 1), 500)]]

@@ -95,7 +95,9 @@ class Application(AuditedModel, models.Model):
 
     @property
     def certificate(self):
-        """The application's latest certificate, if it has one."""
+        """The application's latest certificate, if it has one (from a list's prefetch when it has one)."""
+        if "certificates" in getattr(self, "_prefetched_objects_cache", {}):
+            return max(self.certificates.all(), key=lambda c: c.pk, default=None)
         return self.certificates.order_by("-id").first()
 
 

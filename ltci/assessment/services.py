@@ -455,6 +455,33 @@ def open_reviews(app: Application):
     return app.reviews.filter(decided_at__isnull=True, replaced_at__isnull=True)
 
 
+def _reviews_prefetched(app: Application) -> list[Review] | None:
+    """A list's prefetched reviews of the application (`with_action_facts`), else None: then ask the database."""
+    if "reviews" in getattr(app, "_prefetched_objects_cache", {}):
+        return list(app.reviews.all())
+    return None
+
+
+def _has_open_review(app: Application) -> bool:
+    reviews = _reviews_prefetched(app)
+    if reviews is None:
+        return open_reviews(app).exists()
+    return any(r.decided_at is None and r.replaced_at is None for r in reviews)
+
+
+def _has_dispute_review(app: Application) -> bool:
+    reviews = _reviews_prefetched(app)
+    if reviews is None:
+        return app.reviews.filter(round=Round.DISPUTE).exists()
+    return any(r.round == Round.DISPUTE for r in reviews)
+
+
+def with_action_facts(qs):
+    """What `actions_for` reads of each application, fetched for a whole list in two queries rather
+    than two a row (the API's list of a city's applications)."""
+    return qs.prefetch_related("certificates", "reviews")
+
+
 @transaction.atomic
 def redraw(app: Application, user, *, reason: str, review: Review | None = None) -> list[Review]:
     """Draws the experts still missing, or replaces one who has not decided (kept, marked replaced)."""
@@ -556,7 +583,7 @@ def _objection_refused(app: Application, on: date) -> str | None:
     if app.state == State.IN_PUBLICITY:
         return f"公示期已于{app.publicity_until:%Y-%m-%d}结束，不能再提出异议" if on > app.publicity_until else None
     if app.state == State.CERTIFIED:
-        if app.reviews.filter(round=Round.DISPUTE).exists():
+        if _has_dispute_review(app):
             return "争议复核结论为终局结论，不能再提出异议"
         cert = app.certificate
         if cert is None or cert.last_day < on:
@@ -660,7 +687,7 @@ def actions_for(app: Application, user, on: date | None = None) -> list[str]:
             continue
         if step.action == "object" and _objection_refused(app, on):
             continue
-        if step.action == "redraw" and not (app.experts_missing or open_reviews(app).exists()):
+        if step.action == "redraw" and not (app.experts_missing or _has_open_review(app)):
             continue
         if step.action in ("record_visit", "settle_dispute"):
             continue  # taken on the evaluator's own task page

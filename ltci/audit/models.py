@@ -1,5 +1,6 @@
 """The audit trail: one append-only row per audited action."""
 
+import functools
 from contextlib import nullcontext
 
 from django.conf import settings
@@ -69,6 +70,15 @@ class AuditTrailIsAppendOnly(Exception):
     pass
 
 
+@functools.cache
+def _labels(kind: str) -> dict[str, str]:
+    if kind == "role":
+        from ltci.accounts.roles import Role
+
+        return dict(Role.choices)
+    return dict({"action": Action, "outcome": Outcome, "channel": Channel}[kind].choices)
+
+
 class AuditEvent(models.Model):
     """Who did what to which object, when, from where, and how it ended.
 
@@ -129,11 +139,23 @@ class AuditEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise AuditTrailIsAppendOnly("the audit trail cannot be deleted")
 
+    # The labels a page of events shows, from dicts made once: Django's get_FOO_display rebuilds its
+    # choices dict on every call (150 calls a page).
     @property
     def actor_role_label(self) -> str:
-        from ltci.accounts.roles import Role
+        return _labels("role").get(self.actor_role, self.actor_role)
 
-        return dict(Role.choices).get(self.actor_role, self.actor_role)
+    @property
+    def action_label(self) -> str:
+        return _labels("action").get(self.action, self.action)
+
+    @property
+    def outcome_label(self) -> str:
+        return _labels("outcome").get(self.outcome, self.outcome)
+
+    @property
+    def channel_label(self) -> str:
+        return _labels("channel").get(self.channel, self.channel)
 
     @property
     def object_type_label(self) -> str:

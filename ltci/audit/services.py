@@ -77,8 +77,8 @@ def export_events(queryset: QuerySet, *, region: str | None = None) -> bytes:
         return names.get(e.object_id, e.object_id) if e.object_type == "regions.region" else e.object_id
 
     lines = ((e.at, e.actor_name, e.actor_role_label, names.get(e.region_id, e.region_id or ""), e.ip or "",
-              e.get_channel_display(), e.get_action_display(), e.object_type_label, object_id(e), e.object_repr,
-              e.get_outcome_display()) for e in queryset.iterator(chunk_size=2000))
+              e.channel_label, e.action_label, e.object_type_label, object_id(e), e.object_repr,
+              e.outcome_label) for e in queryset.iterator(chunk_size=2000))
     data, rows = workbook("审计日志", EXPORT_COLUMNS, lines)
     record_export("audit.auditevent", rows, region=region)
     return data

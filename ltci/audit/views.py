@@ -1,15 +1,15 @@
+import functools
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 
 from ltci.accounts.roles import AUDIT_EXPORT, AUDIT_VIEW
 from ltci.accounts.scope import require, visible
 from ltci.core.exports import attachment
-from ltci.core.paging import querystring_without_page
+from ltci.core.paging import CappedPaginator, filters, querystring_without_page
 
 from .models import Action, AuditEvent, Outcome
 from .services import AuditQuery, export_events
@@ -46,6 +46,7 @@ FIELD_LABELS = {"actor": "操作人", "action": "操作", "outcome": "结果", "
                 "date_from": "起始日期", "date_to": "截止日期"}
 
 
+@functools.cache  # the models do not change while the process runs
 def object_types() -> list[tuple[str, str]]:
     """(value, Chinese name) of every kind of record the trail names, by name."""
     import re
@@ -62,9 +63,9 @@ def event_list(request):
     require(request.user, AUDIT_VIEW)
     query, errors = _query(request)
     events = AuditEvent.objects.none() if errors else query.apply(visible(AuditEvent.objects.all(), request.user))
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(events, 50).get_page(request.GET.get("page"))
     context = {
-        "page": page, "errors": [(FIELD_LABELS.get(k, "条件"), v) for k, v in errors.items()], "q": request.GET,
+        "page": page, "errors": [(FIELD_LABELS.get(k, "条件"), v) for k, v in errors.items()], "q": filters(request.GET),
         "actions": Action.choices, "outcomes": Outcome.choices, "object_types": object_types(),
         "can_export": request.user.can(AUDIT_EXPORT), "querystring": querystring_without_page(request.GET),
     }

@@ -154,7 +154,8 @@ def search(queryset, *, q: str = "", district: str = "", scheme: str = "", statu
             queryset = queryset.filter(id_number=number) if len(number) == 18 else queryset.filter(
                 _beginning("id_number", number))
         elif q.isascii() and q.isalpha():
-            queryset = queryset.filter(_beginning("name_initials", q.lower()))
+            # In the initials' order (those equal to q first), read from their index until the page is full.
+            queryset = queryset.filter(_beginning("name_initials", q.lower())).order_by("name_initials", "id")
         else:
             begun = queryset.filter(_beginning("name", q))
             queryset = begun if begun.exists() else queryset.filter(name__contains=q)

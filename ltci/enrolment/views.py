@@ -3,7 +3,6 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,7 +26,7 @@ from ltci.core import confirm
 from ltci.core.errors import reasons
 from ltci.core.exports import attachment, import_template
 from ltci.core.models import JobKind
-from ltci.core.paging import querystring_without_page
+from ltci.core.paging import CappedPaginator, querystring_without_page
 from ltci.core.uploads import import_page
 from ltci.core.values import BadValue, parse_date
 from ltci.policy.policies import region as policy_region
@@ -46,7 +45,7 @@ def person_list(request):
     require(request.user, PERSON_VIEW)
     filters = _filters(request)
     persons = services.search(visible(Person.objects.order_by("id"), request.user), **filters)
-    page = Paginator(persons, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(persons, 50).get_page(request.GET.get("page"))
     districts = [d.name for d in policy_region(request.user.region_id).districts] if request.user.region_id else []
     return render(request, "enrolment/person_list.html", {
         "page": page, **filters, "districts": districts, "schemes": Scheme.choices,

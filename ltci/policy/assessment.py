@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from .inputs import NATIONAL_GRADES, SHANGHAI_LEVELS, add_months
-from .policies import policy_on
+from .policies import derived, policy_on
 from .regions import PARAMS_DIR
 from .rules.eligibility import qualifying_grades
 from .workdays import WorkingDay, add_working_days
@@ -64,6 +64,13 @@ def process_rules(region: str, on: date, params_dir: Path = PARAMS_DIR, *, carry
     ended takes that version's process rules (docs/decisions/0004): an application cannot wait for
     a new plan document, and the process steps are the national ones the versions repeat."""
     policy = policy_on(region, on, params_dir, carry_over=carry_over)
+    # A list of a city's applications asks once a row: the rules of a version are made once, as its
+    # file is read once (policies._params).
+    key = ("process_rules", Path(params_dir), policy.region.code, policy.version.code, policy.carried_on)
+    return derived(key, lambda: _rules_of(policy))
+
+
+def _rules_of(policy) -> ProcessRules:
     carried = policy.carried_on
     section = policy.params.section("assessment")
     values, clauses = {}, {}

@@ -60,6 +60,7 @@ def region(code: str, params_dir: Path = PARAMS_DIR) -> Region:
     return regions[code]
 
 
+@lru_cache(maxsize=4096)  # a page of a city's applications asks once a row, each on its day
 def policy_on(code: str, on: date, params_dir: Path = PARAMS_DIR, *, carry_over: bool = False) -> Policy:
     """The policy of region `code` in force on `on`.
 
@@ -125,7 +126,19 @@ def setting(code: str, on: date, section: str, key: str, params_dir: Path = PARA
     return p.value, f"{p.clause}（本地区政策文件未作规定）"
 
 
+_DERIVED: dict[tuple, object] = {}
+
+
+def derived(key: tuple, make):
+    """A value made from loaded files (a version's process rules), made once and kept as the files are."""
+    if key not in _DERIVED:
+        _DERIVED[key] = make()
+    return _DERIVED[key]
+
+
 def clear_caches() -> None:
     """Forget loaded files (tests that write a region into a temporary directory)."""
     _regions.cache_clear()
     _params.cache_clear()
+    policy_on.cache_clear()
+    _DERIVED.clear()

@@ -71,13 +71,7 @@ def _claim(c: Claim, totals: dict | None = None, waiting: int | None = None) -> 
 
 
 def _claims(claims: list[Claim]) -> list[dict]:
-    """The claims with their totals in two grouped queries, not two for each claim (a city's month
-    has hundreds of claims: docs/decisions/0027)."""
-    lines = Line.objects.filter(claim_id__in=[c.pk for c in claims]).order_by()
-    totals = {r["claim_id"]: r for r in lines.values("claim_id").annotate(n=Count("id"), f=Sum("fund"),
-                                                                           p=Sum("personal"))}
-    waiting = dict(review.waiting(lines).values("claim_id").annotate(n=Count("id")).values_list("claim_id", "n"))
-    return [_claim(c, totals.get(c.pk, {"n": 0, "f": 0, "p": 0}), waiting.get(c.pk, 0)) for c in claims]
+    return [_claim(c, {"n": c.n, "f": c.fund, "p": c.personal}, c.waiting) for c in review.with_totals(claims)]
 
 
 @router.get("/settlement/claims", response=list[ClaimOut], summary="结算单（本人可见范围）")

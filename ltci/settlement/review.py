@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from ltci.audit.models import Action
@@ -34,6 +34,20 @@ def waiting(claim_or_lines):
     """Lines nobody has reviewed yet that no hold or dispute keeps back."""
     lines = claim_or_lines.lines.all() if isinstance(claim_or_lines, Claim) else claim_or_lines
     return lines.filter(approval__isnull=True).exclude(_blocked())
+
+
+def with_totals(claims: list[Claim]) -> list[Claim]:
+    """The claims, each given its lines' count `n`, `fund`, `personal` and `waiting` (lines ready for
+    review) from two grouped queries over these claims alone, not the region's every line (0027)."""
+    lines = Line.objects.filter(claim_id__in=[c.pk for c in claims]).order_by()
+    totals = {r["claim_id"]: r for r in lines.values("claim_id").annotate(n=Count("id"), f=Sum("fund"),
+                                                                           p=Sum("personal"))}
+    ready = dict(waiting(lines).values("claim_id").annotate(n=Count("id")).values_list("claim_id", "n"))
+    for c in claims:
+        t = totals.get(c.pk, {})
+        c.n, c.fund, c.personal = t.get("n", 0), t.get("f") or ZERO, t.get("p") or ZERO
+        c.waiting = ready.get(c.pk, 0)
+    return claims
 
 
 def _blocked() -> Q:

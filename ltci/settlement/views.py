@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -49,10 +49,9 @@ def index(request):
             return redirect("settlement:index")
         return redirect("job_detail", job.pk)
     claims = (visible(Claim.objects.select_related("institution"), request.user)
-              .annotate(n=Count("lines"), fund=Sum("lines__fund"), personal=Sum("lines__personal"),
-                        waiting=Count("lines", filter=Q(lines__approval__isnull=True)))
-              .order_by("-month", "payee_kind", "institution__name"))
+              .order_by("-month", "payee_kind", "institution__name", "id"))
     page = Paginator(claims, 50).get_page(request.GET.get("page"))
+    page.object_list = review.with_totals(list(page.object_list))
     own = None
     if request.user.reach == "self" and request.user.person_id:
         own = (Line.objects.filter(person_id=request.user.person_id).values("claim__month")

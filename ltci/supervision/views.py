@@ -29,6 +29,7 @@ from ltci.core import confirm
 from ltci.core.errors import reasons
 from ltci.core.models import Job, JobKind
 from ltci.core.money import yuan_text
+from ltci.core.paging import filters
 from ltci.dualcontrol import services as dual
 from ltci.dualcontrol.models import Request as DualRequest, RequestKind
 from ltci.dualcontrol.threshold import threshold
@@ -137,11 +138,11 @@ def hit_list(request):
                    "shown": len(rows)})
     keep = "&".join(f"{k}={request.GET[k]}" for k in ("rule", "month", "status", "institution") if request.GET.get(k))
     return render(request, "supervision/hits.html", {
-        "rows": rows, "page": page, "querystring": keep, "f": request.GET,
+        "rows": rows, "page": page, "querystring": keep, "f": filters(request.GET),
         "rules": sorted(rulebase.rules_for(request.user.region_id) if request.user.region_id else [],
                         key=lambda r: r.code),
         "statuses": HitStatus.choices,
-        "institutions": visible(Institution.objects.order_by("name"), request.user),
+        "institutions": visible(Institution.objects.order_by("name"), request.user).values_list("pk", "name"),
         "may_manage": request.user.can(SUPERVISION_MANAGE),
         "auditors": cases.auditors(request.user.region_id) if request.user.can(SUPERVISION_MANAGE) else []})
 

@@ -199,3 +199,52 @@ def test_the_other_regions_clerk_never_sees_the_application(world, pool, applica
     assert away.get(f"/api/applications/{app.pk}").status_code == 404
     assert away.post(f"/api/applications/{app.pk}/accept").status_code == 404
     assert Application.objects.get(pk=app.pk).state == State.SUBMITTED
+
+
+def test_the_api_list_reads_each_applications_actions_without_a_query_a_row(world, pool, applicant, client_for):
+    """A city lists thousands: the buttons a row offers come from the list's prefetch, the same as the
+    detail's, and the queries do not grow with the rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import make_person
+
+    from .conftest import paid_up
+
+    clerk = client_for(world["home"].users[Role.CLERK])
+    walk(world, pool, applicant)  # certified: the objection's checks read reviews and the certificate
+    with CaptureQueriesContext(connection) as one:
+        listed = clerk.get("/api/applications").json()
+    for seq in (7, 8):
+        other = make_person(world["home"].region, seq)
+        paid_up(other)
+        walk(world, pool, other, to="in_review" if seq == 7 else "certified")
+    with CaptureQueriesContext(connection) as three:
+        listed = clerk.get("/api/applications").json()
+    def reads(ctx):  # the session's renewal writes once in a while: not the list's
+        return [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT")]
+
+    assert len(listed) == 3 and len(reads(three)) == len(reads(one)) == 5
+    for row in listed:
+        assert row["allowed_actions"] == clerk.get(f"/api/applications/{row['id']}").json()["allowed_actions"]
+    assert {tuple(r["allowed_actions"]) for r in listed} != {()}
+
+
+def test_the_clerks_list_shows_each_applications_state_and_what_it_waits_for(world, pool, applicant, client_for):
+    """The rows built in Python (templatetags/workbench.py) say what the template said: the link, the
+    masked ID, the state, the publicity's end, the intake due and whether it is late."""
+    app = walk(world, pool, applicant, to="in_publicity")
+    clerk = client_for(world["home"].users[Role.CLERK])
+
+    def row() -> str:
+        page = clerk.get("/assessment/").content.decode()
+        assert applicant.id_number not in page
+        found = page[page.index(f'href="/assessment/{app.pk}/">{app.number}</a>'):]
+        return found[:found.index("</tr>")]
+
+    shown = row()
+    assert applicant.masked_id in shown and "公示中" in shown and f"公示至 {app.publicity_until:%Y-%m-%d}" in shown
+    assert "已超时" not in shown
+    Application.objects.filter(pk=app.pk).update(state=State.SUBMITTED, intake_due=date(2020, 1, 6))
+    shown = row()
+    assert "已提交，待受理" in shown and '受理 2020-01-06 <span class="warn">已超时</span>' in shown

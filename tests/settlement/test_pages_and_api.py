@@ -1,6 +1,8 @@
 """Settlement over the API and on pages: who may do what, what is masked, what is refused."""
 
 
+import re
+
 import pytest
 
 from ltci.accounts.roles import Role
@@ -144,3 +146,22 @@ def test_the_platform_administrator_takes_no_step_with_money(claim, home, clerks
     assert page.status_code == 403
     assert admin.get(f"/api/settlement/claims/{claim.pk}").status_code == 403
     assert Approval.objects.get(pk=approval.pk).status == approval.status and approval.status != "approved"
+
+
+def _claim_cells(page: str, claim: Claim) -> list[str]:
+    row = re.search(rf">{claim.number}</a></td>(.*?)</tr>", page, re.S).group(1)
+    return re.findall(r"<td>(.*?)</td>", row, re.S)
+
+
+def test_the_claims_list_shows_each_claims_figures_as_the_api_does(claim, home, clerks, client_for):
+    """The list's figures come from the page's claims alone (a city's every line is not summed for
+    50 rows); a held line no longer waits for review, on the page as in the API."""
+    c = client_for(clerks["reviewer"])
+    line = Line.objects.get()
+    api = c.get("/api/settlement/claims").json()[0]
+    assert (api["lines"], api["waiting"]) == (1, 1)
+    cells = _claim_cells(c.get("/settlement/").content.decode(), claim)
+    assert cells[2:] == ["1", "1", f"{line.fund:,.2f}", f"{line.personal:,.2f}"]
+    review.hold(line, clerks["reviewer"], "疑点核查")
+    assert c.get("/api/settlement/claims").json()[0]["waiting"] == 0
+    assert _claim_cells(c.get("/settlement/").content.decode(), claim)[3] == "0"
