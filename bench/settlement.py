@@ -30,6 +30,10 @@ REGION = "jiaxing"
 PLACE = "330402"
 MONTH = date(2024, 11, 1)
 DAYS = 30
+# A carer's visits of a day follow one another from 05:00 (21:00 UTC the day before), 50 minutes each
+# and 5 between: about 17 a day for each of the 3,000 carers, none overlapping another.
+ROUND_START = datetime(2024, 10, 31, 21, 0, tzinfo=UTC)
+ROUND_MINUTES = 55
 TARGET_SECONDS = 60.0
 
 
@@ -158,16 +162,18 @@ def setup(beneficiaries: int, visits: int, bed_days: int, seed: int = 7) -> dict
                 ((REGION, pk, kind, date(2024, 11, 10) + timedelta(days=shift), "manual", "", "", clerk.pk, now_text)
                  for pk in ids[::20] for kind, shift in (("hospital_admission", 0), ("hospital_discharge", 4))))
         carers = _carers(c, cur, vendor, visiting)
-        start = datetime(2024, 10, 31, 23, 0, tzinfo=UTC)  # 07:00 on 1 November in Jiaxing
 
         def visit_rows():
             serial = 0
+            rounds: dict[tuple[int, int], int] = {}  # a carer's visits of a day, one after another
             for n, pk in enumerate(ids[in_homes:]):
                 inst = visiting[n % len(visiting)].pk
-                carer = carers[inst][n % len(carers[inst])]
+                carer = carers[inst][(n // len(visiting)) % len(carers[inst])]  # the institution's people over its carers
                 for k in range(per_person):
                     serial += 1
-                    at = start + timedelta(days=k % DAYS, hours=(k // DAYS) * 3 + (n % 4))
+                    day = k % DAYS
+                    slot = rounds[carer, day] = rounds.get((carer, day), -1) + 1
+                    at = ROUND_START + timedelta(days=day, minutes=ROUND_MINUTES * slot)
                     chosen = json.dumps([codes[(n + k) % len(codes)], codes[(n + 2 * k + 1) % len(codes)]])
                     yield (REGION, pk, inst, carer, f"r{serial}", _ts(at, vendor), "30.746000", "120.755000", 20,
                            _ts(at + timedelta(minutes=50), vendor), "", "30.746000", "120.755000", 25, "passed", chosen,

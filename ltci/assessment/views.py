@@ -47,6 +47,7 @@ from .models import (
     Material,
     MaterialKind,
     Relation,
+    Reminder,
     Trigger,
 )
 from .pdf import certificate_pdf
@@ -79,8 +80,9 @@ def workbench(request):
                                                                State.IN_COMMITTEE],
                                                     conclusion_due__lt=context["today"]).count()
         context["certificates"] = tasks.certificates_for(user).order_by("-valid_from")[:10]
-        context["reminders"] = tasks.certificates_for(user).filter(reminder__isnull=False, ended_on__isnull=True,
-                                                                   valid_until__gte=context["today"])
+        # From the few reminders to their certificates, not through a city's every certificate (0027).
+        context["reminders"] = tasks.certificates_for(user).filter(
+            pk__in=Reminder.objects.values("certificate_id"), ended_on__isnull=True, valid_until__gte=context["today"])
     if user.can(SITE_ASSESS):
         context["site_tasks"] = tasks.site_tasks_for(user)
         context["site_done"] = tasks.site_tasks_for(user, done=True)[:10]

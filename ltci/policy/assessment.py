@@ -66,7 +66,7 @@ def process_rules(region: str, on: date, params_dir: Path = PARAMS_DIR, *, carry
     policy = policy_on(region, on, params_dir, carry_over=carry_over)
     # A list of a city's applications asks once a row: the rules of a version are made once, as its
     # file is read once (policies._params).
-    key = ("process_rules", Path(params_dir), policy.region.code, policy.version.code, policy.carried_on)
+    key = ("process_rules", str(params_dir), policy.region.code, policy.version.code, policy.carried_on)
     return derived(key, lambda: _rules_of(policy))
 
 

@@ -8,7 +8,7 @@ answered.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -38,15 +38,21 @@ def waiting(claim_or_lines):
 
 def with_totals(claims: list[Claim]) -> list[Claim]:
     """The claims, each given its lines' count `n`, `fund`, `personal` and `waiting` (lines ready for
-    review) from two grouped queries over these claims alone, not the region's every line (0027)."""
-    lines = Line.objects.filter(claim_id__in=[c.pk for c in claims]).order_by()
-    totals = {r["claim_id"]: r for r in lines.values("claim_id").annotate(n=Count("id"), f=Sum("fund"),
-                                                                           p=Sum("personal"))}
-    ready = dict(waiting(lines).values("claim_id").annotate(n=Count("id")).values_list("claim_id", "n"))
+    review), over these claims alone, not the region's every line (0027): one pass over their lines,
+    then the few held or disputed ones found from the holds and disputes (asked line by line, the
+    two EXISTS cost 40 ms for a city's month of 45,000 lines)."""
+    ids = [c.pk for c in claims]
+    totals = {r["claim_id"]: r for r in Line.objects.filter(claim_id__in=ids).order_by().values("claim_id")
+              .annotate(n=Count("id"), f=Sum("fund"), p=Sum("personal"),
+                        unapproved=Count("id", filter=Q(approval__isnull=True)))}
+    kept = {(line, claim) for model, still in ((Hold, Q(released_at__isnull=True)), (Dispute, Q(answered_at__isnull=True)))
+            for line, claim in model.objects.filter(still, line__claim_id__in=ids, line__approval__isnull=True)
+            .values_list("line_id", "line__claim_id")}
+    blocked = Counter(claim for _, claim in kept)
     for c in claims:
         t = totals.get(c.pk, {})
         c.n, c.fund, c.personal = t.get("n", 0), t.get("f") or ZERO, t.get("p") or ZERO
-        c.waiting = ready.get(c.pk, 0)
+        c.waiting = t.get("unapproved", 0) - blocked[c.pk]
     return claims
 
 

@@ -53,13 +53,14 @@ def test_the_index_counts_the_months_hits_by_rule_and_runs_the_screening(home, a
 
 
 def test_hits_are_described_with_masked_ids_and_filtered(home, auditor):
-    make_hit(home, MARCH)
+    march = make_hit(home, MARCH)
     Hit.objects.create(region=home.region, month=FEB, rule="checkin_far", severity="medium", key="far-1",
                        person=home.other_person, institution=home.institution, records={"visit": [1]},
                        detail={"which": "签到", "distance_m": 820}, params={"distance_m": 300})
     body = auditor.get("/supervision/hits/").content.decode()
     assert "签到位置距居所820米，超过300米" in body and "本月记录床日33天" in body
     assert home.person.masked_id in body and home.person.id_number not in body
+    assert f'<a href="/supervision/hits/{march.pk}/">' in body and f'aria-label="选择疑点{march.pk}"' in body
     body = auditor.get("/supervision/hits/?rule=checkin_far&month=2025-02&status=new").content.decode()
     assert "820米" in body and "床日33天" not in body
     items = auditor.get("/api/supervision/hits?rule=checkin_far").json()
