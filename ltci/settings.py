@@ -275,6 +275,11 @@ for _network in filter(None, (n.strip() for n in METRICS_ALLOWED.split(","))):
         raise ImproperlyConfigured(f"LTCI_METRICS_ALLOWED: {_network!r} is not an address or network ({exc})") from exc
 PROMETHEUS_LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, float("inf"))
 
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # What every serving process gives alike (ltci.core.shared): made once for all of them.
+    "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "ltci_shared_cache"},
+}
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_CLASS = "ltci.core.paging.CappedLimitOffset"  # counts stop at a city's sizes
 NINJA_PAGINATION_MAX_LIMIT = 500

@@ -71,12 +71,13 @@ class AuditTrailIsAppendOnly(Exception):
 
 
 @functools.cache
-def _labels(kind: str) -> dict[str, str]:
-    if kind == "role":
+def _labels(field: str) -> dict[str, str]:
+    """The Chinese label of each value of an event's field that has choices."""
+    if field == "actor_role":
         from ltci.accounts.roles import Role
 
         return dict(Role.choices)
-    return dict({"action": Action, "outcome": Outcome, "channel": Channel}[kind].choices)
+    return dict({"action": Action, "outcome": Outcome, "channel": Channel}[field].choices)
 
 
 class AuditEvent(models.Model):
@@ -141,21 +142,14 @@ class AuditEvent(models.Model):
 
     # The labels a page of events shows, from dicts made once: Django's get_FOO_display rebuilds its
     # choices dict on every call (150 calls a page).
-    @property
-    def actor_role_label(self) -> str:
-        return _labels("role").get(self.actor_role, self.actor_role)
+    def _label(self, field: str) -> str:
+        value = getattr(self, field)
+        return _labels(field).get(value, value)
 
-    @property
-    def action_label(self) -> str:
-        return _labels("action").get(self.action, self.action)
-
-    @property
-    def outcome_label(self) -> str:
-        return _labels("outcome").get(self.outcome, self.outcome)
-
-    @property
-    def channel_label(self) -> str:
-        return _labels("channel").get(self.channel, self.channel)
+    actor_role_label = property(lambda self: self._label("actor_role"))
+    action_label = property(lambda self: self._label("action"))
+    outcome_label = property(lambda self: self._label("outcome"))
+    channel_label = property(lambda self: self._label("channel"))
 
     @property
     def object_type_label(self) -> str:

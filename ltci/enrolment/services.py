@@ -8,6 +8,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.functions import Collate
 from django.utils import timezone
 from ltci.audit.masking import mask_id
 from ltci.audit.recorder import record_export, record_view
@@ -141,6 +142,17 @@ def _beginning(field: str, text: str) -> Q:
     return Q(**{f"{field}__startswith": text})
 
 
+def _initials(queryset, text: str):
+    """People whose initials begin with `text`, in the initials' order (those equal to it first), then
+    by id: read from an index in that order until the page is full (0027). SQLite's index on the
+    column is in BINARY order; PostgreSQL's is its C-collated one (migration 0005), whatever the
+    database's collation."""
+    if connection.vendor == "sqlite":
+        return queryset.filter(_beginning("name_initials", text)).order_by("name_initials", "id")
+    return (queryset.alias(initials_c=Collate("name_initials", "C")).filter(initials_c__startswith=text)
+            .order_by("initials_c", "id"))
+
+
 def search(queryset, *, q: str = "", district: str = "", scheme: str = "", status: str = ""):
     """People by ID number (whole or its beginning), name, or pinyin initials (wxy for 王秀英).
 
@@ -154,8 +166,7 @@ def search(queryset, *, q: str = "", district: str = "", scheme: str = "", statu
             queryset = queryset.filter(id_number=number) if len(number) == 18 else queryset.filter(
                 _beginning("id_number", number))
         elif q.isascii() and q.isalpha():
-            # In the initials' order (those equal to q first), read from their index until the page is full.
-            queryset = queryset.filter(_beginning("name_initials", q.lower())).order_by("name_initials", "id")
+            queryset = _initials(queryset, q.lower())
         else:
             begun = queryset.filter(_beginning("name", q))
             queryset = begun if begun.exists() else queryset.filter(name__contains=q)

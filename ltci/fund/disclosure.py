@@ -107,20 +107,17 @@ def disclosure(region, start: date, end: date) -> Disclosure:
     end = periods.month_end(last)
     closed = periods.closed_through(region.pk)
     # The books are append-only (their database guards): the same last journal and the same closed
-    # months give the same report. Kept per process for the day: a city's report sums a year's million
-    # postings four times over, seconds each time (docs/decisions/0027).
-    from django.core.cache import cache
+    # months give the same report. Made once for the day for every process: a city's report sums a
+    # year's million postings four times over, seconds each time (docs/decisions/0027).
     from django.db.models import Max
+
+    from ltci.core.shared import once
 
     from .models import Journal
 
     latest = Journal.objects.filter(region_id=region.pk).aggregate(n=Max("id"))["n"]
     key = f"fund:disclosure:{region.pk}:{start:%Y-%m}:{last:%Y-%m}:{today}:{latest}:{closed}"
-    report = cache.get(key)
-    if report is None:
-        report = _disclosure(region, start, last, end, closed)
-        cache.set(key, report, 24 * 3600)
-    return report
+    return once(key, lambda: _disclosure(region, start, last, end, closed))
 
 
 def _disclosure(region, start: date, last: date, end: date, closed: date | None) -> Disclosure:
@@ -153,17 +150,16 @@ def disclosure_pdf(report: Disclosure) -> bytes:
 
     Setting a PDF costs a few hundred milliseconds of CPU, and the same report is printed over and over
     (the public one, by every clerk): the PDF of the same page (same figures, same printing day) comes
-    from the process's cache (docs/decisions/0027). Figures that changed make another page."""
+    from the cache every process shares (docs/decisions/0027). Figures that changed make another page."""
     import hashlib
 
-    from django.core.cache import cache
+    from ltci.core.shared import once
 
     html = disclosure_html(report)
-    key = "fund:disclosure-pdf:" + hashlib.sha256(html.encode()).hexdigest()
-    pdf = cache.get(key)
-    if pdf is None:
+
+    def make() -> bytes:
         from weasyprint import HTML  # heavy: loaded only when a report is printed
 
-        pdf = HTML(string=html).write_pdf()
-        cache.set(key, pdf, 24 * 3600)
-    return pdf
+        return HTML(string=html).write_pdf()
+
+    return once("fund:disclosure-pdf:" + hashlib.sha256(html.encode()).hexdigest(), make)

@@ -75,12 +75,12 @@ def _claims(claims: list[Claim]) -> list[dict]:
 
 
 @router.get("/settlement/claims", response=list[ClaimOut], summary="结算单（本人可见范围）")
-def claims(request, month: str | None = None):
+def claims(request, month: str | None = None, offset: int = 0, limit: int = 50):
     require(request.user, CLAIM_VIEW)
     qs = visible(Claim.objects.select_related("institution"), request.user)
     if month:
         qs = qs.filter(month=run.parse_month_text(month))
-    return _claims(list(qs[:500]))
+    return _claims(list(qs[max(offset, 0):max(offset, 0) + min(max(limit, 1), 500)]))
 
 
 @router.get("/settlement/claims/{pk}", response=ClaimOut)
