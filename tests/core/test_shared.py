@@ -6,14 +6,16 @@ import time
 
 import pytest
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 
+from ltci.core import shared
 from ltci.core.shared import once
 
-pytestmark = pytest.mark.django_db(transaction=True)
 
-
-def test_threads_asking_at_once_wait_for_one_making():
-    caches["shared"].clear()
+def test_threads_asking_at_once_wait_for_one_making(monkeypatch):
+    # The waiting is the process's own; a memory cache stands for the table, so that no thread opens
+    # a connection to the test database (SQLite's in-memory one keeps every thread's open).
+    monkeypatch.setattr(shared, "caches", {"shared": LocMemCache("test-shared", {})})
     made, results = [], []
 
     def make():
@@ -21,13 +23,7 @@ def test_threads_asking_at_once_wait_for_one_making():
         time.sleep(0.2)
         return {"figure": 42}
 
-    def ask():
-        results.append(once("test:figure", make))
-        from django.db import connection
-
-        connection.close()
-
-    threads = [threading.Thread(target=ask) for _ in range(5)]
+    threads = [threading.Thread(target=lambda: results.append(once("test:figure", make))) for _ in range(5)]
     for t in threads:
         t.start()
     for t in threads:
@@ -35,6 +31,7 @@ def test_threads_asking_at_once_wait_for_one_making():
     assert made == [1] and results == [{"figure": 42}] * 5
 
 
+@pytest.mark.django_db
 def test_another_process_finds_it_in_the_database():
     caches["shared"].clear()
     once("test:kept", lambda: "made")
