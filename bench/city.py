@@ -356,11 +356,7 @@ class Build:
         with transaction.atomic(), connection.cursor() as cur:
             # Databases built before bench.settlement wrote the face check's value as the platform spells it;
             # November's, the month screened (all 18,000,000 with their twelve indexes: half an hour on PostgreSQL).
-            november = [datetime(2024, 10, 31, 16, 0), datetime(2024, 11, 30, 16, 0)]
-            if vendor == "sqlite":
-                november = [t.strftime("%Y-%m-%d %H:%M:%S") for t in november]
-            else:
-                november = [t.replace(tzinfo=UTC) for t in november]
+            november = [_db_time(vendor, datetime(2024, 10, 31, 16, 0)), _db_time(vendor, datetime(2024, 11, 30, 16, 0))]
             cur.execute("UPDATE care_visit SET face_check = 'passed' WHERE face_check = 'pass' AND checkin_at >= %s "
                         "AND checkin_at < %s", november)
             cur.execute("SELECT id FROM accounts_user WHERE username = 'bench-clerk'")
@@ -402,7 +398,10 @@ class Build:
             carers = carers.with_columns(pl.int_range(pl.len()).over("institution_id").alias("nth"),
                                          pl.len().over("institution_id").alias("of"))
             text = vendor == "sqlite"
-            stamp = (lambda t: t.strftime("%Y-%m-%d %H:%M:%S")) if text else (lambda t: t.replace(tzinfo=UTC))
+
+            def stamp(t):
+                return _db_time(vendor, t)
+
             cur.execute("SELECT id, person_id, institution_id, checkin_at FROM care_visit WHERE region_id = %s "
                         "AND checkin_at >= %s AND checkin_at < %s",
                         [REGION, stamp(first.replace(tzinfo=None)), stamp((first + timedelta(days=30)).replace(tzinfo=None))])
@@ -543,6 +542,11 @@ class Build:
                    "actors": [f"jx-clerk-{k:04d}" for k in range(min(USERS_IN_TRAIL, self.size["audit"]))],
                    "hit_months": list(range(1, 1 + min(12, self.size["hits"])))}
         (self.folder / "targets.json").write_text(json.dumps(targets))
+
+
+def _db_time(vendor: str, utc: datetime):
+    """A naive UTC time as the database keeps it: SQLite's text, PostgreSQL's aware time."""
+    return utc.strftime("%Y-%m-%d %H:%M:%S") if vendor == "sqlite" else utc.replace(tzinfo=UTC)
 
 
 def since_pg(at: datetime) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import polars as pl
@@ -316,10 +316,10 @@ def settled_profile(inputs: Inputs, a: Assumptions, grades: list[str], modes: li
         settled = settled.filter((pl.col("service_month") >= first) & (pl.col("service_month") <= last)
                                  & pl.col("grade").is_in(grades) & pl.col("mode").is_in(modes))
     if not settled.height:
-        cost = float(Decimal(str(a["default_monthly_cost"])) * 100)
+        cost = int((Decimal(str(a["default_monthly_cost"])) * 100).to_integral_value(ROUND_HALF_UP))  # fen
         rows = [{"mode": m, "grade": g, "share": 1 / len(modes), "months": 0, "days": 30, "visits": 12,
                  "family_days": 30, "cost": cost, "observed": None} for g in grades for m in modes]
-        return pl.DataFrame(rows), {"months": 0, "fund": 0.0, "beneficiary_months": 0}
+        return pl.DataFrame(rows), {"months": 0, "fund_fen": 0, "beneficiary_months": 0}
     # One beneficiary-month per person and month in a mode (a month split between modes counts in each, P1).
     months = settled.group_by("person_id", "service_month", "mode", "grade").agg(
         pl.col("fund").sum(), pl.col("cost").sum(), pl.col("days").sum(), pl.col("visits").sum(),
@@ -339,7 +339,7 @@ def settled_profile(inputs: Inputs, a: Assumptions, grades: list[str], modes: li
         total = use["months"].sum()
         for r in use.iter_rows(named=True):
             rows.append({**r, "grade": g, "share": r["months"] / total})
-    facts = {"months": int(months.height), "fund": float(settled["fund"].sum()) / 100,
+    facts = {"months": int(months.height), "fund_fen": int(settled["fund"].sum()),
              "beneficiary_months": int(months.select("person_id", "service_month").unique().height),
              "service_months": int(settled["service_month"].n_unique())}
     return pl.DataFrame(rows).select("mode", "grade", "share", "months", "days", "visits", "family_days", "cost",
@@ -402,7 +402,8 @@ def project(inputs: Inputs, a: Assumptions, *, years: int = 10, runs: int = 1, s
     section, rule = contribution_of(policy)
     by_ledger = rule.__name__ == "none"
     if by_ledger:
-        per_head = float(inputs.contributions_last_year or 0) / insured0 if insured0 else 0.0
+        per_head = ((Decimal(inputs.contributions_last_year or 0) / insured0).quantize(Decimal("0.01"), ROUND_HALF_UP)
+                    if insured0 else Decimal("0.00"))
         notes.append(f"{policy.region.name}的缴费不由本地区按人计征（{section.text('message')}）：缴费收入按账簿近12个月"
                      f"人均 {per_head:,.2f} 元、随缴费基数增长推算，计入财政补助栏。")
     collects_by_rate = rule.__name__ == "rate"

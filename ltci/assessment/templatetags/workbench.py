@@ -5,8 +5,9 @@ Django's admin builds its change list's rows: through `{% for %}` each of 30 row
 from html import escape
 
 from django import template
-from django.urls import reverse
 from django.utils.safestring import mark_safe
+
+from ltci.core import rows as rows_
 
 from ..flow import State
 
@@ -35,8 +36,8 @@ def _due(a, today) -> str:
 @register.simple_tag
 def application_rows(applications, today) -> str:
     if not applications:
-        return mark_safe('<tr><td colspan="7">暂无申请。</td></tr>')
-    detail = reverse("assessment:detail", args=[0]).removesuffix("0/")  # one reverse for the page
+        return rows_.empty(7, "暂无申请。")
+    detail = rows_.link_prefix("assessment:detail")
     rows = []
     for a in applications:
         kind = a.get_kind_display() + (f"（{a.get_trigger_display()}）" if a.trigger else "")
