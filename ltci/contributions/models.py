@@ -9,6 +9,7 @@ from django.db import models
 
 from ltci.audit.signals import AuditedModel
 from ltci.core.money import yuan_text
+from ltci.policy.money import yuan
 
 PAYER_FIELDS = ("individual", "employer", "medical_fund", "fiscal")
 
@@ -99,3 +100,33 @@ class Payment(AuditedModel, models.Model):
 
     def __str__(self):
         return f"{self.period} {self.get_payer_display()} {yuan_text(self.amount)}元（{self.get_channel_display()}）"
+
+
+class PeriodTotal(models.Model):
+    """What one person has been billed and has paid for one period, in integer fen: kept by the
+    database itself (ltci/contributions/totals.py), a trigger adding each new bill and payment, so
+    that the arrears of a city's period are found through a partial index of those who owe instead
+    of by summing millions of bills (docs/decisions/0029). Derived, never written by the
+    application; the books are the bills and payments."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False,
+                               db_index=False, verbose_name="统筹地区")
+    person = models.ForeignKey("enrolment.Person", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False,
+                               db_index=False, verbose_name="参保人")
+    period = models.CharField("缴费期间", max_length=7)
+    billed_fen = models.BigIntegerField("应缴（分）", default=0)
+    paid_fen = models.BigIntegerField("已缴（分）", default=0)
+
+    class Meta:
+        verbose_name = "期间应缴已缴合计"
+        verbose_name_plural = "期间应缴已缴合计"
+        constraints = [models.UniqueConstraint(fields=["person", "period"], name="period_total_one_per_person")]
+        indexes = [models.Index(fields=["region", "period", "person"], name="period_total_owing",
+                                condition=models.Q(billed_fen__gt=models.F("paid_fen")))]
+
+    class Scope:
+        region = "region"
+        person = "person"
+
+    def __str__(self):
+        return f"{self.period} 应缴 {yuan_text(yuan(self.billed_fen))} 元"

@@ -10,10 +10,10 @@ from django.db import connection
 from ltci.audit.masking import mask_id
 from ltci.audit.recorder import record_export
 from ltci.core.exports import workbook
-from ltci.core.values import db_money
+from ltci.policy.money import yuan
 from ltci.enrolment.models import Person
 
-from .models import Bill, Payment
+from .models import Payment, PeriodTotal
 
 
 @dataclass(frozen=True)
@@ -37,48 +37,36 @@ class ArrearsRow:
 def arrears(region_id: str, period: str, *, district: str = "", person_id: int | None = None,
             limit: int = 50, offset: int = 0, after: int | None = None, count: bool = True
             ) -> tuple[list[ArrearsRow], int | None]:
-    """People of a region who owe for a period (bills less payments), in the order of their ids, and
-    how many there are (None with count=False).
+    """People of a region who owe for a period (billed more than paid), in the order of their ids,
+    and how many there are (None with count=False).
 
-    The rows are found person by person in the bills' (region, period, person) index, each one's
-    payments by their person index, and the reading stops at the page's end: a city bills millions,
-    one in thirty owes, and a page of 50 reads a few thousand bills (docs/decisions/0027). `after`
-    starts past a person id (an export's next part). The count reads every bill and payment of the
-    period: seconds in a city, so the page asks for it apart."""
-    bill, pay, person = Bill._meta.db_table, Payment._meta.db_table, Person._meta.db_table
-    where, args = ["p.region_id = %s"], [region_id, period, region_id, period, region_id]
-    if district:
+    Read from the period totals the database keeps (totals.py) through the partial index of those
+    who owe: a page reads its 50 rows, the count one index entry per debtor, whatever the size of
+    the city (docs/decisions/0029). `after` starts past a person id (an export's next part)."""
+    # the partial index's own condition, written as it is, so that both databases choose it
+    where, args = ["t.region_id = %s", "t.period = %s", "t.billed_fen > t.paid_fen"], [region_id, period]
+    source = f"{PeriodTotal._meta.db_table} t"
+    if district:  # joined only for a district: else PostgreSQL merge-joins the whole register to a page
+        source += f" JOIN {Person._meta.db_table} p ON p.id = t.person_id"
         where.append("p.district = %s")
         args.append(district)
     if person_id is not None:
-        where.append("p.id = %s")
+        where.append("t.person_id = %s")
         args.append(person_id)
-    rows_where, rows_args = list(where), list(args)
-    if after is not None:
-        rows_where.append("p.id > %s")
-        rows_args.append(after)
     with connection.cursor() as cur:
         total = None
         if count:
-            body = (f"FROM (SELECT person_id, SUM(total) AS billed FROM {bill} WHERE region_id = %s AND period = %s "
-                    f"GROUP BY person_id) b LEFT JOIN (SELECT person_id, SUM(amount) AS paid FROM {pay} "
-                    f"WHERE region_id = %s AND period = %s GROUP BY person_id) y ON y.person_id = b.person_id "
-                    f"JOIN {person} p ON p.id = b.person_id WHERE {' AND '.join(where)} "
-                    f"AND b.billed - COALESCE(y.paid, 0) > 0.004")
-            cur.execute(f"SELECT COUNT(*) {body}", args)
+            cur.execute(f"SELECT COUNT(*) FROM {source} WHERE {' AND '.join(where)}", args)
             total = cur.fetchone()[0]
-        # People in id order, each one's bills by the (region, period, person) index and payments by the
-        # person index; CROSS JOIN keeps SQLite's loop on people (PostgreSQL plans it as any join), so
-        # that neither database groups the whole period before the LIMIT.
-        paid = (f"COALESCE((SELECT SUM(y.amount) FROM {pay} y WHERE y.person_id = p.id AND y.region_id = %s "
-                f"AND y.period = %s), 0)")
-        cur.execute(
-            f"SELECT p.id, p.name, p.id_number, p.district, SUM(bl.total), {paid} FROM {person} p "
-            f"CROSS JOIN {bill} bl WHERE bl.person_id = p.id AND bl.region_id = %s AND bl.period = %s "
-            f"AND {' AND '.join(rows_where)} GROUP BY p.id HAVING SUM(bl.total) - {paid} > 0.004 "
-            f"ORDER BY p.id LIMIT {int(limit)} OFFSET {int(offset)}",
-            [region_id, period, *rows_args[2:], region_id, period])
-        rows = [ArrearsRow(r[0], r[1], r[2], r[3], db_money(r[4]), db_money(r[5])) for r in cur.fetchall()]
+        if after is not None:
+            where.append("t.person_id > %s")
+            args.append(after)
+        cur.execute(f"SELECT t.person_id, t.billed_fen, t.paid_fen FROM {source} WHERE {' AND '.join(where)} "
+                    f"ORDER BY t.person_id LIMIT {int(limit)} OFFSET {int(offset)}", args)
+        found = cur.fetchall()
+    people = {pk: rest for pk, *rest in Person.objects.filter(pk__in=[r[0] for r in found])
+              .values_list("pk", "name", "id_number", "district")}
+    rows = [ArrearsRow(pk, *people[pk], yuan(billed), yuan(paid)) for pk, billed, paid in found]
     return rows, total
 
 
