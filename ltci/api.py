@@ -26,6 +26,7 @@ from ltci.core.edge import EdgeAPI, pydantic_reason
 from ltci.core.middleware import denied
 from ltci.enrolment.api import router as enrolment_router
 from ltci.fund.api import router as fund_router
+from ltci.fund.projection_api import router as projection_router
 from ltci.providers.api import router as providers_router
 from ltci.regions.api import router as regions_router
 from ltci.settlement.api import router as settlement_router
@@ -160,6 +161,7 @@ api.add_router("/", assessment_router)
 api.add_router("/", care_router)
 api.add_router("/", settlement_router)
 api.add_router("/", fund_router)
+api.add_router("/", projection_router)
 api.add_router("/", supervision_router)
 api.add_router("/", dualcontrol_router)
 api.add_router("/", cockpit_router)

@@ -74,6 +74,8 @@ CLAIM_DISPUTE = "claim.dispute"  # an institution disputes a line of its claim
 LEDGER_VIEW = "ledger.view"  # journals, balances, budget, cover ratio
 LEDGER_MANAGE = "ledger.manage"  # close periods, set budgets, post agency and assessment fees
 DISCLOSURE_VIEW = "disclosure.view"  # the public report of the fund's income, expenditure and balance
+PROJECTION_VIEW = "projection.view"  # the fund's projections and the drafts tried in them
+PROJECTION_RUN = "projection.run"  # project the fund and try a draft policy (books nothing)
 SUPERVISION_VIEW = "supervision.view"  # hits, cases, sanctions, samples and the institutions' ranking
 SUPERVISION_MANAGE = "supervision.manage"  # set rules, run screenings, open and assign cases, draw samples
 CASE_DECIDE = "case.decide"  # confirm or dismiss a case assigned to oneself, with evidence
@@ -133,6 +135,8 @@ PERMISSION_LABELS = {
     LEDGER_VIEW: "查看基金账、预算与风险预警",
     LEDGER_MANAGE: "会计期间结账、预算编制、经办与评估费用记账",
     DISCLOSURE_VIEW: "查看基金收支公示",
+    PROJECTION_VIEW: "查看基金收支预测与政策测算",
+    PROJECTION_RUN: "基金收支预测与政策草案测算",
     SUPERVISION_VIEW: "查看疑点、稽核案件、处理决定与抽查",
     SUPERVISION_MANAGE: "维护疑点规则、执行筛查、立案派案、随机抽查",
     CASE_DECIDE: "稽核案件查实或排除（本人承办）",
@@ -154,7 +158,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                                   CONTRIBUTION_VIEW, CONTRIBUTION_EXPORT, JOB_VIEW, ASSESSMENT_REPORT,
                                   CARE_VIEW, CLAIM_VIEW, LEDGER_VIEW, LEDGER_MANAGE, DISCLOSURE_VIEW,
                                   SUPERVISION_VIEW, COCKPIT_VIEW, DUAL_CHECK, POLICY_CONTINUE, SCHEDULE_VIEW,
-                                  SCHEDULE_RUN, *_ASSESSMENT_READ}),
+                                  SCHEDULE_RUN, PROJECTION_VIEW, PROJECTION_RUN, *_ASSESSMENT_READ}),
     # Clerks register people and check identities at the counter: they need full numbers. They run
     # the imports and billing and record payments.
     Role.CLERK: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_VIEW_ID, PERSON_CHANGE, PERSON_EXPORT,
@@ -185,7 +189,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # 财政/审计 read everything of the region, masked, and change nothing.
     Role.SUPERVISOR: frozenset({REGION_VIEW, INSTITUTION_VIEW, PERSON_VIEW, PERSON_EXPORT, CONTRIBUTION_VIEW,
                                 CONTRIBUTION_EXPORT, JOB_VIEW, CARE_VIEW, CLAIM_VIEW, LEDGER_VIEW, DISCLOSURE_VIEW,
-                                SUPERVISION_VIEW, COCKPIT_VIEW, *_ASSESSMENT_READ}),
+                                SUPERVISION_VIEW, COCKPIT_VIEW, PROJECTION_VIEW, *_ASSESSMENT_READ}),
 }
 
 # The platform administrator (平台管理员): a superuser, of no region and no role (`User.role_key`).

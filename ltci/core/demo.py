@@ -12,7 +12,7 @@ from django.db import transaction
 DEMO_MODULES = ("ltci.providers.demo", "ltci.enrolment.demo", "ltci.accounts.demo", "ltci.contributions.demo",
                 "ltci.assessment.demo", "ltci.care.demo", "ltci.providers.demo_records",
                 "ltci.settlement.demo", "ltci.portal.demo", "ltci.fund.demo",
-                "ltci.supervision.demo", "ltci.cockpit.demo")
+                "ltci.supervision.demo", "ltci.cockpit.demo", "ltci.fund.projection_demo")
 
 
 @dataclass(frozen=True)

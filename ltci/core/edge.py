@@ -37,6 +37,7 @@ INT_MIN, INT_MAX = 0, 2**31 - 1  # an integer column; nothing the API counts is 
 # Free text that may span lines: the pages' <textarea> fields and their API twins.
 MULTILINE_FIELDS = frozenset({
     "note", "notes", "reason", "finding", "findings", "comment", "content", "answer", "penalties", "memo",
+    "draft_text",  # a draft policy parameter file (issue 18)
 })
 
 # C0 controls but tab, line feed and carriage return; DEL; C1 controls.

@@ -125,7 +125,7 @@ def chunked_writes():
 RUNNER_MODULES = {
     JobKind.ROSTER_IMPORT: "ltci.enrolment.roster", JobKind.PAYMENT_IMPORT: "ltci.contributions.payments",
     JobKind.BILLING: "ltci.contributions.billing", JobKind.SETTLEMENT: "ltci.settlement.run",
-    JobKind.SCREENING: "ltci.supervision.screening",
+    JobKind.SCREENING: "ltci.supervision.screening", JobKind.PROJECTION: "ltci.fund.projections",
 }
 # kind -> work(job), reading what it needs from job.params; resumers finish a job whose process died.
 RUNNERS: dict[str, Callable[[Job], None]] = {}

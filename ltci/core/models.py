@@ -10,6 +10,7 @@ class JobKind(models.TextChoices):
     BILLING = "billing", "缴费核定"
     SETTLEMENT = "settlement", "月度结算"
     SCREENING = "screening", "疑点筛查"
+    PROJECTION = "projection", "基金测算"
 
 
 class JobStatus(models.TextChoices):

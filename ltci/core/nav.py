@@ -34,6 +34,7 @@ NAV = (
     NavItem("欠费名单", "contributions:arrears", roles.CONTRIBUTION_VIEW),
     NavItem("基金账", "fund:ledger", roles.LEDGER_VIEW),
     NavItem("基金收支公示", "fund:disclosure", roles.DISCLOSURE_VIEW),
+    NavItem("基金收支预测", "fund:projections", roles.PROJECTION_VIEW),
     NavItem("双人复核", "dualcontrol:index", roles.DUAL_CHECK),
     NavItem("今日上门服务", "care:today", roles.VISIT_RECORD),
     NavItem("护理计划", "care:plan_list", roles.CARE_VIEW),

@@ -37,7 +37,10 @@ COUNT_LABELS = {"rows": "数据行", "accepted": "新增", "updated": "更新", 
                 "personal": "新增个人负担（元）", "person_days": "享受待遇人天", "unpaid": "未支付的护理段",
                 "seconds": "用时（秒）", "booked_in": "记入月份", "policy_version": "政策版本", "carried_on": "政策适用",
                 # supervision screenings (each rule's count is labelled with the rule's name by the app)
-                "visits": "筛查上门服务", "hits": "疑点", "new": "其中新增", "refreshed": "更新汇总数", "timing": "分步用时（秒）"}
+                "visits": "筛查上门服务", "hits": "疑点", "new": "其中新增", "refreshed": "更新汇总数", "timing": "分步用时（秒）",
+                # fund projections
+                "years": "预测年数", "runs": "随机模拟次数", "first_below": "现行政策：基金低于预警线",
+                "draft_first_below": "政策草案：基金低于预警线"}
 
 MONEY_COUNTS = frozenset({"fund", "personal"})
 

@@ -202,3 +202,36 @@ class Reversal(_AppendOnly):
 
     def __str__(self):
         return f"冲销 {self.original}"
+
+
+class Projection(AuditedModel, models.Model):
+    """A projection of the fund asked for by the bureau (issue 18, docs/decisions/0028): its settings,
+    the draft policy tried beside the current one, and the results as the engine gave them. Books
+    nothing; kept so that a figure quoted in a meeting can be found again with what produced it."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="统筹地区")
+    job = models.OneToOneField("core.Job", on_delete=models.PROTECT, related_name="projection", verbose_name="任务")
+    on = models.DateField("预测起点")
+    years = models.PositiveSmallIntegerField("预测年数")
+    runs = models.PositiveIntegerField("随机模拟次数")
+    seed = models.IntegerField("随机种子")
+    draft_name = models.CharField("政策草案名称", max_length=100, blank=True)
+    draft_text = models.TextField("政策草案参数", blank=True)
+    result = models.JSONField("现行政策预测结果", null=True, blank=True)
+    draft_result = models.JSONField("政策草案预测结果", null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="操作人")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    audit_ignored_fields = ("result", "draft_result")  # the engine's output, tens of kilobytes: not a change to trail
+
+    class Meta:
+        verbose_name = "基金收支预测"
+        verbose_name_plural = "基金收支预测"
+        ordering = ["-created_at", "-id"]
+
+    class Scope:
+        region = "region"
+
+    def __str__(self):
+        return f"{self.on:%Y-%m-%d} 起 {self.years} 年" + (f"（{self.draft_name}）" if self.draft_name else "")

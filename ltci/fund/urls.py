@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import projection_views, views
 
 app_name = "fund"
 urlpatterns = [
@@ -12,4 +12,9 @@ urlpatterns = [
     path("journals/", views.journal_list, name="journals"),
     path("disclosure/", views.disclosure_page, name="disclosure"),
     path("disclosure.pdf", views.disclosure_pdf_view, name="disclosure_pdf"),
+    path("projections/", projection_views.projections, name="projections"),
+    path("projections/<int:pk>/", projection_views.projection_detail, name="projection"),
+    path("projections/<int:pk>.xlsx", projection_views.projection_xlsx, name="projection_xlsx"),
+    path("projections/<int:pk>.pdf", projection_views.projection_pdf, name="projection_pdf"),
+    path("projections/<int:pk>/draft.toml", projection_views.projection_draft, name="projection_draft"),
 ]

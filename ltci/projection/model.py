@@ -402,7 +402,7 @@ def project(inputs: Inputs, a: Assumptions, *, years: int = 10, runs: int = 1, s
     section, rule = contribution_of(policy)
     by_ledger = rule.__name__ == "none"
     if by_ledger:
-        per_head = ((Decimal(inputs.contributions_last_year or 0) / insured0).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        per_head = ((Decimal(inputs.contributions_last_year or 0) / Decimal(repr(insured0))).quantize(Decimal("0.01"), ROUND_HALF_UP)
                     if insured0 else Decimal("0.00"))
         notes.append(f"{policy.region.name}的缴费不由本地区按人计征（{section.text('message')}）：缴费收入按账簿近12个月"
                      f"人均 {per_head:,.2f} 元、随缴费基数增长推算，计入财政补助栏。")

@@ -25,7 +25,7 @@ from .test_scope import API_ENDPOINTS, _call, _path
 ID_FIELDS = {"person_id": "person", "institution_id": "institution", "serving_institution_id": "institution",
              "review_id": "review", "corrects_id": "event", "carer_id": "carer", "hits": "hit",
              "assigned_to": "user", "samples": "sample"}
-NOT_IDS = {"filed_beds", "staff", "score", "per_month", "visits_per_week", "year"}
+NOT_IDS = {"filed_beds", "staff", "score", "per_month", "visits_per_week", "year", "years", "runs", "seed"}
 
 # Names only the away region's records carry: no response to a home user may contain them.
 SECRET = {"person": "欧阳秘甲", "other_person": "司马秘乙", "institution": "秘密第九护理院", "carer": "诸葛秘丙"}
