@@ -15,7 +15,7 @@ def _usage() -> str:
     lines = ["usage: ltci COMMAND [options]   (ltci COMMAND --help for a command's options)", "", "commands:"]
     commands = get_commands()
     shown = {"serve", "worker", "demo", "check", "import", "contributions", "assessment", "settle", "ledger", "audit",
-             "supervise", "backup", "restore", "project", "migrate",
+             "supervise", "backup", "restore", "project", "reform", "migrate",
              "createsuperuser", "changepassword", "collectstatic", "shell"}
     for name in sorted(shown):
         real = ALIASES.get(name, name)

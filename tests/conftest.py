@@ -108,6 +108,7 @@ def _jobs_inline(settings, tmp_path):
     """Imports and billing started from pages run in the test's thread; uploads go to a temporary folder."""
     settings.JOBS_IN_BACKGROUND = False
     settings.UPLOAD_DIR = tmp_path / "uploads"
+    settings.SETTLEMENT_FACTS_DIR = tmp_path / "settlement-facts"
 
 
 @pytest.fixture

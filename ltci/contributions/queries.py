@@ -13,7 +13,7 @@ from ltci.core.exports import workbook
 from ltci.policy.money import yuan
 from ltci.enrolment.models import Person
 
-from .models import Payment, PeriodTotal
+from .models import PeriodTotal
 
 
 @dataclass(frozen=True)

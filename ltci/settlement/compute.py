@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
 import polars as pl
 
@@ -20,6 +21,7 @@ from ltci.policy import batch, scalar
 from ltci.policy.inputs import Care, Event, Person
 from ltci.policy.money import yuan
 from ltci.policy.policies import policy_carried_on
+from ltci.policy.regions import PARAMS_DIR
 
 INSTITUTIONAL = ("institution_care", "institution_medical")
 VISITING = ("home_visit", "home_care")
@@ -155,11 +157,12 @@ def _groups(f: Frames, heads: pl.DataFrame) -> pl.DataFrame:
     return joined.group_by("part").agg(pl.col("group").unique().sort().alias("groups"))
 
 
-def settle(f: Frames, region: str, month: date) -> Result:
-    """The month's lines: each part through the batch engine, explained and checked by the scalar one."""
+def settle(f: Frames, region: str, month: date, params_dir: Path = PARAMS_DIR) -> Result:
+    """The month's lines: each part through the batch engine, explained and checked by the scalar one;
+    under the policy of `params_dir` (a draft's, to replay a settled month, books nothing)."""
     first = month.replace(day=1)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    policy, carried = policy_carried_on(region, first)  # after the last version ended: carried on (0007)
+    policy, carried = policy_carried_on(region, first, params_dir)  # after the last version ended: carried on (0007)
     modes = policy.params.section("benefit").sections("modes")
     days = parts(counted_days(f, first, last))
     result = Result(lines=[], days=days.height, policy_version=policy.version.code, carried_on=carried)
@@ -185,11 +188,11 @@ def settle(f: Frames, region: str, month: date) -> Result:
          .otherwise(pl.col("items_cost")) / 100).alias("cost"),
         (pl.col("items_cost") / 100).alias("items_cost"),
     )
-    amounts = batch.benefit_frame(question.lazy(), region, first, split=True, carry_over=True).collect()
+    amounts = batch.benefit_frame(question.lazy(), region, first, params_dir, split=True, carry_over=True).collect()
     heads = heads.join(amounts.rename({"person_id": "part"}), on="part", how="inner").sort("part")
     hospital = _hospital_by_person(f)
     for row in heads.iter_rows(named=True):
-        result.lines += _lines(row, region, first, hospital.get(row["person_id"], ()), policy.version.code)
+        result.lines += _lines(row, region, first, hospital.get(row["person_id"], ()), policy.version.code, params_dir)
     return result
 
 
@@ -228,7 +231,7 @@ def _hospital_by_person(f: Frames) -> dict[int, list[tuple[date, date | None]]]:
     return out
 
 
-def _lines(row: dict, region: str, first: date, stays, version: str) -> list[dict]:
+def _lines(row: dict, region: str, first: date, stays, version: str, params_dir: Path = PARAMS_DIR) -> list[dict]:
     """A part's lines by payee, each with the scalar engine's explanation; the two engines must agree."""
     end = row["part_to"]
     # Stays whose suspension (the day after admission to the day of discharge) touches the part.
@@ -241,7 +244,7 @@ def _lines(row: dict, region: str, first: date, stays, version: str) -> list[dic
                 visits=row["visits"], family_days=row["family_days"], carer_trained=row["carer_trained"],
                 events=events)
     answer = scalar.benefit(region, first, Person(grade=row["grade"], groups=tuple(row["groups"] or ())), care,
-                            carry_over=True)
+                            params_dir, carry_over=True)
     units = {"bed_days": row["bed_days"], "visits": row["visits"], "family_days": row["family_days"],
              "suspended_days": row["suspended_days"], "unpriced_items": row["unpriced"]}
     lines = []

@@ -32,7 +32,7 @@ from ltci.policy.errors import PolicyError
 from ltci.policy.policies import policy_carried_on
 from ltci.regions.models import Region
 
-from . import compute, inputs, reminders
+from . import compute, facts, inputs, reminders
 from .models import Claim, Line, LineKind, PayeeKind
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -87,6 +87,7 @@ def settle_month(job: Job, month: date) -> None:
     frames = inputs.read(region, month)
     jobs.report(job, 35, 100)
     result = compute.settle(frames, region, month)
+    facts.keep(job.pk, region, month, frames)  # for replays under a draft (replay.py); used once the run is done
     jobs.report(job, 70, 100)
     with transaction.atomic():
         Region.objects.select_for_update().get(pk=region)  # one writer per region (PostgreSQL; SQLite: IMMEDIATE)

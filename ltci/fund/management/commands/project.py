@@ -1,6 +1,4 @@
 import json
-import shutil
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -8,25 +6,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from ltci.policy.errors import PolicyError
-from ltci.policy.policies import policy_on
-from ltci.policy.regions import PARAMS_DIR
+from ltci.policy.params import ParamsDataError
 from ltci.projection.assumptions import AssumptionsError, load
 from ltci.projection.model import project
 from ltci.projection.report import table
 from ltci.regions.models import Region
 
+from ...drafts import draft_params
 from ...projection_inputs import read_inputs
-
-
-def draft_params(region: str, on: date, draft: Path) -> Path:
-    """A copy of the parameter files where the version in force on `on` is replaced by the draft."""
-    if not draft.exists():
-        raise CommandError(f"{draft}: no such file")
-    tmp = Path(tempfile.mkdtemp(prefix="ltci-draft-"))
-    shutil.copytree(PARAMS_DIR, tmp, dirs_exist_ok=True)
-    version = policy_on(region, on, PARAMS_DIR, carry_over=True).version.code
-    shutil.copyfile(draft, tmp / region / f"{version}.toml")
-    return tmp
 
 
 class Command(BaseCommand):
@@ -51,17 +38,19 @@ class Command(BaseCommand):
         if not 1 <= years <= 50 or not 1 <= runs <= 10_000:
             raise CommandError("--years must be 1..50 and --runs 1..10000")
         on = on or timezone.localdate()
-        params_dir = PARAMS_DIR
+        if policy and not policy.exists():
+            raise CommandError(f"{policy}: no such file")
         try:
-            if policy:
-                params_dir = draft_params(region, on, policy)
             inputs = read_inputs(region, on)
-            result = project(inputs, load(region, assumptions), years=years, runs=runs, seed=seed, params_dir=params_dir)
-        except (AssumptionsError, PolicyError) as exc:
+            chosen = load(region, assumptions)
+            if policy:
+                text = policy.read_text(encoding="utf-8")
+                with draft_params(region, on, text) as params_dir:
+                    result = project(inputs, chosen, years=years, runs=runs, seed=seed, params_dir=params_dir)
+            else:
+                result = project(inputs, chosen, years=years, runs=runs, seed=seed)
+        except (AssumptionsError, PolicyError, ParamsDataError) as exc:
             raise CommandError(str(exc)) from None
-        finally:
-            if params_dir != PARAMS_DIR:
-                shutil.rmtree(params_dir, ignore_errors=True)
         title = reg.name + ("（草案政策）" if policy else "")
         self.stdout.write(table(result, title))
         if out:
