@@ -245,6 +245,17 @@ def run(args, folder: Path, measure, *, backend: str = "sqlite") -> list[tuple[s
                                      {k: v for k, v in env.items() if k in ("LTCI_VAR_DIR", "DATABASE_URL")})
         summary = out.strip().splitlines()[-1].strip() if out.strip() else ""
         results.append((title, rows, seconds, peak, summary))
+    # Issue 18: the month replayed under a draft (every benefit figure cut by a tenth), booking nothing.
+    from decimal import Decimal
+
+    from ltci.fund.drafts import current_text, scaled_draft
+
+    draft = folder / "draft-benefits-90.toml"
+    draft.write_text(scaled_draft(current_text(REGION, MONTH), "benefit", Decimal("0.9"))[0], encoding="utf-8")
+    seconds, peak, out = measure([*ltci, "reform", "replay", "--region", REGION, "--month", f"{MONTH:%Y-%m}", str(draft)],
+                                 {k: v for k, v in env.items() if k in ("LTCI_VAR_DIR", "DATABASE_URL")})
+    summary = next((ln.strip() for ln in out.splitlines() if "基金支付" in ln), "")
+    results.append((f"reform replay 2024-11 under a draft, {backend}", rows, seconds, peak, summary))
     return results
 
 

@@ -208,6 +208,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 UPLOAD_DIR = VAR_DIR / "uploads"  # imported files, kept with their job for the record
+TRIALS_DIR = VAR_DIR / "trials"  # the per-person workbooks of draft policy trials (ltci/fund/trials.py)
 SETTLEMENT_FACTS_DIR = VAR_DIR / "settlement-facts"  # the facts each month was settled on (ltci/settlement/facts.py)
 FILE_UPLOAD_PERMISSIONS = 0o600  # Django's default, 0644, would undo the umask for stored files
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700

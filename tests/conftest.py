@@ -109,6 +109,7 @@ def _jobs_inline(settings, tmp_path):
     settings.JOBS_IN_BACKGROUND = False
     settings.UPLOAD_DIR = tmp_path / "uploads"
     settings.SETTLEMENT_FACTS_DIR = tmp_path / "settlement-facts"
+    settings.TRIALS_DIR = tmp_path / "trials"
 
 
 @pytest.fixture

@@ -53,15 +53,22 @@ def _billing_job(job: Job) -> None:
     _bill(job, region_period(job.region_id, job.params["period"]))
 
 
-def _bill(job: Job, period: Period) -> None:
-    # After the version's end on paper it stays in force until a newer one starts (docs/decisions/0021).
-    policy = policy_on(job.region_id, period.first, carry_over=True)
+def billing_rules(policy) -> tuple[dict, tuple[list, str]]:
+    """What billing needs besides the rules: the base each category is collected on (`base`,
+    `pension`), and the groups that take no part in LTCI with the clause that says so."""
     params = policy.params
     section = params.section("contribution")
     bases = {c: s.text("base") for c, s in section.sections("categories").items()} if "categories" in section else {}
     eligibility = params.section("eligibility")
     # Groups that do not take part in LTCI at all (Nanning 三(一): work-injury nursing recipients).
     excluded = eligibility.values("excluded_groups") if "excluded_groups" in eligibility else ([], "")
+    return bases, excluded
+
+
+def _bill(job: Job, period: Period) -> None:
+    # After the version's end on paper it stays in force until a newer one starts (docs/decisions/0021).
+    policy = policy_on(job.region_id, period.first, carry_over=True)
+    bases, excluded = billing_rules(policy)
     counts = {"people": 0, "original": 0, "adjustment": 0, "unchanged": 0, "skipped": 0, "excluded": 0}
     issues: list[JobIssue] = []
     with connection.cursor() as cur:

@@ -126,6 +126,7 @@ RUNNER_MODULES = {
     JobKind.ROSTER_IMPORT: "ltci.enrolment.roster", JobKind.PAYMENT_IMPORT: "ltci.contributions.payments",
     JobKind.BILLING: "ltci.contributions.billing", JobKind.SETTLEMENT: "ltci.settlement.run",
     JobKind.SCREENING: "ltci.supervision.screening", JobKind.PROJECTION: "ltci.fund.projections",
+    JobKind.TRIAL: "ltci.fund.trials",
 }
 # kind -> work(job), reading what it needs from job.params; resumers finish a job whose process died.
 RUNNERS: dict[str, Callable[[Job], None]] = {}

@@ -11,6 +11,7 @@ class JobKind(models.TextChoices):
     SETTLEMENT = "settlement", "月度结算"
     SCREENING = "screening", "疑点筛查"
     PROJECTION = "projection", "基金测算"
+    TRIAL = "trial", "政策草案试算"
 
 
 class JobStatus(models.TextChoices):

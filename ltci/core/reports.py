@@ -40,9 +40,11 @@ COUNT_LABELS = {"rows": "数据行", "accepted": "新增", "updated": "更新", 
                 "visits": "筛查上门服务", "hits": "疑点", "new": "其中新增", "refreshed": "更新汇总数", "timing": "分步用时（秒）",
                 # fund projections
                 "years": "预测年数", "runs": "随机模拟次数", "first_below": "现行政策：基金低于预警线",
-                "draft_first_below": "政策草案：基金低于预警线"}
+                "draft_first_below": "政策草案：基金低于预警线",
+                # draft policy trials
+                "difference_yuan": "按草案与已记账差额（元）", "changed": "金额变化人数"}
 
-MONEY_COUNTS = frozenset({"fund", "personal"})
+MONEY_COUNTS = frozenset({"fund", "personal", "difference_yuan"})
 
 
 @lru_cache(maxsize=1)

@@ -235,3 +235,38 @@ class Projection(AuditedModel, models.Model):
 
     def __str__(self):
         return f"{self.on:%Y-%m-%d} 起 {self.years} 年" + (f"（{self.draft_name}）" if self.draft_name else "")
+
+
+class TrialKind(models.TextChoices):
+    REPLAY = "replay", "按草案重算已结算月份的待遇"
+    REBILL = "rebill", "按草案重新核定一个缴费期间"
+
+
+class Trial(AuditedModel, models.Model):
+    """A draft policy tried on the books without booking (issue 18): a settled month settled again, or a
+    billing period billed again, beside what was booked. Its totals are kept here; the per-person
+    workbook under TRIALS_DIR (derived: running the trial again makes it again)."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="统筹地区")
+    job = models.OneToOneField("core.Job", on_delete=models.PROTECT, related_name="trial", verbose_name="任务")
+    kind = models.CharField("测算内容", max_length=16, choices=TrialKind.choices)
+    target = models.CharField("月份或缴费期间", max_length=7)
+    draft_name = models.CharField("政策草案名称", max_length=100)
+    draft_text = models.TextField("政策草案参数")
+    totals = models.JSONField("合计", null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="操作人")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    audit_ignored_fields = ("totals",)
+
+    class Meta:
+        verbose_name = "政策草案试算"
+        verbose_name_plural = "政策草案试算"
+        ordering = ["-created_at", "-id"]
+
+    class Scope:
+        region = "region"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.target}（{self.draft_name}）"

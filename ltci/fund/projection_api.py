@@ -12,8 +12,9 @@ from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.core.api import JobOut, job_out
 
 from . import projection_report
-from .models import Projection
+from .models import Projection, Trial
 from .projections import first_below_text, start_projection
+from .trials import start_trial
 
 router = Router(tags=["基金收支预测"])
 
@@ -83,3 +84,42 @@ def index(request, limit: int = 20, offset: int = 0):
 def detail(request, pk: int):
     require(request.user, PROJECTION_VIEW)
     return _out(get_visible_or_404(Projection.objects.select_related("job"), request.user, pk=pk))
+
+
+class TrialIn(Schema):
+    kind: str  # replay: a settled month (target YYYY-MM); rebill: a billing period (target 2025 or 2025-03)
+    target: str
+    draft_text: str
+    draft_name: str = ""
+
+
+class TrialOut(Schema):
+    id: int
+    region: str
+    kind: str
+    kind_label: str
+    target: str
+    draft_name: str
+    created_at: datetime
+    job: JobOut
+    totals: dict | None
+
+
+def _trial_out(t: Trial) -> dict:
+    return {"id": t.pk, "region": t.region_id, "kind": t.kind, "kind_label": t.get_kind_display(), "target": t.target,
+            "draft_name": t.draft_name, "created_at": t.created_at, "job": job_out(t.job), "totals": t.totals}
+
+
+@router.post("/fund/trials", response={202: TrialOut}, summary="政策草案试算：重算已结算月份或重新核定缴费期间（不记账）")
+def create_trial(request, body: TrialIn):
+    require(request.user, PROJECTION_RUN)
+    t = start_trial(request.user.region, kind=body.kind, target=body.target, draft_text=body.draft_text,
+                    draft_name=body.draft_name, user=request.user, background=settings.JOBS_IN_BACKGROUND)
+    t.refresh_from_db()
+    return Status(202, _trial_out(t))
+
+
+@router.get("/fund/trials/{pk}", response=TrialOut, summary="一次政策草案试算的合计与分项")
+def trial_detail(request, pk: int):
+    require(request.user, PROJECTION_VIEW)
+    return _trial_out(get_visible_or_404(Trial.objects.select_related("job"), request.user, pk=pk))

@@ -5,11 +5,13 @@ draft downloads."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from ltci.accounts.roles import JOB_VIEW, PROJECTION_RUN, PROJECTION_VIEW
 from ltci.accounts.scope import get_visible_or_404, require, visible
@@ -19,14 +21,23 @@ from ltci.core.job_views import _progress_context
 
 from . import projection_report
 from .drafts import MAX_DRAFT, current_text
-from .models import Projection
+from .models import Projection, Trial, TrialKind
 from .projections import MAX_RUNS, MAX_YEARS, first_below_text, start_projection
+from .trials import start_trial, workbook_path
 
 
-def _form(request, values: dict, errors: dict | None = None, status: int = 200):
+EMPTY = {"years": "10", "runs": "1000", "draft_name": "", "draft_text": ""}
+EMPTY_TRIAL = {"kind": TrialKind.REPLAY, "target": "", "draft_name": "", "draft_text": ""}
+
+
+def _form(request, values: dict | None = None, errors: dict | None = None, status: int = 200, *,
+          trial_values: dict | None = None, trial_errors: dict | None = None):
     rows = visible(Projection.objects.select_related("job", "created_by"), request.user)[:30]
     return render(request, "fund/projections.html", {
-        "values": values, "errors": errors or {}, "max_years": MAX_YEARS, "max_runs": MAX_RUNS,
+        "values": values or EMPTY, "errors": errors or {}, "max_years": MAX_YEARS, "max_runs": MAX_RUNS,
+        "trial_values": trial_values or EMPTY_TRIAL, "trial_errors": trial_errors or {},
+        "trial_kinds": TrialKind.choices,
+        "trials": visible(Trial.objects.select_related("job", "created_by"), request.user)[:30],
         "may_run": request.user.can(PROJECTION_RUN), "region": request.user.region,
         "projections": [{"p": p, "verdict": first_below_text(p.result),
                          "draft_verdict": first_below_text(p.draft_result)} for p in rows],
@@ -39,11 +50,12 @@ def projections(request):
     if request.user.region_id is None:
         return render(request, "fund/projections.html", {"no_region": True})
     if request.method != "POST":
-        values = {"years": "10", "runs": "1000", "draft_name": "", "draft_text": ""}
+        values, trial = dict(EMPTY), dict(EMPTY_TRIAL)
         if request.GET.get("draft") == "current" and request.user.can(PROJECTION_RUN):
-            values["draft_text"] = current_text(request.user.region_id, timezone.localdate())
-            values["draft_name"] = "政策草案"
-        return _form(request, values)
+            text = current_text(request.user.region_id, timezone.localdate())
+            values.update(draft_text=text, draft_name="政策草案")
+            trial.update(draft_text=text, draft_name="政策草案")
+        return _form(request, values, trial_values=trial)
     require(request.user, PROJECTION_RUN)
     values = {k: request.POST.get(k, "") for k in ("years", "runs", "draft_name", "draft_text")}
     try:
@@ -126,4 +138,57 @@ def projection_draft(request, pk: int):
         return redirect("fund:projection", pk=pk)
     response = HttpResponse(p.draft_text, content_type="application/toml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="draft-{p.region_id}-{p.pk}.toml"'
+    return response
+
+
+@login_required
+@require_POST
+def trials(request):
+    require(request.user, PROJECTION_RUN)
+    if request.user.region_id is None:
+        return redirect("fund:projections")
+    values = {k: request.POST.get(k, "") for k in ("kind", "target", "draft_name", "draft_text")}
+    try:
+        upload = request.FILES.get("draft_file")
+        if upload is not None:
+            values["draft_text"] = _draft_upload(upload)
+            values["draft_name"] = values["draft_name"] or upload.name.rsplit(".", 1)[0][:100]
+        trial = start_trial(request.user.region, kind=values["kind"], target=values["target"],
+                            draft_text=values["draft_text"], draft_name=values["draft_name"], user=request.user,
+                            background=settings.JOBS_IN_BACKGROUND)
+    except ValidationError as exc:
+        return _form(request, status=400, trial_values=values, trial_errors=exc.message_dict)
+    return redirect("fund:trial", pk=trial.pk)
+
+
+def _trial(request, pk: int) -> Trial:
+    require(request.user, PROJECTION_VIEW)
+    return get_visible_or_404(Trial.objects.select_related("job", "region", "created_by"), request.user, pk=pk)
+
+
+@login_required
+def trial_detail(request, pk: int):
+    t = _trial(request, pk)
+    ctx = {"t": t, "job_view": request.user.can(JOB_VIEW)}
+    if t.totals is None:
+        ctx.update(_progress_context(t.job))
+    return render(request, "fund/trial.html", ctx)
+
+
+@login_required
+def trial_xlsx(request, pk: int):
+    t = _trial(request, pk)
+    path = workbook_path(t)
+    if t.totals is None or not path.exists():
+        messages.error(request, "试算结果文件不在本服务器上（例如数据库从备份恢复后），请重新试算。")
+        return redirect("fund:trial", pk=pk)
+    record_export(f"fund.trial.{t.kind}", t.totals.get("changed", 0), region=t.region_id, trial=t.pk)
+    return attachment(path.read_bytes(), f"trial-{t.region_id}-{t.pk}.xlsx")
+
+
+@login_required
+def trial_draft(request, pk: int):
+    t = _trial(request, pk)
+    response = HttpResponse(t.draft_text, content_type="application/toml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="draft-{t.region_id}-trial-{t.pk}.toml"'
     return response

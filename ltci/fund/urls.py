@@ -17,4 +17,8 @@ urlpatterns = [
     path("projections/<int:pk>.xlsx", projection_views.projection_xlsx, name="projection_xlsx"),
     path("projections/<int:pk>.pdf", projection_views.projection_pdf, name="projection_pdf"),
     path("projections/<int:pk>/draft.toml", projection_views.projection_draft, name="projection_draft"),
+    path("trials/", projection_views.trials, name="trials"),
+    path("trials/<int:pk>/", projection_views.trial_detail, name="trial"),
+    path("trials/<int:pk>.xlsx", projection_views.trial_xlsx, name="trial_xlsx"),
+    path("trials/<int:pk>/draft.toml", projection_views.trial_draft, name="trial_draft"),
 ]

@@ -170,3 +170,46 @@ def test_the_api_asks_for_a_projection_and_reads_its_years(xuzhou, client_for):
     assert refused.status_code == 422 and refused.json()["errors"] == [
         {"field": "years", "message": "预测年数应为 1～30 的整数"}]
     assert made_count(xuzhou) == 1
+
+
+def test_the_bureau_replays_a_settled_month_and_rebills_a_period_under_a_draft(xuzhou, client_for):
+    from datetime import date as _date
+    from decimal import Decimal
+
+    from django.db.models import Max
+
+    from ltci.contributions.models import Bill
+    from ltci.fund.drafts import scaled_draft
+    from ltci.fund.models import Trial
+    from ltci.settlement.models import Line
+
+    admin = client_for(xuzhou["admin"])
+    month = Line.objects.filter(claim__region_id="xuzhou").aggregate(m=Max("service_month"))["m"]
+    period = Bill.objects.filter(region_id="xuzhou").aggregate(p=Max("period"))["p"]
+    text = current_text("xuzhou", month)
+    cut, _ = scaled_draft(text, "benefit", Decimal("0.8"))
+    lines = Line.objects.count()
+    response = admin.post("/fund/trials/", {"kind": "replay", "target": f"{month:%Y-%m}", "draft_name": "待遇八成",
+                                            "draft_text": cut})
+    t = Trial.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/fund/trials/{t.pk}/"
+    assert Decimal(t.totals["difference"]) < 0 and Line.objects.count() == lines
+    page = admin.get(f"/fund/trials/{t.pk}/").content.decode()
+    assert "基金支付：已结算" in page and "按支付对象" in page and "计算所用数据" in page
+    book = load_workbook(io.BytesIO(admin.get(f"/fund/trials/{t.pk}.xlsx").content))
+    assert book.sheetnames == ["合计", "按机构", "按人员"]
+
+    raised, _ = scaled_draft(current_text("xuzhou", _date(int(period[:4]), 1, 1)), "contribution", Decimal("1.5"))
+    body = admin.post("/api/fund/trials", {"kind": "rebill", "target": period, "draft_text": raised},
+                      content_type="application/json").json()
+    assert body["job"]["status"] == "done" and Decimal(body["totals"]["difference"]) > 0
+    assert {r["name"] for r in body["totals"]["rows"]} >= {"个人", "医保统筹基金划转"}
+
+    refused = admin.post("/fund/trials/", {"kind": "replay", "target": "2001-01", "draft_text": cut})
+    kept = refused.content.decode()
+    assert refused.status_code == 400 and "尚未结算" in kept and 'value="2001-01"' in kept  # what was typed stays
+    assert Trial.objects.count() == 2
+    supervisor = client_for(xuzhou["supervisor"])
+    assert supervisor.get(f"/fund/trials/{t.pk}/").status_code == 200
+    assert supervisor.post("/fund/trials/", {"kind": "replay", "target": f"{month:%Y-%m}",
+                                             "draft_text": cut}).status_code == 403

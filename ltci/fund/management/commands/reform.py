@@ -25,11 +25,19 @@ class Command(BaseCommand):
         p.add_argument("draft", type=Path, help="the draft parameter file (TOML), as ltci/policy/params/<region>/")
         p.add_argument("--out", type=Path, help="write the comparison as an Excel workbook (ID numbers masked)")
         p.add_argument("--changed-only", action="store_true", help="list in the workbook only people whose amounts change")
+        b = sub.add_parser("rebill", help="a period's contributions billed again under a draft, against the bills")
+        b.add_argument("--region", required=True)
+        b.add_argument("--period", required=True, help="a billing period, e.g. 2025 or 2025-03")
+        b.add_argument("draft", type=Path)
+        b.add_argument("--out", type=Path, help="write the comparison as an Excel workbook (ID numbers masked)")
 
-    def handle(self, *args, action, region, month, draft, out=None, changed_only=False, **options):
+    def handle(self, *args, action, region, draft, out=None, **options):
         reg = commands.region(region)
         if not draft.exists():
             raise CommandError(f"{draft}: no such file")
+        if action == "rebill":
+            return self._rebill(reg, options["period"], draft, out)
+        month, changed_only = options["month"], options.get("changed_only", False)
         try:
             first = parse_month_text(month)
         except ValidationError as exc:
@@ -61,4 +69,22 @@ class Command(BaseCommand):
         if out:
             out.write_bytes(workbook_bytes(r, changed_only=changed_only))
             record_export("settlement.replay", len(r.people), region=reg.pk, month=f"{first:%Y-%m}")
+            self.stdout.write(f"已写入 {out}")
+
+    def _rebill(self, reg, period, draft, out):
+        from ltci.contributions.rebill import rebill, totals, workbook_bytes as rebill_workbook
+
+        try:
+            r = rebill(reg.pk, period, draft.read_text(encoding="utf-8"))
+        except ValidationError as exc:
+            raise CommandError(reasons(exc)) from None
+        t = totals(r)
+        self.stdout.write(f"{reg.name} {r.period.label}缴费按政策草案重新核定（不记账）：")
+        self.stdout.write(f"  应缴合计：已核定 {yuan_text(t['billed'])} 元，按草案 {yuan_text(t['draft'])} 元，"
+                          f"差额 {yuan_text(t['difference'])} 元")
+        self.stdout.write(f"  登记 {t['people']:,} 人，按草案核定 {t['billed_people']:,} 人，应缴变化 {t['changed']:,} 人，"
+                          f"未核定 {t['skipped']:,} 人；用时 {r.seconds:.1f} 秒")
+        if out:
+            out.write_bytes(rebill_workbook(r))
+            record_export("contributions.rebill", t["changed"], region=reg.pk, period=r.period.code)
             self.stdout.write(f"已写入 {out}")
