@@ -337,10 +337,12 @@ def record_payments(items: list[PaymentItem], *, user=None, job=None) -> int:
         if key not in room or i.amount > room[key]:
             raise ValidationError({"amount": f"超过应缴未缴金额：{i.reference}"})
         room[key] -= i.amount
+    # In person order: each insert adds to its person's period totals under a row lock (totals.py), and
+    # billing takes those locks in person order too, so the two never wait on each other in a cycle.
     created = Payment.objects.bulk_create(
         [Payment(region_id=i.region_id, person_id=i.person_id, period=i.period, payer=i.payer, channel=i.channel,
                  amount=i.amount, reference=i.reference, paid_on=i.paid_on, recorded_by=user, job=job)
-         for i in items], batch_size=2000)
+         for i in sorted(items, key=lambda i: (i.person_id, i.period))], batch_size=2000)
     if not all(p.pk for p in created):  # a database that does not return keys: read them back
         keys = dict(Payment.objects.filter(reference__in=[p.reference for p in created])
                     .values_list("reference", "pk"))

@@ -66,7 +66,7 @@ def arrears(region_id: str, period: str, *, district: str = "", person_id: int |
         found = cur.fetchall()
     people = {pk: rest for pk, *rest in Person.objects.filter(pk__in=[r[0] for r in found])
               .values_list("pk", "name", "id_number", "district")}
-    rows = [ArrearsRow(pk, *people[pk], yuan(billed), yuan(paid)) for pk, billed, paid in found]
+    rows = [ArrearsRow(pk, *people[pk], yuan(billed), yuan(paid)) for pk, billed, paid in found if pk in people]
     return rows, total
 
 

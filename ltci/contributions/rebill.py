@@ -20,8 +20,8 @@ from ltci.policy.policies import policy_on
 from ltci.policy.rules.contribution import CATEGORY_LABELS
 from ltci.policy.rules.eligibility import SCHEME_LABELS
 
-from .billing import _complete, _people, billing_rules
-from .models import PAYER_FIELDS, Bill, Payer
+from .billing import _complete, _fen, _people, billing_rules
+from .models import PAYER_FIELDS, Bill, Payer, PeriodTotal
 from .periods import Period, region_period
 
 EXCEL_ROWS = 1_000_000  # Excel holds 1,048,576 rows a sheet
@@ -34,7 +34,8 @@ class Rebill:
     people: int = 0
     skipped: int = 0  # excluded groups, or a base the register lacks (as billing skips them)
     by_payer: dict[str, list[int]] = field(default_factory=dict)  # payer -> [billed, draft] fen
-    by_group: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (scheme, category) -> [n, billed, draft]
+    # (scheme, category) -> [n, billed, draft], of the people the draft bills
+    by_group: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     changed: list[tuple[int, int, int]] = field(default_factory=list)  # (person_id, billed, draft) fen, changed only
     seconds: float = 0.0
 
@@ -44,6 +45,7 @@ def rebill(region: str, period_text: str, draft_text: str) -> Rebill:
     check_draft(region, period.first, draft_text)
     out = Rebill(region, period, by_payer={p: [0, 0] for p in PAYER_FIELDS})
     started = time.monotonic()
+    seen: set[int] = set()
     with draft_params(region, period.first, draft_text) as params_dir:
         bases, excluded = billing_rules(policy_on(region, period.first, params_dir, carry_over=True))
         after = 0
@@ -56,12 +58,21 @@ def rebill(region: str, period_text: str, draft_text: str) -> Rebill:
             frame, _ = _complete(frame, bases)
             out.skipped += before - frame.height
             if frame.height:
-                _compare(out, region, period, frame, params_dir)
+                _compare(out, region, period, frame, params_dir, seen)
+    # What was billed, whole: people the draft would not bill (a group it excludes, a base it needs, or
+    # no longer enrolled) owe nothing under it, and their bills are part of the difference.
+    for payer, amount in Bill.objects.filter(region_id=region, period=period.code).aggregate(
+            **{p: Sum(p) for p in PAYER_FIELDS}).items():
+        out.by_payer[payer][0] = _fen(amount or 0)
+    for person_id, billed in (PeriodTotal.objects.filter(region_id=region, period=period.code).exclude(billed_fen=0)
+                              .values_list("person_id", "billed_fen").iterator(chunk_size=20_000)):
+        if person_id not in seen:
+            out.changed.append((person_id, billed, 0))
     out.seconds = time.monotonic() - started
     return out
 
 
-def _compare(out: Rebill, region: str, period: Period, frame: pl.DataFrame, params_dir) -> None:
+def _compare(out: Rebill, region: str, period: Period, frame: pl.DataFrame, params_dir, seen: set[int]) -> None:
     draft = batch.contribution_frame(frame.lazy().drop("start"), region, period.first, params_dir,
                                      carry_over=True).collect()
     lo, hi = frame["person_id"].min(), frame["person_id"].max()
@@ -72,9 +83,9 @@ def _compare(out: Rebill, region: str, period: Period, frame: pl.DataFrame, para
     fen = [(pl.col(f) * 100).round(0).cast(pl.Int64).alias(f) for f in PAYER_FIELDS]
     rows = draft.select("person_id", *fen).join(frame.select("person_id", "scheme", "category"), on="person_id")
     for person_id, *amounts, scheme, category in rows.iter_rows():
-        was = [int(round(float(v or 0) * 100)) for v in billed.get(person_id, (0,) * len(PAYER_FIELDS))]
-        for payer, now, then in zip(PAYER_FIELDS, amounts, was):
-            out.by_payer[payer][0] += then
+        seen.add(person_id)
+        was = [_fen(v or 0) for v in billed.get(person_id, (0,) * len(PAYER_FIELDS))]
+        for payer, now in zip(PAYER_FIELDS, amounts):
             out.by_payer[payer][1] += now
         group = out.by_group.setdefault((scheme, category or ""), [0, 0, 0])
         group[0] += 1

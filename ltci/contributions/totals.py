@@ -28,7 +28,7 @@ def _upsert(column: str, fen: str, rows: str = "") -> str:
 
 
 def _sqlite_triggers() -> dict[str, str]:
-    return {f"{table}_adds_to_total": f"CREATE TRIGGER IF NOT EXISTS {table}_adds_to_total AFTER INSERT ON {table} "
+    return {f"{table}_adds_to_total": f"CREATE TRIGGER {table}_adds_to_total AFTER INSERT ON {table} "
             f"FOR EACH ROW BEGIN {_upsert(column, f'CAST(ROUND(NEW.{amount} * 100) AS INTEGER)')}; END"
             for table, column, amount in _SOURCES}
 
@@ -56,8 +56,9 @@ def install(connection) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_postgresql_install())
-        elif connection.vendor == "sqlite":
-            for sql in _sqlite_triggers().values():
+        elif connection.vendor == "sqlite":  # dropped first: a changed definition replaces the old one
+            for name, sql in _sqlite_triggers().items():
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
                 cursor.execute(sql)
 
 
@@ -73,7 +74,7 @@ def uninstall(connection) -> None:
 
 def _grouped(table: str, amount: str, vendor: str) -> str:
     fen = f"SUM({amount}) * 100" if vendor == "postgresql" else f"ROUND(SUM({amount}) * 100)"
-    # WHERE TRUE: SQLite would read ON CONFLICT as a join's ON after a bare FROM
+    # WHERE 1 = 1: SQLite would read ON CONFLICT as a join's ON after a bare FROM
     return (f"SELECT region_id, person_id, period, CAST({fen} AS BIGINT), 0 FROM {table} WHERE 1 = 1 "
             f"GROUP BY region_id, person_id, period")
 

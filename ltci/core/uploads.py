@@ -28,6 +28,8 @@ UPLOAD_ROUTES = {
     "my/apply/": (MATERIAL, 10),
     "assessment/site/<int:pk>/": (MATERIAL, 1),
     "supervision/cases/<int:pk>/action": (MATERIAL, 1),
+    "fund/projections/": (IMPORT, 1),  # a draft policy parameter file
+    "fund/trials/": (IMPORT, 1),
     "api/imports/roster": (IMPORT, 1),
     "api/contributions/payments/import": (IMPORT, 1),
     "api/catalogue/import": (IMPORT, 1),

@@ -93,7 +93,7 @@ class TrialIn(Schema):
     draft_name: str = ""
 
 
-class TrialOut(Schema):
+class DraftTrialOut(Schema):
     id: int
     region: str
     kind: str
@@ -110,7 +110,7 @@ def _trial_out(t: Trial) -> dict:
             "draft_name": t.draft_name, "created_at": t.created_at, "job": job_out(t.job), "totals": t.totals}
 
 
-@router.post("/fund/trials", response={202: TrialOut}, summary="政策草案试算：重算已结算月份或重新核定缴费期间（不记账）")
+@router.post("/fund/trials", response={202: DraftTrialOut}, summary="政策草案试算：重算已结算月份或重新核定缴费期间（不记账）")
 def create_trial(request, body: TrialIn):
     require(request.user, PROJECTION_RUN)
     t = start_trial(request.user.region, kind=body.kind, target=body.target, draft_text=body.draft_text,
@@ -119,7 +119,7 @@ def create_trial(request, body: TrialIn):
     return Status(202, _trial_out(t))
 
 
-@router.get("/fund/trials/{pk}", response=TrialOut, summary="一次政策草案试算的合计与分项")
+@router.get("/fund/trials/{pk}", response=DraftTrialOut, summary="一次政策草案试算的合计与分项")
 def trial_detail(request, pk: int):
     require(request.user, PROJECTION_VIEW)
     return _trial_out(get_visible_or_404(Trial.objects.select_related("job"), request.user, pk=pk))

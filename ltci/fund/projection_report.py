@@ -73,14 +73,28 @@ def year_rows(result: dict) -> list[dict]:
     return rows
 
 
+def _number_text(value) -> str:
+    """An assumption's figure as people read it: a share as a percentage, an amount in yuan."""
+    try:
+        d = Decimal(str(value))
+    except (ArithmeticError, ValueError):
+        return str(value)
+    if d == d.to_integral_value():
+        return f"{d:,.0f}"
+    if abs(d) < 1:
+        return f"{(d * 100).quantize(FEN, rounding=ROUND_HALF_UP)}%"
+    return f"{d.quantize(FEN, rounding=ROUND_HALF_UP):,.2f}"
+
+
 def _value_text(value) -> str:
     if isinstance(value, dict):
         if any(k in value for k in AGE_TABLE_KEYS):
-            return "（分年龄的表，见 Excel 工作簿）"
-        return "；".join(f"{({'M': '男', 'F': '女'}).get(str(k), GRADE_LABELS.get(str(k), k))} {v}" for k, v in value.items())
+            return "（分年龄的表，见 Excel 工作簿，每万人）"
+        return "；".join(f"{({'M': '男', 'F': '女'}).get(str(k), GRADE_LABELS.get(str(k), k))} {_number_text(v)}"
+                        for k, v in value.items())
     if isinstance(value, (list, tuple)):
-        return "、".join(str(v) for v in value) if len(value) <= 12 else f"（{len(value)} 个数值，见 Excel 工作簿）"
-    return str(value)
+        return "、".join(_number_text(v) for v in value) if len(value) <= 12 else f"（{len(value)} 个数值，见 Excel 工作簿）"
+    return _number_text(value)
 
 
 def assumption_rows(result: dict) -> list[dict]:
@@ -130,7 +144,7 @@ def workbook_bytes(p: Projection) -> bytes:
             "年末结余（元）", "可支付月数", "低于预警线的模拟占比")
 
     def band_sheet(title, rows):
-        for q, label in (("p50", "中位数"), ("p5", "P5"), ("p95", "P95")) if c["stochastic"] else (("p50", "中心路径"),):
+        for q, label in (("p50", "中位数"), ("p5", "5%分位"), ("p95", "95%分位")) if c["stochastic"] else (("p50", "中心路径"),):
             sheet = wb.sheet(f"{title}（{label}）", head, widths=(8, 14, 18, 14, 12, 18, 18, 18, 12, 18))
             sheet.extend((r["year"], r["insured"][q], r["contributions"][q], r["new_disability"][q],
                           r["beneficiaries"][q], r["benefits"][q], r["agency_fees"][q], r["balance"][q],
@@ -160,8 +174,9 @@ def workbook_bytes(p: Projection) -> bytes:
         if age_key:
             keys = [k for k in raw if k != age_key]
             sheet = wb.sheet(a["name"][:31], ("年龄（岁起）", *[{"male": "男", "female": "女"}.get(k, GRADE_LABELS.get(k, k))
-                                                          for k in keys]))
-            sheet.extend((age, *[Decimal(str(raw[k][i])) for k in keys]) for i, age in enumerate(raw[age_key]))
+                                                          + "（每万人）" for k in keys]))
+            sheet.extend((age, *[(Decimal(str(raw[k][i])) * 10_000).quantize(FEN, rounding=ROUND_HALF_UP) for k in keys])
+                         for i, age in enumerate(raw[age_key]))
     wb.sheet("计算方法", ("说明",), widths=(140,)).extend((text,) for text in c["explain"] + c["notes"])
     return wb.save()
 

@@ -127,7 +127,7 @@ def projection_pdf(request, pk: int):
     data = projection_report.pdf_bytes(p)
     record_export("fund.projection", len(p.result["years"]), region=p.region_id, projection=p.pk, format="pdf")
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="projection-{p.region_id}-{p.pk}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="projection-{p.region_id}-{p.pk}.pdf"'
     return response
 
 
@@ -136,8 +136,8 @@ def projection_draft(request, pk: int):
     p = _projection(request, pk)
     if not p.draft_text:
         return redirect("fund:projection", pk=pk)
-    response = HttpResponse(p.draft_text, content_type="application/toml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="draft-{p.region_id}-{p.pk}.toml"'
+    response = HttpResponse(p.draft_text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="draft-{p.region_id}-{p.pk}.toml"'
     return response
 
 
@@ -179,16 +179,18 @@ def trial_detail(request, pk: int):
 def trial_xlsx(request, pk: int):
     t = _trial(request, pk)
     path = workbook_path(t)
-    if t.totals is None or not path.exists():
+    if t.totals is None:
+        return redirect("fund:trial", pk=pk)  # not finished: its page shows the progress
+    if not path.exists():
         messages.error(request, "试算结果文件不在本服务器上（例如数据库从备份恢复后），请重新试算。")
         return redirect("fund:trial", pk=pk)
-    record_export(f"fund.trial.{t.kind}", t.totals.get("changed", 0), region=t.region_id, trial=t.pk)
+    record_export(f"fund.trial.{t.kind}", t.totals.get("written", 0), region=t.region_id, trial=t.pk)
     return attachment(path.read_bytes(), f"trial-{t.region_id}-{t.pk}.xlsx")
 
 
 @login_required
 def trial_draft(request, pk: int):
     t = _trial(request, pk)
-    response = HttpResponse(t.draft_text, content_type="application/toml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="draft-{t.region_id}-trial-{t.pk}.toml"'
+    response = HttpResponse(t.draft_text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="draft-{t.region_id}-trial-{t.pk}.toml"'
     return response

@@ -5,6 +5,8 @@ per-person comparison as a workbook. Books nothing."""
 
 from __future__ import annotations
 
+import logging
+import os
 from datetime import date
 from pathlib import Path
 
@@ -16,10 +18,16 @@ from ltci.audit.models import Action
 from ltci.audit.recorder import record
 from ltci.core import jobs
 from ltci.core.models import Job, JobKind, JobStatus
+from ltci.policy.batch import BatchError
+from ltci.policy.errors import PolicyError
 from ltci.policy.money import yuan
+from ltci.policy.params import ParamsDataError
 
-from .drafts import check_draft
+from .drafts import check_draft, draft_error
 from .models import Trial, TrialKind
+
+
+log = logging.getLogger(__name__)
 
 
 def workbook_path(trial: Trial) -> Path:
@@ -72,6 +80,28 @@ def start_trial(region, *, kind: str, target: str, draft_text: str, draft_name: 
 def _trial_job(job: Job) -> None:
     trial = Trial.objects.get(job=job)
     jobs.report(job, 0, 1)
+    try:
+        data, totals = _run(trial)
+    except (PolicyError, ParamsDataError) as exc:  # a draft the check let through, refused part way
+        raise ValidationError({"draft": draft_error(exc)}) from None
+    except BatchError:
+        log.warning("trial %s: the draft's rules refused rows", trial.pk, exc_info=True)
+        raise ValidationError({"draft": "按政策草案无法计算部分人员（参数取值不正确或缺少必需的参数），请核对草案"}) from None
+    path = workbook_path(trial)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")
+    partial.write_bytes(data)
+    os.replace(partial, path)  # whole or not at all
+    with transaction.atomic():
+        trial.totals = totals
+        trial.save(update_fields=["totals"])
+        counts = {"difference_yuan": totals["difference"], "people": totals["people"], "changed": totals["changed"]}
+        jobs.finish(job, JobStatus.DONE, counts)
+        record(Action.BATCH, job, region=job.region_id, detail={"kind": job.kind, "trial": trial.kind, **counts})
+
+
+def _run(trial: Trial) -> tuple[bytes, dict]:
+    """The workbook and the totals of a trial."""
     if trial.kind == TrialKind.REPLAY:
         from ltci.settlement import replay
 
@@ -83,7 +113,8 @@ def _trial_job(job: Job) -> None:
                   "booked_personal": str(t["booked_personal"]), "draft_personal": str(t["draft_personal"]),
                   "people": t["people"], "changed": t["people_changed"], "source": r.source,
                   "rows": [{"name": names.get(k, "现金补助（支付给参保人）"), "booked": str(yuan(b)), "draft": str(yuan(d)),
-                            "difference": str(yuan(d - b))} for k, (b, d) in sorted(r.institutions.items())]}
+                            "difference": str(yuan(d - b))} for k, (b, d) in sorted(r.institutions.items())],
+                  "written": len(r.people)}
     else:
         from ltci.contributions import rebill
         from ltci.contributions.models import Payer
@@ -95,15 +126,8 @@ def _trial_job(job: Job) -> None:
                   "people": t["billed_people"], "changed": t["changed"], "skipped": t["skipped"],
                   "rows": [{"name": Payer(p).label, "booked": str(yuan(b)), "draft": str(yuan(d)),
                             "difference": str(yuan(d - b))} for p, (b, d) in r.by_payer.items()]}
-    path = workbook_path(trial)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    with transaction.atomic():
-        trial.totals = totals
-        trial.save(update_fields=["totals"])
-        counts = {"difference_yuan": totals["difference"], "people": totals["people"], "changed": totals["changed"]}
-        jobs.finish(job, JobStatus.DONE, counts)
-        record(Action.BATCH, job, region=job.region_id, detail={"kind": job.kind, "trial": trial.kind, **counts})
+        totals["written"] = min(len(r.changed), rebill.EXCEL_ROWS)
+    return data, totals
 
 
 def _institution_names(institutions: dict) -> dict:

@@ -10,6 +10,7 @@ unchanged). They are derived data, rebuilt by the next run of the month (docs/de
 from __future__ import annotations
 
 import dataclasses
+import logging
 import shutil
 from datetime import date
 from pathlib import Path
@@ -22,37 +23,41 @@ from ltci.core.models import Job, JobKind, JobStatus
 from .compute import Frames
 
 FIELDS = tuple(f.name for f in dataclasses.fields(Frames))
+log = logging.getLogger(__name__)
 
 
-def folder(region: str, month: date) -> Path:
-    return Path(settings.SETTLEMENT_FACTS_DIR) / region / f"{month:%Y-%m}"
+def folder(region: str, month: date, job_id: int) -> Path:
+    return Path(settings.SETTLEMENT_FACTS_DIR) / region / f"{month:%Y-%m}" / f"job-{job_id}"
 
 
 def keep(job_id: int, region: str, month: date, frames: Frames) -> None:
-    """Writes the run's facts beside the earlier run's, then puts them in its place."""
-    target = folder(region, month)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fresh = target.with_name(f"{target.name}.job-{job_id}")
-    shutil.rmtree(fresh, ignore_errors=True)
-    fresh.mkdir()
-    for name in FIELDS:
-        getattr(frames, name).write_parquet(fresh / f"{name}.parquet")
-    (fresh / "job").write_text(str(job_id), encoding="ascii")
-    old = target.with_name(f"{target.name}.old-{job_id}")
-    if target.exists():
-        target.rename(old)
-    fresh.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+    """Writes a finished run's facts in a folder of its own (complete before it has its name), then
+    removes the month's earlier runs' folders. A failure to write is logged and leaves the month to
+    be replayed from the database: it never fails the settlement."""
+    target = folder(region, month, job_id)
+    partial = target.with_name(f"{target.name}.part")
+    try:
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        for name in FIELDS:
+            getattr(frames, name).write_parquet(partial / f"{name}.parquet")
+        partial.rename(target)
+        for other in target.parent.iterdir():
+            if other != target:
+                shutil.rmtree(other, ignore_errors=True)
+    except OSError:
+        log.warning("settlement facts of %s %s (job %s) not kept", region, f"{month:%Y-%m}", job_id, exc_info=True)
+        shutil.rmtree(partial, ignore_errors=True)
 
 
 def kept(region: str, month: date) -> Frames | None:
     """The facts of the month's latest finished settlement run, if they are on this machine."""
     latest = (Job.objects.filter(kind=JobKind.SETTLEMENT, region_id=region, params__month=f"{month:%Y-%m}",
                                  status=JobStatus.DONE).order_by("-id").values_list("pk", flat=True).first())
-    where = folder(region, month)
+    if latest is None:
+        return None
+    where = folder(region, month, latest)
     try:
-        if latest is None or (where / "job").read_text(encoding="ascii") != str(latest):
-            return None
         return Frames(**{name: pl.read_parquet(where / f"{name}.parquet") for name in FIELDS})
     except OSError:
         return None

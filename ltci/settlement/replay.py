@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Sum
 
@@ -27,7 +27,7 @@ CASH = 0  # the institution key of cash benefits paid to the insured
 
 
 def _fen(value) -> int:
-    return int((Decimal(str(value or 0)) * 100).quantize(Decimal(1)))
+    return int((Decimal(str(value or 0)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 @dataclass

@@ -87,7 +87,6 @@ def settle_month(job: Job, month: date) -> None:
     frames = inputs.read(region, month)
     jobs.report(job, 35, 100)
     result = compute.settle(frames, region, month)
-    facts.keep(job.pk, region, month, frames)  # for replays under a draft (replay.py); used once the run is done
     jobs.report(job, 70, 100)
     with transaction.atomic():
         Region.objects.select_for_update().get(pk=region)  # one writer per region (PostgreSQL; SQLite: IMMEDIATE)
@@ -111,6 +110,7 @@ def settle_month(job: Job, month: date) -> None:
         jobs.finish(job, JobStatus.DONE, counts, message)
         record(Action.BATCH, job, region=region, detail={"kind": job.kind, "month": f"{month:%Y-%m}", **counts})
         reminders.resolve(region, month)
+    facts.keep(job.pk, region, month, frames)  # for replays under a draft (replay.py), once the run is booked
 
 
 def _key(person_id, payee, institution_id, mode, grade, part_from) -> tuple:

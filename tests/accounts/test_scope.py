@@ -18,6 +18,7 @@ from ltci.accounts.roles import (
     PAYMENT_RECORD, PERSON_CHANGE, PERSON_EXPORT, PERSON_IMPORT, PERSON_VIEW, PERSON_VIEW_ID, REGION_VIEW,
     ROLE_PERMISSIONS, ROLE_REACH, USER_VIEW, Reach, Role, CARE_RATE, CARE_CHOOSE, POLICY_CONTINUE,
     CASE_DECIDE, SAMPLE_CHECK, SANCTION_APPLY, SUPERVISION_MANAGE, SUPERVISION_VIEW, COCKPIT_VIEW, DUAL_CHECK,
+    PROJECTION_RUN, PROJECTION_VIEW,
 )
 from ltci.api import api
 
@@ -224,6 +225,13 @@ API_ENDPOINTS = [
     ("get", "/api/fund/cover-ratio", LEDGER_VIEW, None, None),
     ("get", "/api/fund/disclosure?start=2025-01&end=2025-03", DISCLOSURE_VIEW, None, None),
     ("get", "/api/fund/disclosure/pdf?start=2025-01&end=2025-03", DISCLOSURE_VIEW, None, None),
+    # Projections: one is made (the world's register, three years, the central path); a trial of a month the
+    # world has not settled is refused (422) after the permission check; none is there to read (404).
+    ("post", "/api/fund/projections", PROJECTION_RUN, None, {"years": 3, "runs": 1}),
+    ("get", "/api/fund/projections", PROJECTION_VIEW, None, None),
+    ("get", "/api/fund/projections/{pk}", PROJECTION_VIEW, "none", None),
+    ("post", "/api/fund/trials", PROJECTION_RUN, None, {"kind": "replay", "target": "2025-03", "draft_text": "x"}),
+    ("get", "/api/fund/trials/{pk}", PROJECTION_VIEW, "none", None),
     # Settlement: the world has care to settle for nobody, so the run books nothing, a batch has nothing to pay
     # (409), and every claim, line, approval, hold, dispute and batch named is not there (404).
     ("post", "/api/settlement/runs", SETTLEMENT_RUN, None, {"month": "2025-03"}),
@@ -308,7 +316,7 @@ API_ENDPOINTS = [
      lambda w: {"institution_id": w.institution.pk, "mode": "home_visit", "effective_from": "2099-01-01"}),
     ("get", "/api/my/benefits", CLAIM_VIEW, None, None),
 ]
-ALLOWED_STATUS = {("post", "/api/designations"): {422}, ("post", "/api/regions/{code}/continuations"): {422},
+ALLOWED_STATUS = {("post", "/api/designations"): {422}, ("post", "/api/fund/trials"): {422}, ("post", "/api/regions/{code}/continuations"): {422},
                   ("post", "/api/institutions/{institution_id}/termination"): {422},
                   ("post", "/api/institutions/{institution_id}/termination/withdrawal"): {422},
                   ("post", "/api/institutions/{institution_id}/suspension"): {200, 422},

@@ -51,3 +51,15 @@ def test_a_draft_raising_the_contributions_by_half_and_its_workbook(billed, tmp_
     assert sheets.sheetnames == ["合计", "按缴费方", "按险种与人员类别", "应缴变化人员"]
     rows = list(sheets["应缴变化人员"].values)[1:]
     assert len(rows) == t["changed"] and all("*" in row[1] for row in rows)
+
+
+def test_a_billed_person_the_draft_would_not_bill_counts_in_the_difference(billed):
+    from ltci.enrolment.models import Enrolment
+
+    gone = billed[0]
+    Enrolment.objects.filter(person=gone).update(end=date(2024, 12, 31))  # left before the period
+    r = rebill("xuzhou", "2025", current_text("xuzhou", date(2025, 1, 1)))
+    t = totals(r)
+    owed = sum(b.total for b in Bill.objects.filter(person=gone, period="2025"))
+    assert t["changed"] == 1 and t["difference"] == -owed and t["billed"] == sum(b.total for b in Bill.objects.all())
+    assert r.changed == [(gone.pk, int(owed * 100), 0)]

@@ -31,6 +31,7 @@ from ltci.accounts.roles import (
     JOB_VIEW,
     PAYMENT_MAKE,
     PAYMENT_RECORD,
+    PROJECTION_VIEW,
     PERSON_EXPORT,
     PERSON_IMPORT,
     PERSON_VIEW_ID,
@@ -59,6 +60,8 @@ PAYLOADS = ('=HYPERLINK("http://x","y")', "=1+1", "+1+1", "-2+3", "@SUM(A1)", "\
 class Planted:
     job: int  # an import whose report carries the payloads
     batch: int  # a payment batch whose bank file carries them
+    projection: int = 1  # a fund projection (its workbook shows no one's text)
+    trial: int = 1  # a re-billing under a draft, whose workbook lists the planted people (billed, not enrolled)
 
 
 def plant(w) -> Planted:
@@ -92,7 +95,13 @@ def plant(w) -> Planted:
     Transfer.objects.bulk_create(Transfer(batch=batch, payee_kind="institution", institution=w.institution,
                                           account_name=text, bank=text, account_number="6222021234567890",
                                           amount=Decimal("100.00"), reference=text) for text in PAYLOADS)
-    return Planted(job=report.pk, batch=batch.pk)
+    from ltci.fund.drafts import current_text
+    from ltci.fund.projections import start_projection
+    from ltci.fund.trials import start_trial
+
+    projection = start_projection(region, on=date(2025, 6, 1), years=1, runs=1)
+    trial = start_trial(region, kind="rebill", target="2025", draft_text=current_text(region.pk, date(2025, 1, 1)))
+    return Planted(job=report.pk, batch=batch.pk, projection=projection.pk, trial=trial.pk)
 
 
 @dataclass(frozen=True)
@@ -120,6 +129,8 @@ EXPORTS = (
            False),
     Export("银行代发文件（页面）", lambda p: f"/settlement/payments/{p.batch}/bank-file.csv", (PAYMENT_MAKE,)),
     Export("银行代发文件（接口）", lambda p: f"/api/settlement/payment-batches/{p.batch}/bank-file", (PAYMENT_MAKE,)),
+    Export("基金收支预测（页面）", lambda p: f"/fund/projections/{p.projection}.xlsx", (PROJECTION_VIEW,), False),
+    Export("政策草案试算对比（页面）", lambda p: f"/fund/trials/{p.trial}.xlsx", (PROJECTION_VIEW,)),
 )
 
 

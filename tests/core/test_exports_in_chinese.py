@@ -55,6 +55,9 @@ EXPORT_KINDS = {
     "providers:catalogue_export": "服务项目目录（Excel）",
     "audit:event_export": "审计日志（Excel）",
     "job_report": "任务报告（Excel）",
+    "fund:projection_xlsx": "基金收支预测（Excel）",
+    "fund:projection_pdf": "基金收支预测报告（PDF）",
+    "fund:trial_xlsx": "政策草案试算对比（Excel）",
 }
 UPLOADED = {"assessment:material", "supervision:case_evidence"}
 # Checks a machine-read file is exempt from (see the docstring).

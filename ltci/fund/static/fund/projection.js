@@ -15,10 +15,10 @@ document.addEventListener("DOMContentLoaded", function () {
       var s = p[1][key];
       if (banded) {  // stacked: the lower edge invisible, the band's height above it shaded
         // stackStrategy "all": a negative balance's band stacks on its own lower edge, not from zero
-        out.push({ name: p[0] + " P5", type: "line", stack: p[0] + key, stackStrategy: "all", symbol: "none",
+        out.push({ name: p[0] + " 下沿", type: "line", stack: p[0] + key, stackStrategy: "all", symbol: "none",
                    lineStyle: { opacity: 0 },
-                   data: s.p5, tooltip: { show: false } });
-        out.push({ name: p[0] + " P5～P95", type: "line", stack: p[0] + key, stackStrategy: "all", symbol: "none",
+                   data: s.p5 });
+        out.push({ name: p[0] + " 5%～95%分位", type: "line", stack: p[0] + key, stackStrategy: "all", symbol: "none",
                    lineStyle: { opacity: 0 },
                    areaStyle: { color: p[2], opacity: 0.15 }, itemStyle: { color: p[2], opacity: 0.3 },
                    data: s.p95.map(function (v, i) { return v === null || s.p5[i] === null ? null : v - s.p5[i]; }) });
@@ -38,10 +38,20 @@ document.addEventListener("DOMContentLoaded", function () {
     charts.push(chart);
   }
 
+  function tip(ps) {  // the medians and the warning line; a band's series hold its width, not a figure
+    var lines = [echarts.format.encodeHTML(String(ps[0].axisValueLabel))];
+    ps.forEach(function (p) {
+      if (/下沿$|分位$/.test(p.seriesName) || p.value === null || p.value === undefined) return;
+      lines.push(p.marker + echarts.format.encodeHTML(p.seriesName) + "：" +
+                 Number(p.value).toLocaleString("zh-CN", { maximumFractionDigits: 2 }));
+    });
+    return lines.join("<br>");
+  }
+
   function base(series_, name) {
     return {
-      tooltip: { trigger: "axis" },
-      legend: { bottom: 0, data: series_.filter(function (s) { return !/P5$/.test(s.name); }).map(function (s) { return s.name; }) },
+      tooltip: { trigger: "axis", formatter: tip },
+      legend: { bottom: 0, data: series_.filter(function (s) { return !/下沿$/.test(s.name); }).map(function (s) { return s.name; }) },
       grid: { left: 16, right: 24, top: 32, bottom: policies.length > 1 ? 96 : 64, containLabel: true },
       xAxis: { type: "category", data: f.years },
       yAxis: { type: "value", name: name, scale: true },
