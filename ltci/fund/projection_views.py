@@ -59,16 +59,21 @@ def projections(request):
     require(request.user, PROJECTION_RUN)
     values = {k: request.POST.get(k, "") for k in ("years", "runs", "draft_name", "draft_text")}
     try:
-        upload = request.FILES.get("draft_file")
-        if upload is not None:  # a file chosen wins over the text box
-            values["draft_text"] = _draft_upload(upload)
-            values["draft_name"] = values["draft_name"] or upload.name.rsplit(".", 1)[0][:100]
+        _take_upload(request, values)
         p = start_projection(request.user.region, on=timezone.localdate(), years=values["years"],
                              runs=values["runs"], draft_text=values["draft_text"], draft_name=values["draft_name"],
                              user=request.user, background=settings.JOBS_IN_BACKGROUND)
     except ValidationError as exc:
         return _form(request, values, exc.message_dict, status=400)
     return redirect("fund:projection", pk=p.pk)
+
+
+def _take_upload(request, values: dict) -> None:
+    """A draft file chosen on the page wins over the text box; its name names the draft if none is typed."""
+    upload = request.FILES.get("draft_file")
+    if upload is not None:
+        values["draft_text"] = _draft_upload(upload)
+        values["draft_name"] = values["draft_name"] or upload.name.rsplit(".", 1)[0][:100]
 
 
 def _draft_upload(upload) -> str:
@@ -136,9 +141,7 @@ def projection_draft(request, pk: int):
     p = _projection(request, pk)
     if not p.draft_text:
         return redirect("fund:projection", pk=pk)
-    response = HttpResponse(p.draft_text, content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="draft-{p.region_id}-{p.pk}.toml"'
-    return response
+    return _draft_text(p.draft_text, f"draft-{p.region_id}-{p.pk}.toml")
 
 
 @login_required
@@ -149,10 +152,7 @@ def trials(request):
         return redirect("fund:projections")
     values = {k: request.POST.get(k, "") for k in ("kind", "target", "draft_name", "draft_text")}
     try:
-        upload = request.FILES.get("draft_file")
-        if upload is not None:
-            values["draft_text"] = _draft_upload(upload)
-            values["draft_name"] = values["draft_name"] or upload.name.rsplit(".", 1)[0][:100]
+        _take_upload(request, values)
         trial = start_trial(request.user.region, kind=values["kind"], target=values["target"],
                             draft_text=values["draft_text"], draft_name=values["draft_name"], user=request.user,
                             background=settings.JOBS_IN_BACKGROUND)
@@ -191,6 +191,11 @@ def trial_xlsx(request, pk: int):
 @login_required
 def trial_draft(request, pk: int):
     t = _trial(request, pk)
-    response = HttpResponse(t.draft_text, content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="draft-{t.region_id}-trial-{t.pk}.toml"'
+    return _draft_text(t.draft_text, f"draft-{t.region_id}-trial-{t.pk}.toml")
+
+
+def _draft_text(text: str, filename: str) -> HttpResponse:
+    """A draft as it was given: a parameter file, shown as text."""
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
