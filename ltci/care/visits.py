@@ -226,10 +226,14 @@ def check_out(user, visit: Visit, *, request_id: str, latitude, longitude, items
 
 
 def today_for(user):
-    """The carer's visits of today (local), open ones first."""
+    """The carer's visits of today (local), open ones first; a visit begun before midnight and still
+    open stays on the page for its check-out (within a day of its check-in)."""
     carer = carer_of(user)
-    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    return (Visit.objects.filter(carer=carer, checkin_at__gte=start, superseded_by__isnull=True)
+    now = timezone.localtime()
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return (Visit.objects.filter(Q(checkin_at__gte=start) | Q(checkout_at__isnull=True,
+                                                             checkin_at__gte=now - timedelta(days=1)),
+                                 carer=carer, superseded_by__isnull=True)
             .select_related("person").order_by("checkout_at", "-checkin_at"))
 
 

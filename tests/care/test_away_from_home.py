@@ -188,7 +188,9 @@ def test_the_checkout_offers_the_plans_items_only_and_the_face_check_starts_unch
 
 
 def test_the_items_done_read_as_names(scene, client_for):
-    visit = checkin(scene, rid="n1", at=timezone.now() - timedelta(minutes=40))
+    # a visit of today's (local) date, whatever the hour the suite runs at: the page lists today's
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    visit = checkin(scene, rid="n1", at=max(timezone.now() - timedelta(minutes=40), midnight + timedelta(seconds=1)))
     out(scene, visit, at=timezone.now())
     html = client_for(scene["carer_user"]).get("/care/visits/").content.decode()
     assert "项目：沐浴" in html and "项目：SC06" not in html
@@ -256,3 +258,10 @@ def test_a_refused_checkout_comes_back_with_what_the_carer_chose(scene, client_f
     done = page.post(f"/care/visits/{visit.pk}/checkout", {**chosen, "no_location": "1"}, follow=True)
     assert "已签退" in done.content.decode() and "签退时未定位" in done.content.decode()
     assert Visit.objects.get(pk=visit.pk).exceptions == [HoldReason.CHECKOUT_NO_LOCATION]
+
+
+def test_a_visit_begun_before_midnight_and_still_open_stays_on_the_carers_page(scene, client_for):
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    checkin(scene, rid="m1", at=midnight - timedelta(minutes=20))
+    html = client_for(scene["carer_user"]).get("/care/visits/").content.decode()
+    assert 'name="items" value="SC06"' in html  # its check-out form is there
