@@ -59,7 +59,7 @@ def projections(request):
     require(request.user, PROJECTION_RUN)
     values = {k: request.POST.get(k, "") for k in ("years", "runs", "draft_name", "draft_text")}
     try:
-        _take_upload(request, values)
+        _take_upload(request.FILES.get("draft_file"), values)
         p = start_projection(request.user.region, on=timezone.localdate(), years=values["years"],
                              runs=values["runs"], draft_text=values["draft_text"], draft_name=values["draft_name"],
                              user=request.user, background=settings.JOBS_IN_BACKGROUND)
@@ -68,9 +68,8 @@ def projections(request):
     return redirect("fund:projection", pk=p.pk)
 
 
-def _take_upload(request, values: dict) -> None:
+def _take_upload(upload, values: dict) -> None:
     """A draft file chosen on the page wins over the text box; its name names the draft if none is typed."""
-    upload = request.FILES.get("draft_file")
     if upload is not None:
         values["draft_text"] = _draft_upload(upload)
         values["draft_name"] = values["draft_name"] or upload.name.rsplit(".", 1)[0][:100]
@@ -152,7 +151,7 @@ def trials(request):
         return redirect("fund:projections")
     values = {k: request.POST.get(k, "") for k in ("kind", "target", "draft_name", "draft_text")}
     try:
-        _take_upload(request, values)
+        _take_upload(request.FILES.get("draft_file"), values)
         trial = start_trial(request.user.region, kind=values["kind"], target=values["target"],
                             draft_text=values["draft_text"], draft_name=values["draft_name"], user=request.user,
                             background=settings.JOBS_IN_BACKGROUND)
