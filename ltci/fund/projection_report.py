@@ -32,15 +32,15 @@ ORIGINS = {"estimated": "本地区数据估计", "default.toml": "平台缺省�
 
 
 def yuan(x) -> Decimal:
-    return Decimal(repr(float(x))).quantize(FEN, rounding=ROUND_HALF_UP)
+    return Decimal(str(x)).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
 def _people(x) -> int:
-    return int(Decimal(repr(float(x))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return int(Decimal(str(x)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _months(x) -> Decimal:
-    return Decimal(repr(float(x))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return Decimal(str(x)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def _band(b: dict | None, fmt) -> dict | None:

@@ -78,7 +78,7 @@ def _take_upload(upload, values: dict) -> None:
 def _draft_upload(upload) -> str:
     """A draft parameter file chosen on the page: a .toml of UTF-8 text, a few kilobytes."""
     if not upload.name.lower().endswith(".toml"):
-        raise ValidationError({"draft": "政策草案参数文件应为 .toml 文件"})
+        raise ValidationError({"draft": "政策草案应为政策参数文件（与现行政策参数的文件格式相同）"})
     if upload.size > MAX_DRAFT * 4:
         raise ValidationError({"draft": "政策草案参数文件过大"})
     try:

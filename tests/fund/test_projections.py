@@ -128,7 +128,7 @@ def test_a_draft_file_is_uploaded_and_a_wrong_one_refused(xuzhou, client_for):
     admin = client_for(xuzhou["admin"])
     bad = admin.post("/fund/projections/", {"years": "3", "runs": "1",
                                             "draft_file": SimpleUploadedFile("draft.txt", b"x", "text/plain")})
-    assert bad.status_code == 400 and "应为 .toml 文件" in bad.content.decode()
+    assert bad.status_code == 400 and "应为政策参数文件" in bad.content.decode()
     good = admin.post("/fund/projections/", {"years": "3", "runs": "1", "draft_file": SimpleUploadedFile(
         "提高缴费.toml", raised_draft().encode(), "application/toml")})
     p = made(xuzhou)
