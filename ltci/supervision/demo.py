@@ -24,7 +24,7 @@ from ltci.core.demo_names import unique_name
 from ltci.core.models import Job, JobKind
 from ltci.dualcontrol.threshold import threshold
 from ltci.settlement import review
-from ltci.settlement.models import ApprovalStatus
+from ltci.settlement.models import ApprovalStatus, Line, LineKind
 from ltci.settlement.review import StepRefused
 
 from . import cases, rulebase, sampling, sanctions, screening
@@ -67,7 +67,7 @@ def build(options, rng) -> dict[str, int]:
     for month in (before, last):
         screening.start_screening(region, f"{month:%Y-%m}", user=auditor, today=today)
     opened = _cases(region.pk, (before, last), auditor, second, clerk, today)
-    checked = _samples(region.pk, last, auditor, second)
+    checked = _samples(region.pk, last, auditor, second, clerk)
     return {"screened months": 2, "supervision cases": opened, "samples checked": checked}
 
 
@@ -111,12 +111,16 @@ def _payable(case) -> bool:
 
 
 def _approve_lines_of(case, clerk) -> None:
-    """The case's claims reviewed and approved before the audit found the problem, so that the
+    _approve(cases.case_lines(case), case.region_id, clerk)
+
+
+def _approve(lines, region: str, clerk) -> None:
+    """The lines' claims reviewed and approved before the audit found the problem, so that a
     recovery has paid-for lines to take back (the settlement demo's second clerk approves)."""
-    approver = User.objects.filter(username=f"{case.region_id}.clerk.approver").first()
+    approver = User.objects.filter(username=f"{region}.clerk.approver").first()
     if approver is None:
         return
-    for claim in {ln.claim for ln in cases.case_lines(case).select_related("claim")}:
+    for claim in {ln.claim for ln in lines.select_related("claim")}:
         if review.waiting(claim).exists():
             review.review(claim, clerk, "稽核前已初审")
         for approval in claim.approvals.filter(status=ApprovalStatus.REVIEWED):
@@ -142,7 +146,7 @@ def _confirm(case, auditor, clerk, today: date) -> None:
                     amount=min(limit * 2, sanctions.fine_ceiling(case)[0]), today=today)
 
 
-def _samples(region: str, month: date, auditor, second) -> int:
+def _samples(region: str, month: date, auditor, second, clerk) -> int:
     """Last month's draw shared by the two auditors. Each has checked some; the first auditor's last
     one waits on the auditor's phone page for a home check."""
     if not rulebase.RuleSetting.objects.filter(region_id=region, rule=rulebase.SAMPLING).exists():
@@ -157,6 +161,13 @@ def _samples(region: str, month: date, auditor, second) -> int:
         return list(Sample.objects.filter(region_id=region, month=month, assigned_to=user).order_by("id")[:5])
 
     done = [(s, auditor) for s in of(auditor)[:-1]] + [(s, second) for s in of(second)]
+    # The visit found not provided is one the fund pays for, approved before the call, so that the
+    # auditor's new finding can go on to a case and a recovery (which visits are drawn depends on
+    # their ids, so it is chosen, not left to the draw).
+    paid = [n for n, (sample, _) in enumerate(done) if _visit_lines(sample).exists()]
+    if len(done) > 1 and paid:
+        done.insert(1, done.pop(paid[0]))
+        _approve(_visit_lines(done[1][0]), region, clerk)
     outcomes = [(SampleMethod.CALL, SampleOutcome.CONFIRMED, "电话回访本人，确认当日服务及项目"),
                 (SampleMethod.CALL, SampleOutcome.NOT_CONFIRMED, "家属称当日护理员未上门"),
                 (SampleMethod.CALL, SampleOutcome.UNREACHABLE, "两次拨打无人接听"),
@@ -164,3 +175,10 @@ def _samples(region: str, month: date, auditor, second) -> int:
     for (sample, who), (method, outcome, note) in zip(done, outcomes):
         sampling.record_outcome(sample, who, method=method, outcome=outcome, note=note)
     return min(len(done), len(outcomes))
+
+
+def _visit_lines(sample):
+    """The settlement lines with fund money for the person, institution and month of a sample's visit."""
+    visit = sample.visit
+    return Line.objects.filter(claim__region_id=sample.region_id, claim__institution_id=visit.institution_id,
+                               person_id=visit.person_id, service_month=sample.month, fund__gt=0).exclude(kind=LineKind.RECOVERY)
