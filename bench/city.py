@@ -830,7 +830,7 @@ def service(folder: Path, names: list[str], times: int = 10, profile: bool = Fal
         in_db = statistics.median(r[1] for r in rows) * 1000
         print(f"{kind.name:<28} {total:>9.1f} {in_db:>7.1f} {total - in_db:>9.1f} {statistics.median(r[2] for r in rows):>7.0f}")
         if prof:
-            st = pstats.Stats(prof).sort_stats("tottime"); st.print_stats(20)
+            st = pstats.Stats(prof).sort_stats(os.environ.get("PSORT", "tottime")); st.print_stats(int(os.environ.get("PN", "20")))
 
 
 def migrate() -> None:

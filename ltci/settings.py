@@ -282,7 +282,7 @@ CACHES = {
     # What every serving process gives alike (ltci.core.shared): made once for all of them.
     "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "ltci_shared_cache"},
 }
-NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_PER_PAGE = 20  # as the pages (ltci.core.paging.PER_PAGE)
 NINJA_PAGINATION_CLASS = "ltci.core.paging.CappedLimitOffset"  # counts stop at a city's sizes
 NINJA_PAGINATION_MAX_LIMIT = 500
 

@@ -120,7 +120,7 @@ def _get_app(request, pk: int):
 
 
 @router.get("/applications", response=list[ApplicationOut])
-def list_applications(request, state: str = "", limit: int = 50, offset: int = 0):
+def list_applications(request, state: str = "", limit: int = 20, offset: int = 0):
     require(request.user, APPLICATION_VIEW)
     qs = services.with_action_facts(tasks.applications_for(request.user))
     if state:

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,6 +32,7 @@ from ltci.core import confirm
 from ltci.core.errors import error_pairs
 from ltci.core.errors import reasons as reasons_of
 from ltci.core.values import BadValue, parse_date
+from ltci.core.paging import page_of, querystring_without_page
 from ltci.enrolment.models import Person
 from ltci.policy.scale import load_scale
 from ltci.policy.self_assessment import activities as self_assessment_activities
@@ -72,8 +72,9 @@ def workbench(request):
         context["counts"] = {row["state"]: row["n"] for row in apps.values("state").annotate(n=Count("id"))}
         context["states"] = [(s.value, s.label, context["counts"].get(s.value, 0)) for s in State]
         listed = apps.filter(state=state) if state else apps
-        context["page"] = Paginator(listed.order_by("-id"), 30).get_page(request.GET.get("page"))
-        context["state"] = state
+        context["page"] = page_of(listed.order_by("-id"), request,
+                                  count=context["counts"].get(state, 0) if state else sum(context["counts"].values()))
+        context["state"], context["querystring"] = state, querystring_without_page(request.GET)
         context["overdue_intake"] = apps.filter(state__in=[State.SUBMITTED, State.SCREENED],
                                                 intake_due__lt=context["today"]).count()
         context["overdue_conclusion"] = apps.filter(state__in=[State.ACCEPTED, State.ASSIGNED, State.IN_REVIEW,
@@ -390,7 +391,8 @@ def leads(request):
                                                        request.FILES.get("file"), user)
         except ValidationError as exc:
             context["errors"] = error_pairs(exc)
-    context["page"] = Paginator(discovery.leads_for(user.region_id), 50).get_page(request.GET.get("page"))
+    context["page"] = page_of(discovery.leads_for(user.region_id), request)
+    context["querystring"] = querystring_without_page(request.GET)
     services.record_lead_view(user.region_id, len(context["page"].object_list))
     return render(request, "assessment/leads.html", context, status=422 if context.get("errors") else 200)
 

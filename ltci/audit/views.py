@@ -9,7 +9,7 @@ from django.shortcuts import render
 from ltci.accounts.roles import AUDIT_EXPORT, AUDIT_VIEW
 from ltci.accounts.scope import require, visible
 from ltci.core.exports import attachment
-from ltci.core.paging import CappedPaginator, filters, querystring_without_page
+from ltci.core.paging import filters, page_of, querystring_without_page
 
 from .models import Action, AuditEvent, Outcome
 from .services import AuditQuery, export_events
@@ -63,7 +63,7 @@ def event_list(request):
     require(request.user, AUDIT_VIEW)
     query, errors = _query(request)
     events = AuditEvent.objects.none() if errors else query.apply(visible(AuditEvent.objects.all(), request.user))
-    page = CappedPaginator(events, 50).get_page(request.GET.get("page"))
+    page = page_of(events, request, capped=True)
     context = {
         "page": page, "errors": [(FIELD_LABELS.get(k, "条件"), v) for k, v in errors.items()], "q": filters(request.GET),
         "actions": Action.choices, "outcomes": Outcome.choices, "object_types": object_types(),

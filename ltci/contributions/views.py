@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -17,7 +16,7 @@ from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.core.errors import reasons
 from ltci.core.exports import attachment, import_template
 from ltci.core.models import Job, JobKind
-from ltci.core.paging import querystring_without_page
+from ltci.core.paging import page_of, querystring_without_page
 from ltci.core.uploads import import_page
 from ltci.core.values import BadValue, parse_date
 from ltci.enrolment.models import Person
@@ -93,7 +92,7 @@ def _payments(request):
 def payment_list(request):
     require(request.user, CONTRIBUTION_VIEW)
     qs, period, channel = _payments(request)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = page_of(qs, request)
     return render(request, "contributions/payment_list.html", {
         "page": page, "period": period, "channel": channel, "channels": Channel.choices,
         "can_export": request.user.can(CONTRIBUTION_EXPORT), "can_import": request.user.can(PAYMENT_RECORD),

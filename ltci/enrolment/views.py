@@ -26,7 +26,7 @@ from ltci.core import confirm
 from ltci.core.errors import reasons
 from ltci.core.exports import attachment, import_template
 from ltci.core.models import JobKind
-from ltci.core.paging import CappedPaginator, querystring_without_page
+from ltci.core.paging import page_of, querystring_without_page
 from ltci.core.uploads import import_page
 from ltci.core.values import BadValue, parse_date
 from ltci.policy.policies import region as policy_region
@@ -45,7 +45,7 @@ def person_list(request):
     require(request.user, PERSON_VIEW)
     filters = _filters(request)
     persons = services.search(visible(Person.objects.order_by("id"), request.user), **filters)
-    page = CappedPaginator(persons, 50).get_page(request.GET.get("page"))
+    page = page_of(persons, request, capped=True)
     districts = [d.name for d in policy_region(request.user.region_id).districts] if request.user.region_id else []
     return render(request, "enrolment/person_list.html", {
         "page": page, **filters, "districts": districts, "schemes": Scheme.choices,
@@ -117,7 +117,7 @@ def person_detail(request, pk: int):
                        group_choices=Group.choices, today=timezone.localdate())
     if request.user.can(CONTRIBUTION_VIEW):
         context["periods"] = statement(person)
-        context["verdict"] = contribution_verdict(person, timezone.localdate())
+        context["verdict"] = contribution_verdict(person, timezone.localdate(), periods=context["periods"])
         context["payments"] = person.payments.order_by("-paid_on", "-id")[:50]
         if request.user.can(PAYMENT_RECORD):
             context.update(may_pay=True, payers=[c for c in Payer.choices if c[0] != Payer.DONATION],

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +19,7 @@ from ltci.accounts.roles import DISCLOSURE_VIEW, DUAL_CHECK, LEDGER_MANAGE, LEDG
 from ltci.accounts.scope import get_visible_or_404, require, visible
 from ltci.core import confirm
 from ltci.core.errors import reasons
-from ltci.core.paging import querystring_without_page
+from ltci.core.paging import page_of, querystring_without_page
 from ltci.core.money import yuan_text
 from ltci.core.values import BadValue, parse_date
 from ltci.dualcontrol.models import Request as DualRequest, RequestKind, RequestStatus
@@ -238,7 +237,7 @@ def journal_list(request):
             messages.error(request, f"月份格式应为“年-月”，如 2026-01：{month}")
         else:
             qs = qs.filter(posted_on__gte=first, posted_on__lte=periods.month_end(first))
-    page = Paginator(qs.order_by("-posted_on", "-id"), 50).get_page(request.GET.get("page"))
+    page = page_of(qs.order_by("-posted_on", "-id"), request)
     reversals = {r.original_id: r for r in Reversal.objects.filter(original__in=list(page)).select_related("journal")}
     parties = ledger.party_names(p.party for j in page for p in j.postings.all() if p.party)
     for journal in page:

@@ -75,7 +75,7 @@ def _claims(claims: list[Claim]) -> list[dict]:
 
 
 @router.get("/settlement/claims", response=list[ClaimOut], summary="结算单（本人可见范围）")
-def claims(request, month: str | None = None, offset: int = 0, limit: int = 50):
+def claims(request, month: str | None = None, offset: int = 0, limit: int = 20):
     require(request.user, CLAIM_VIEW)
     qs = visible(Claim.objects.select_related("institution"), request.user)
     if month:

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +21,7 @@ from ltci.core import confirm
 from ltci.core.errors import reasons
 from ltci.core.money import yuan_text
 from ltci.core.models import Job, JobKind
+from ltci.core.paging import page_of, querystring_without_page
 from ltci.dualcontrol import services as dual
 from ltci.dualcontrol.models import RequestKind
 from ltci.enrolment.models import Person
@@ -50,7 +50,7 @@ def index(request):
         return redirect("job_detail", job.pk)
     claims = (visible(Claim.objects.select_related("institution"), request.user)
               .order_by("-month", "payee_kind", "institution__name", "id"))
-    page = Paginator(claims, 50).get_page(request.GET.get("page"))
+    page = page_of(claims, request)
     page.object_list = review.with_totals(list(page.object_list))
     own = None
     if request.user.reach == "self" and request.user.person_id:
@@ -59,7 +59,7 @@ def index(request):
     runs = visible(Job.objects.filter(kind=JobKind.SETTLEMENT), request.user)[:12]
     return render(request, "settlement/index.html", {
         "page": page, "runs": runs, "own": own, "may_run": request.user.can(SETTLEMENT_RUN),
-        "may_pay": request.user.can(PAYMENT_MAKE)})
+        "may_pay": request.user.can(PAYMENT_MAKE), "querystring": querystring_without_page(request.GET)})
 
 
 @login_required
@@ -73,7 +73,7 @@ def claim_detail(request, pk: int):
         lines = review.waiting(lines)
     elif status == "blocked":
         lines = review.blocked(claim).select_related("person")
-    page = Paginator(lines, 50).get_page(request.GET.get("page"))
+    page = page_of(lines, request)
     rows = [{"line": ln, "status": line_status(ln), "status_label": STATUS_LABELS[line_status(ln)],
              "mode": statements.MODES.get(ln.mode, ln.mode), "grade": grade_label(ln.grade),
              "open_hold": next((h for h in ln.holds.all() if h.released_at is None), None),
@@ -85,7 +85,7 @@ def claim_detail(request, pk: int):
         "approvals": claim.approvals.select_related("reviewed_by", "decided_by").annotate(n=Count("lines")),
         "waiting": review.waiting(claim).count(), "may_review": user.can(CLAIM_REVIEW),
         "may_approve": user.can(CLAIM_APPROVE), "may_dispute": user.can(CLAIM_DISPUTE),
-        "querystring": f"status={status}" if status else ""})
+        "querystring": querystring_without_page(request.GET)})
 
 
 # What each form on the claim page does: (permission, model the id names, action).

@@ -67,7 +67,7 @@ def _hit(h: Hit) -> dict:
 
 @router.get("/supervision/hits", response=list[HitOut], summary="疑点（按规则、月份、状态、机构筛选）")
 def hits(request, rule: str = "", month: str = "", status: str = "", institution: str = "", offset: int = 0,
-         limit: int = 50):
+         limit: int = 20):
     require(request.user, SUPERVISION_VIEW)
     if month:
         parse_month_text(month)  # a bad month is an error here, not an empty list
@@ -219,7 +219,7 @@ def _cases_qs(user):
 
 
 @router.get("/supervision/cases", response=list[CaseOut], summary="稽核案件")
-def case_list(request, status: str = "", offset: int = 0, limit: int = 50):
+def case_list(request, status: str = "", offset: int = 0, limit: int = 20):
     require(request.user, SUPERVISION_VIEW)
     qs = _cases_qs(request.user)
     if status:

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -29,7 +28,7 @@ from ltci.core import confirm
 from ltci.core.errors import reasons
 from ltci.core.models import Job, JobKind
 from ltci.core.money import yuan_text
-from ltci.core.paging import filters
+from ltci.core.paging import filters, page_of, querystring_without_page
 from ltci.dualcontrol import services as dual
 from ltci.dualcontrol.models import Request as DualRequest, RequestKind
 from ltci.dualcontrol.threshold import threshold
@@ -131,14 +130,13 @@ def filtered_hits(user, params):
 def hit_list(request):
     require(request.user, SUPERVISION_VIEW)
     qs = filtered_hits(request.user, request.GET)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = page_of(qs, request)
     rows = [{"hit": h, "text": describe(h), "rule": rule_name(h.rule)} for h in page]
     record(Action.VIEW_HEALTH, object_type_="supervision.hit", user=request.user,
            detail={"filters": {k: request.GET.get(k, "") for k in ("rule", "month", "status", "institution")},
                    "shown": len(rows)})
-    keep = "&".join(f"{k}={request.GET[k]}" for k in ("rule", "month", "status", "institution") if request.GET.get(k))
     return render(request, "supervision/hits.html", {
-        "rows": rows, "page": page, "querystring": keep, "f": filters(request.GET),
+        "rows": rows, "page": page, "querystring": querystring_without_page(request.GET), "f": filters(request.GET),
         "rules": sorted(rulebase.rules_for(request.user.region_id) if request.user.region_id else [],
                         key=lambda r: r.code),
         "statuses": HitStatus.choices,
@@ -231,10 +229,10 @@ def case_list(request):
         qs = qs.filter(status=status)
     if request.GET.get("mine") and request.user.can(CASE_DECIDE):
         qs = qs.filter(assigned_to=request.user)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = page_of(qs, request)
     return render(request, "supervision/cases.html", {
         "page": page, "status": status, "statuses": CaseStatus.choices,
-        "querystring": f"status={status}" if status else "", "may_manage": request.user.can(SUPERVISION_MANAGE),
+        "querystring": querystring_without_page(request.GET), "may_manage": request.user.can(SUPERVISION_MANAGE),
         "auditors": cases.auditors(request.user.region_id) if request.user.can(SUPERVISION_MANAGE) else [],
         "default_month": last_month()})
 
@@ -432,13 +430,13 @@ def sample_list(request):
     month = _month(request.GET.get("month"), last_month())
     qs = (visible(Sample.objects.select_related("visit__person", "visit__institution", "visit__carer", "assigned_to"),
                   request.user).filter(month=month).order_by("outcome", "id"))
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = page_of(qs, request)
     region = request.user.region_id
     counts = Counter(qs.values_list("outcome", flat=True))
     record(Action.VIEW_HEALTH, object_type_="supervision.sample", user=request.user,
            detail={"month": f"{month:%Y-%m}", "page": page.number})
     return render(request, "supervision/samples.html", {
-        "page": page, "month": month, "querystring": f"month={month:%Y-%m}",
+        "page": page, "month": month, "querystring": querystring_without_page(request.GET),
         "share": rulebase.sampling_share(region, month) if region else None,
         "population": sampling.population(region, month).count() if region else 0,
         "counts": [(label, counts.get(value, 0)) for value, label in SampleOutcome.choices],

@@ -76,3 +76,17 @@ def test_the_audit_trail_says_more_than_past_the_cap(people, client_for, monkeyp
     monkeypatch.setattr(paging.CappedPaginator, "cap", 2)
     page = client_for(home.users[Role.AUDITOR]).get("/audit/").content.decode()
     assert "超过 2 条记录，可缩小查询条件" in page and "第 1 页（共 1 页以上）" in page
+
+
+def test_a_list_shows_the_page_size_its_reader_chose_and_keeps_it_with_the_filters(people, client_for, monkeypatch):
+    home, _ = people
+    monkeypatch.setattr(paging, "PER_PAGE", 2)
+    monkeypatch.setattr(paging, "PER_PAGE_CHOICES", (2, 4))
+    client = client_for(home.users[Role.CLERK])
+    first = client.get("/persons/?q=qq").content.decode()
+    assert len(_names(first)) == 2 and "第 1 / 3 页" in first
+    assert 'href="?q=qq&amp;per=4"' in first and '<strong aria-current="true">2</strong>' in first
+    larger = client.get("/persons/?q=qq&per=4").content.decode()
+    assert len(_names(larger)) == 4 and "第 1 / 2 页" in larger
+    assert 'href="?q=qq&amp;per=4&page=2"' in larger  # the next page keeps the size and the search
+    assert len(_names(client.get("/persons/?q=qq&per=7").content.decode())) == 2  # not offered: the default

@@ -2,7 +2,9 @@
 `{{ errors|error_for:"applicant_phone" }}`. `errors` is `ltci.core.errors.error_pairs(exc)`; a
 field may be named by its prefix (`scale` takes `scale.adl.eating`).
 
-`{% options pairs selected %}`: the `<option>`s of (value, label) pairs, the selected one marked."""
+`{% options pairs selected %}`: the `<option>`s of (value, label) pairs, the selected one marked.
+
+`{% per_page_links %}`: the page sizes a list offers, as links that keep its filters."""
 
 import html
 
@@ -31,3 +33,23 @@ def options(pairs, selected="") -> str:
     return mark_safe("".join(
         f'<option value="{html.escape(str(value))}"{" selected" if str(value) == selected else ""}>'
         f"{html.escape(str(label))}</option>" for value, label in pairs))
+
+
+@register.simple_tag(takes_context=True)
+def per_page_links(context) -> str:
+    from ltci.core.paging import PER_PAGE_CHOICES, per_page
+
+    request = context.get("request")
+    if request is None:
+        return ""
+    params = request.GET.copy()
+    params.pop("page", None)
+    chosen = per_page(params)
+    links = []
+    for n in PER_PAGE_CHOICES:
+        params["per"] = str(n)
+        if n == chosen:
+            links.append(f'<strong aria-current="true">{n}</strong>')
+        else:
+            links.append(f'<a href="?{html.escape(params.urlencode())}">{n}</a>')
+    return mark_safe(f'<span class="per-page">每页 {" ".join(links)} 条</span>')
