@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,7 +31,7 @@ from ltci.core import confirm
 from ltci.core.errors import error_pairs
 from ltci.core.errors import reasons as reasons_of
 from ltci.core.values import BadValue, parse_date
-from ltci.core.paging import page_of, querystring_without_page
+from ltci.core.paging import CappedPaginator, page_of, querystring_without_page
 from ltci.enrolment.models import Person
 from ltci.policy.scale import load_scale
 from ltci.policy.self_assessment import activities as self_assessment_activities
@@ -69,11 +68,11 @@ def workbench(request):
     if user.can(APPLICATION_VIEW):
         apps = tasks.applications_for(user)
         state = request.GET.get("state", "")
-        context["counts"] = {row["state"]: row["n"] for row in apps.values("state").annotate(n=Count("id"))}
-        context["states"] = [(s.value, s.label, context["counts"].get(s.value, 0)) for s in State]
+        counts = tasks.state_counts(apps)
+        context["states"] = [(s.value, s.label, _shown_count(counts.get(s.value, 0))) for s in State]
         listed = apps.filter(state=state) if state else apps
-        context["page"] = page_of(listed.order_by("-id"), request,
-                                  count=context["counts"].get(state, 0) if state else sum(context["counts"].values()))
+        context["page"] = page_of(listed.order_by("-id"), request, capped=True,
+                                  count=min(counts.get(state, 0) if state else sum(counts.values()), CappedPaginator.cap + 1))
         context["state"], context["querystring"] = state, querystring_without_page(request.GET)
         context["overdue_intake"] = apps.filter(state__in=[State.SUBMITTED, State.SCREENED],
                                                 intake_due__lt=context["today"]).count()
@@ -95,6 +94,12 @@ def workbench(request):
     if user.region_id:
         context["rules"] = services.rules(user.region_id, context["today"])
     return render(request, "assessment/workbench.html", context)
+
+
+def _shown_count(n: int) -> str:
+    """A state's count beside its filter: nothing for none, "more than" past the cap."""
+    cap = CappedPaginator.cap
+    return "" if not n else f"超过{cap}" if n > cap else str(n)
 
 
 def _ratings(post) -> dict:

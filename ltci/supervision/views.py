@@ -126,10 +126,16 @@ def filtered_hits(user, params):
     return qs.order_by("-month", "rule", "id")
 
 
+# What a row of the list shows (templatetags/hit_rows.py): the related rows' other columns (an
+# address, a case's finding) are neither read nor turned into attributes.
+HIT_ROW_FIELDS = ("region_id", "month", "day", "rule", "severity", "status", "detail", "params", "person__name",
+                  "person__id_number", "institution__name", "carer__name", "case__number")
+
+
 @login_required
 def hit_list(request):
     require(request.user, SUPERVISION_VIEW)
-    qs = filtered_hits(request.user, request.GET)
+    qs = filtered_hits(request.user, request.GET).only(*HIT_ROW_FIELDS)
     page = page_of(qs, request)
     rows = [{"hit": h, "text": describe(h), "rule": rule_name(h.rule)} for h in page]
     record(Action.VIEW_HEALTH, object_type_="supervision.hit", user=request.user,

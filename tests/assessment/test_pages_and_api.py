@@ -248,3 +248,28 @@ def test_the_clerks_list_shows_each_applications_state_and_what_it_waits_for(wor
     Application.objects.filter(pk=app.pk).update(state=State.SUBMITTED, intake_due=date(2020, 1, 6))
     shown = row()
     assert "已提交，待受理" in shown and '受理 2020-01-06 <span class="warn">已超时</span>' in shown
+
+
+def test_the_clerks_list_counts_open_states_exactly_and_final_ones_no_further_than_the_cap(
+        world, pool, applicant, client_for, monkeypatch):
+    from ltci.core import paging
+
+    app = walk(world, pool, applicant, to="certified")
+    clerk = client_for(world["home"].users[Role.CLERK])
+    page = clerk.get("/assessment/").content.decode()
+    cert = app.certificate
+    assert "已出具评估结论（1）" in page and "共 1 页" not in page
+    assert (f"<td>{cert.number}</td><td>{applicant.name}</td><td>{cert.get_grade_label()}</td>"
+            f"<td>{cert.valid_from:%Y-%m-%d} 至 {cert.valid_until:%Y-%m-%d}</td>"
+            f'<td><a href="/assessment/certificates/{cert.pk}.pdf">通知书 PDF</a></td>') in page
+    # Copies of the conclusion past a cap of 1, and one application still open: the open state is
+    # counted, the final one says "more than", and so does the pager of the whole list.
+    for n in range(2):
+        clone = Application.objects.get(pk=app.pk)
+        clone.pk, clone.number = None, f"{app.number}-{n}"
+        clone.save()
+    Application.objects.filter(number=f"{app.number}-0").update(state=State.SUBMITTED)
+    monkeypatch.setattr(paging.CappedPaginator, "cap", 1)
+    page = clerk.get("/assessment/").content.decode()
+    assert "已出具评估结论（超过1）" in page and "已提交，待受理（1）" in page
+    assert "页以上" in page

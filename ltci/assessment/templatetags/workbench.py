@@ -1,10 +1,12 @@
-"""`{% application_rows page today %}`: the workbench's rows of applications, built in Python as
+"""`{% application_rows page today %}` and `{% certificate_rows certificates %}`: the workbench's rows
+of applications and of its latest conclusions, built in Python as
 Django's admin builds its change list's rows: through `{% for %}` each of 30 rows cost about 0.6 ms
 (a city's clerks open this page all day; docs/decisions/0027)."""
 
 from html import escape
 
 from django import template
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from ltci.core import rows as rows_
@@ -45,4 +47,18 @@ def application_rows(applications, today) -> str:
             f'<tr><td><a href="{detail}{a.pk}/">{escape(a.number)}</a></td><td>{escape(a.person.name)}</td>'
             f"<td>{escape(a.person.masked_id)}</td><td>{escape(kind)}</td><td>{escape(a.state_label)}</td>"
             f"<td>{_day(a.submitted_on)}</td><td>{_due(a, today)}</td></tr>")
+    return mark_safe("".join(rows))
+
+
+@register.simple_tag
+def certificate_rows(certificates) -> str:
+    if not certificates:
+        return rows_.empty(5, "暂无评估结论。")
+    pdf = reverse("assessment:certificate", args=[0]).removesuffix("0.pdf")
+    rows = []
+    for c in certificates:
+        until = f"{_day(c.ended_on)}（已被取代）" if c.ended_on else _day(c.valid_until)
+        rows.append(
+            f"<tr><td>{escape(c.number)}</td><td>{escape(c.person.name)}</td><td>{escape(c.get_grade_label())}</td>"
+            f'<td>{_day(c.valid_from)} 至 {until}</td><td><a href="{pdf}{c.pk}.pdf">通知书 PDF</a></td></tr>')
     return mark_safe("".join(rows))
