@@ -7,6 +7,8 @@ review may see, and no more.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Q, QuerySet
 
 from ltci.accounts.roles import APPLICATION_VIEW, CERTIFICATE_VIEW
@@ -48,14 +50,41 @@ def reviews_for(user, *, done: bool = False) -> QuerySet[Review]:
     return qs.filter(decided_at__isnull=not done).order_by("-decided_at" if done else "drawn_at")
 
 
-def state_counts(apps: QuerySet[Application]) -> dict[str, int]:
-    """The applications by state: the open states counted exactly, the final ones (a city's tens of
-    thousands of conclusions, 4 ms a page on SQLite to count in full) no further than the lists' cap + 1,
-    which the page shows as "more than" (docs/decisions/0027, section 18)."""
-    counts = {row["state"]: row["n"] for row in
-              apps.filter(state__in=sorted(OPEN)).order_by().values("state").annotate(n=Count("id"))}
-    for state in sorted(FINAL):
-        n = capped_count(apps.filter(state=state), CappedPaginator.cap)
-        if n:
-            counts[state] = n
-    return counts
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """The workbench's figures of the open applications, read in one query."""
+
+    by_state: dict[str, int]  # the open states that have applications
+    overdue_intake: int  # waiting for intake past its due date
+    overdue_conclusion: int  # waiting for a conclusion past its due date
+
+
+INTAKE_WAITING = (State.SUBMITTED, State.SCREENED)
+CONCLUSION_WAITING = (State.ACCEPTED, State.ASSIGNED, State.IN_REVIEW, State.IN_COMMITTEE)
+
+
+def queue_counts(apps: QuerySet[Application], today) -> QueueCounts:
+    """The open applications by state, and those past their intake or conclusion date, in one
+    query over the open states alone: the final ones (a city's tens of thousands of conclusions)
+    are not counted here, each such count a query and 4 ms a page on SQLite (docs/decisions/0027,
+    section 18)."""
+    rows = (apps.filter(state__in=sorted(OPEN)).order_by().values("state")
+            .annotate(n=Count("id"), late_intake=Count("id", filter=Q(intake_due__lt=today)),
+                      late_conclusion=Count("id", filter=Q(conclusion_due__lt=today))))
+    rows = list(rows)
+    return QueueCounts(
+        by_state={r["state"]: r["n"] for r in rows},
+        overdue_intake=sum(r["late_intake"] for r in rows if r["state"] in INTAKE_WAITING),
+        overdue_conclusion=sum(r["late_conclusion"] for r in rows if r["state"] in CONCLUSION_WAITING))
+
+
+def listed_count(apps: QuerySet[Application], queue: QueueCounts, state: str = "") -> int:
+    """How many applications the list holds (of one state, or all), counted no further than the
+    lists' cap + 1: the open ones are known from the queue's counts."""
+    cap = CappedPaginator.cap
+    if state in OPEN:
+        return queue.by_state.get(state, 0)
+    if state:
+        return capped_count(apps.filter(state=state), cap)
+    return min(sum(queue.by_state.values()) + capped_count(apps.filter(state__in=sorted(FINAL)), cap), cap + 1)

@@ -31,14 +31,14 @@ from ltci.core import confirm
 from ltci.core.errors import error_pairs
 from ltci.core.errors import reasons as reasons_of
 from ltci.core.values import BadValue, parse_date
-from ltci.core.paging import CappedPaginator, page_of, querystring_without_page
+from ltci.core.paging import page_of, querystring_without_page
 from ltci.enrolment.models import Person
 from ltci.policy.scale import load_scale
 from ltci.policy.self_assessment import activities as self_assessment_activities
 from ltci.providers.models import Institution
 
 from . import blind, discovery, reports, services, tasks
-from .flow import STEPS, State
+from .flow import FINAL, STEPS, State
 from .models import (
     Channel,
     LeadSource,
@@ -68,17 +68,15 @@ def workbench(request):
     if user.can(APPLICATION_VIEW):
         apps = tasks.applications_for(user)
         state = request.GET.get("state", "")
-        counts = tasks.state_counts(apps)
-        context["states"] = [(s.value, s.label, _shown_count(counts.get(s.value, 0))) for s in State]
+        queue = tasks.queue_counts(apps, context["today"])
+        # The open states with their counts, the final ones (never a clerk's work) without.
+        context["states"] = [(s.value, f"{s.label}（{queue.by_state[s.value]}）") for s in State
+                             if queue.by_state.get(s.value)] + [(s.value, s.label) for s in State if s in FINAL]
         listed = apps.filter(state=state) if state else apps
         context["page"] = page_of(listed.order_by("-id"), request, capped=True,
-                                  count=min(counts.get(state, 0) if state else sum(counts.values()), CappedPaginator.cap + 1))
+                                  count=tasks.listed_count(apps, queue, state))
         context["state"], context["querystring"] = state, querystring_without_page(request.GET)
-        context["overdue_intake"] = apps.filter(state__in=[State.SUBMITTED, State.SCREENED],
-                                                intake_due__lt=context["today"]).count()
-        context["overdue_conclusion"] = apps.filter(state__in=[State.ACCEPTED, State.ASSIGNED, State.IN_REVIEW,
-                                                               State.IN_COMMITTEE],
-                                                    conclusion_due__lt=context["today"]).count()
+        context["overdue_intake"], context["overdue_conclusion"] = queue.overdue_intake, queue.overdue_conclusion
         context["certificates"] = tasks.certificates_for(user).order_by("-valid_from")[:10]
         # From the few reminders to their certificates, not through a city's every certificate (0027).
         context["reminders"] = tasks.certificates_for(user).filter(
@@ -94,12 +92,6 @@ def workbench(request):
     if user.region_id:
         context["rules"] = services.rules(user.region_id, context["today"])
     return render(request, "assessment/workbench.html", context)
-
-
-def _shown_count(n: int) -> str:
-    """A state's count beside its filter: nothing for none, "more than" past the cap."""
-    cap = CappedPaginator.cap
-    return "" if not n else f"超过{cap}" if n > cap else str(n)
 
 
 def _ratings(post) -> dict:

@@ -250,7 +250,7 @@ def test_the_clerks_list_shows_each_applications_state_and_what_it_waits_for(wor
     assert "已提交，待受理" in shown and '受理 2020-01-06 <span class="warn">已超时</span>' in shown
 
 
-def test_the_clerks_list_counts_open_states_exactly_and_final_ones_no_further_than_the_cap(
+def test_the_clerks_list_counts_the_open_states_and_the_late_and_pages_the_final_ones_to_the_cap(
         world, pool, applicant, client_for, monkeypatch):
     from ltci.core import paging
 
@@ -258,18 +258,24 @@ def test_the_clerks_list_counts_open_states_exactly_and_final_ones_no_further_th
     clerk = client_for(world["home"].users[Role.CLERK])
     page = clerk.get("/assessment/").content.decode()
     cert = app.certificate
-    assert "已出具评估结论（1）" in page and "共 1 页" not in page
+    assert '?state=certified">已出具评估结论</a>' in page and "第 1 / 1 页" in page
     assert (f"<td>{cert.number}</td><td>{applicant.name}</td><td>{cert.get_grade_label()}</td>"
             f"<td>{cert.valid_from:%Y-%m-%d} 至 {cert.valid_until:%Y-%m-%d}</td>"
             f'<td><a href="/assessment/certificates/{cert.pk}.pdf">通知书 PDF</a></td>') in page
-    # Copies of the conclusion past a cap of 1, and one application still open: the open state is
-    # counted, the final one says "more than", and so does the pager of the whole list.
-    for n in range(2):
+    # Two more conclusions past a cap of 1, and two applications waiting for intake, one of them late:
+    # the open state is counted and its late one said; the list of all, and of the final state,
+    # says "more than".
+    for n in range(4):
         clone = Application.objects.get(pk=app.pk)
         clone.pk, clone.number = None, f"{app.number}-{n}"
         clone.save()
-    Application.objects.filter(number=f"{app.number}-0").update(state=State.SUBMITTED)
+    Application.objects.filter(number__in=[f"{app.number}-0", f"{app.number}-1"]).update(
+        state=State.SUBMITTED, intake_due=date.today() + timedelta(days=5))
+    Application.objects.filter(number=f"{app.number}-0").update(intake_due=date(2020, 1, 6))
     monkeypatch.setattr(paging.CappedPaginator, "cap", 1)
     page = clerk.get("/assessment/").content.decode()
-    assert "已出具评估结论（超过1）" in page and "已提交，待受理（1）" in page
-    assert "页以上" in page
+    assert '?state=submitted">已提交，待受理（2）</a>' in page and "超过受理时限 1 件；超过结论时限 0 件" in page
+    assert "共 1 页以上" in page
+    assert "共 1 页以上" in clerk.get("/assessment/?state=certified").content.decode()
+    waiting = clerk.get("/assessment/?state=submitted").content.decode()
+    assert f">{app.number}-0</a>" in waiting and f">{app.number}-1</a>" in waiting and f">{app.number}</a>" not in waiting
