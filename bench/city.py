@@ -700,7 +700,7 @@ def measure(folder: Path, env: dict, *, users: int = 20, requests: int = 200, se
 
     say = say or (lambda text: print(text, file=sys.stderr, flush=True))
     targets = json.loads((folder / "targets.json").read_text())
-    threads = 8 if env["DATABASE_URL"].startswith("postgres") else 2  # `ltci serve`'s defaults
+    threads = 4 if env["DATABASE_URL"].startswith("postgres") else 2  # `ltci serve`'s defaults
     server = Server(env, threads, folder / "server.log", processes=processes)
     tallies = []
     try:

@@ -38,7 +38,7 @@ from ltci.policy.self_assessment import activities as self_assessment_activities
 from ltci.providers.models import Institution
 
 from . import blind, discovery, reports, services, tasks
-from .flow import FINAL, STEPS, State
+from .flow import FINAL, OPEN, STEPS, State
 from .models import (
     Channel,
     LeadSource,
@@ -73,7 +73,7 @@ def workbench(request):
         context["states"] = [(s.value, f"{s.label}（{queue.by_state[s.value]}）") for s in State
                              if queue.by_state.get(s.value)] + [(s.value, s.label) for s in State if s in FINAL]
         listed = apps.filter(state=state) if state else apps
-        context["page"] = page_of(listed.order_by("-id"), request, capped=True,
+        context["page"] = page_of(listed.order_by("-id"), request, capped=state not in OPEN,
                                   count=tasks.listed_count(apps, queue, state))
         context["state"], context["querystring"] = state, querystring_without_page(request.GET)
         context["overdue_intake"], context["overdue_conclusion"] = queue.overdue_intake, queue.overdue_conclusion

@@ -164,7 +164,7 @@ def _samples(region: str, month: date, auditor, second, clerk) -> int:
     # The visit found not provided is one the fund pays for, approved before the call, so that the
     # auditor's new finding can go on to a case and a recovery (which visits are drawn depends on
     # their ids, so it is chosen, not left to the draw).
-    paid = [n for n, (sample, _) in enumerate(done) if _visit_lines(sample).exists()]
+    paid = [n for n, (sample, _) in enumerate(done) if _recoverable(_visit_lines(sample))]
     if len(done) > 1 and paid:
         done.insert(1, done.pop(paid[0]))
         _approve(_visit_lines(done[1][0]), region, clerk)
@@ -182,3 +182,9 @@ def _visit_lines(sample):
     visit = sample.visit
     return Line.objects.filter(claim__region_id=sample.region_id, claim__institution_id=visit.institution_id,
                                person_id=visit.person_id, service_month=sample.month, fund__gt=0).exclude(kind=LineKind.RECOVERY)
+
+
+def _recoverable(lines) -> bool:
+    """Lines approved already, or ready for review (neither held nor disputed): a recovery has them."""
+    return (lines.filter(approval__status__in=[ApprovalStatus.APPROVED, ApprovalStatus.PAID]).exists()
+            or review.waiting(lines).exists())

@@ -160,7 +160,7 @@ def test_the_claims_list_shows_each_claims_figures_as_the_api_does(claim, home, 
     line = Line.objects.get()
     api = c.get("/api/settlement/claims").json()[0]
     assert (api["lines"], api["waiting"]) == (1, 1)
-    assert c.get("/api/settlement/claims?offset=1").json() == []  # 50 a page unless limit says (at most 500)
+    assert c.get("/api/settlement/claims?offset=1").json() == []  # 20 a page unless limit says (at most 500)
     assert [x["id"] for x in c.get("/api/settlement/claims?limit=0").json()] == [claim.pk]
     cells = _claim_cells(c.get("/settlement/").content.decode(), claim)
     assert cells[2:] == ["1", "1", f"{line.fund:,.2f}", f"{line.personal:,.2f}"]

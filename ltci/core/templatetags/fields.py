@@ -4,7 +4,8 @@ field may be named by its prefix (`scale` takes `scale.adl.eating`).
 
 `{% options pairs selected %}`: the `<option>`s of (value, label) pairs, the selected one marked.
 
-`{% per_page_links %}`: the page sizes a list offers, as links that keep its filters."""
+`{% per_page_links %}`: the page sizes a list offers, as links that keep its filters;
+`{% per_page_field %}` in a list's filter form keeps the size chosen when a filter changes."""
 
 import html
 
@@ -53,3 +54,12 @@ def per_page_links(context) -> str:
         else:
             links.append(f'<a href="?{html.escape(params.urlencode())}">{n}</a>')
     return mark_safe(f'<span class="per-page">每页 {" ".join(links)} 条</span>')
+
+
+@register.simple_tag(takes_context=True)
+def per_page_field(context) -> str:
+    from ltci.core.paging import PER_PAGE, per_page
+
+    request = context.get("request")
+    chosen = per_page(request.GET) if request is not None else PER_PAGE
+    return mark_safe(f'<input type="hidden" name="per" value="{chosen}">') if chosen != PER_PAGE else ""

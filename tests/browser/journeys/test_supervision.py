@@ -42,6 +42,7 @@ def test_a_finding_becomes_a_case_found_true_and_the_fund_is_taken_back(as_role,
     auditor.get_by_role("link", name="疑点明细").click()
     auditor.get_by_label("月份").fill(f"{hit.month:%Y-%m}")
     auditor.get_by_label("状态").select_option(label="待处理")
+    auditor.get_by_label("定点机构").select_option(label=hit.institution.name)  # a page holds 20 of the month
     auditor.get_by_role("button", name="筛选").click()
     auditor.get_by_label(f"选择疑点{hit.pk}").check()
     me = User.objects.get(username=f"{demo}.auditor")
