@@ -69,10 +69,9 @@ def queue_counts(apps: QuerySet[Application], today) -> QueueCounts:
     query over the open states alone: the final ones (a city's tens of thousands of conclusions)
     are not counted here, each such count a query and 4 ms a page on SQLite (docs/decisions/0027,
     section 18)."""
-    rows = (apps.filter(state__in=sorted(OPEN)).order_by().values("state")
-            .annotate(n=Count("id"), late_intake=Count("id", filter=Q(intake_due__lt=today)),
-                      late_conclusion=Count("id", filter=Q(conclusion_due__lt=today))))
-    rows = list(rows)
+    rows = list(apps.filter(state__in=sorted(OPEN)).order_by().values("state")
+                .annotate(n=Count("id"), late_intake=Count("id", filter=Q(intake_due__lt=today)),
+                          late_conclusion=Count("id", filter=Q(conclusion_due__lt=today))))
     return QueueCounts(
         by_state={r["state"]: r["n"] for r in rows},
         overdue_intake=sum(r["late_intake"] for r in rows if r["state"] in INTAKE_WAITING),

@@ -87,7 +87,7 @@ def _cases(region: str, months: tuple[date, date], auditor, second, clerk, today
             for n, g in enumerate(groups) if g]
     # Confirm a case whose lines are not held already (the settlement demo holds one), so that its
     # recovery has something to take back, and which names a carer to suspend; dismiss another.
-    made.sort(key=lambda c: (not _payable(c), _carer_to_suspend(c) is None))
+    made.sort(key=lambda c: (not _payable(cases.case_lines(c)), _carer_to_suspend(c) is None))
     if made:
         _confirm(made[0], auditor, clerk, today)
     if len(made) > 1:
@@ -103,8 +103,9 @@ def _carer_to_suspend(case):
     return named.filter(user__isnull=False).order_by("id").first() or named.order_by("id").first()
 
 
-def _payable(case) -> bool:
-    lines = cases.case_lines(case)
+def _payable(lines) -> bool:
+    """Lines reviewed or approved already, or ready for review (neither held nor disputed): `_approve`
+    brings them to approved, so a recovery has them to take back."""
     return lines.filter(approval__status__in=[ApprovalStatus.REVIEWED, ApprovalStatus.APPROVED,
                                               ApprovalStatus.PAID]).exists() or \
         review.waiting(lines).exists()
@@ -164,7 +165,7 @@ def _samples(region: str, month: date, auditor, second, clerk) -> int:
     # The visit found not provided is one the fund pays for, approved before the call, so that the
     # auditor's new finding can go on to a case and a recovery (which visits are drawn depends on
     # their ids, so it is chosen, not left to the draw).
-    paid = [n for n, (sample, _) in enumerate(done) if _recoverable(_visit_lines(sample))]
+    paid = [n for n, (sample, _) in enumerate(done) if _payable(_visit_lines(sample))]
     if len(done) > 1 and paid:
         done.insert(1, done.pop(paid[0]))
         _approve(_visit_lines(done[1][0]), region, clerk)
@@ -183,8 +184,3 @@ def _visit_lines(sample):
     return Line.objects.filter(claim__region_id=sample.region_id, claim__institution_id=visit.institution_id,
                                person_id=visit.person_id, service_month=sample.month, fund__gt=0).exclude(kind=LineKind.RECOVERY)
 
-
-def _recoverable(lines) -> bool:
-    """Lines approved already, or ready for review (neither held nor disputed): a recovery has them."""
-    return (lines.filter(approval__status__in=[ApprovalStatus.APPROVED, ApprovalStatus.PAID]).exists()
-            or review.waiting(lines).exists())

@@ -13,6 +13,8 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from ltci.core import paging  # read when called: a test sets the sizes
+
 register = template.Library()
 
 
@@ -38,16 +40,14 @@ def options(pairs, selected="") -> str:
 
 @register.simple_tag(takes_context=True)
 def per_page_links(context) -> str:
-    from ltci.core.paging import PER_PAGE_CHOICES, per_page
-
     request = context.get("request")
     if request is None:
         return ""
     params = request.GET.copy()
     params.pop("page", None)
-    chosen = per_page(params)
+    chosen = paging.per_page(params)
     links = []
-    for n in PER_PAGE_CHOICES:
+    for n in paging.PER_PAGE_CHOICES:
         params["per"] = str(n)
         if n == chosen:
             links.append(f'<strong aria-current="true">{n}</strong>')
@@ -58,8 +58,6 @@ def per_page_links(context) -> str:
 
 @register.simple_tag(takes_context=True)
 def per_page_field(context) -> str:
-    from ltci.core.paging import PER_PAGE, per_page
-
     request = context.get("request")
-    chosen = per_page(request.GET) if request is not None else PER_PAGE
-    return mark_safe(f'<input type="hidden" name="per" value="{chosen}">') if chosen != PER_PAGE else ""
+    chosen = paging.per_page(request.GET) if request is not None else paging.PER_PAGE
+    return mark_safe(f'<input type="hidden" name="per" value="{chosen}">') if chosen != paging.PER_PAGE else ""
