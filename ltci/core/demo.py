@@ -6,7 +6,7 @@ import importlib
 import random
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 
 # Order matters: institutions before the users who work there, people before their accounts.
 DEMO_MODULES = ("ltci.providers.demo", "ltci.enrolment.demo", "ltci.accounts.demo", "ltci.contributions.demo",
@@ -39,4 +39,15 @@ def build_demo(options: DemoOptions) -> dict[str, int]:
             # One generator per part and region: adding a part never changes another's data.
             rng = random.Random(f"{options.seed}:{options.region}:{name}")
             report.update(module.build(options, rng))
+            _analyze()
     return report
+
+
+def _analyze() -> None:
+    """PostgreSQL plans the next part's queries from statistics that do not know the rows this
+    transaction just wrote; where the tables were last analysed empty but not shrunk, it expects no
+    rows at all, and the fund's fee checks join their postings row by row, seconds a query. ANALYZE
+    inside the transaction counts its own rows (and is undone with it)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
