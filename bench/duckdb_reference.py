@@ -16,7 +16,8 @@ from pathlib import Path
 
 import duckdb
 
-__all__ = ["contribution_jiaxing", "benefit_xuzhou", "JIAXING", "XUZHOU"]
+__all__ = ["contribution_jiaxing", "contribution_xuzhou", "contribution_nanning", "benefit_xuzhou", "benefit_jiaxing",
+           "JIAXING", "XUZHOU"]
 
 # Jiaxing plan 2022-2024, 一(二): 120 元/person/year; individual 30; employees 90 from the employee
 # medical pooled fund, residents 90 fiscal. No group subsidies. (fen)
@@ -95,6 +96,113 @@ def contribution_jiaxing(in_path: str | Path, out_path: str | Path, on: str = "2
            {_dec('medical_fund')} AS medical_fund,
            {_dec('fiscal')} AS fiscal
     FROM c
+    """
+    return _copy(sql, out_path, threads)
+
+
+def _age(on: dt.date) -> str:
+    """Whole years on `on` from birth_date, as the engine counts them (a birthday not yet reached)."""
+    return (f"({on.year} - year(birth_date) - CASE WHEN month(birth_date) > {on.month} OR (month(birth_date) = "
+            f"{on.month} AND day(birth_date) > {on.day}) THEN 1 ELSE 0 END)")
+
+
+def _payers(period: str) -> str:
+    return f"""SELECT person_id, '{period}' AS period,
+           {_dec('individual + employer + medical_fund + fiscal')} AS total,
+           {_dec('individual')} AS individual, {_dec('employer')} AS employer,
+           {_dec('medical_fund')} AS medical_fund, {_dec('fiscal')} AS fiscal
+    FROM c"""
+
+
+def contribution_xuzhou(in_path: str | Path, out_path: str | Path, on: str = "2023-01-01",
+                        *, threads: int | None = None) -> int:
+    """Xuzhou from 2022, 四(一)(二): 70 yuan a year, individual 20 + medical fund 30 + fiscal 20; the
+    individual's 20 paid by the fiscal for 医疗救助对象、重度残疾人、计划生育扶助对象 and for residents
+    aged 70 and over on the day."""
+    day = dt.date.fromisoformat(str(on))
+    sql = f"""
+    WITH s AS (
+        SELECT person_id,
+               CASE WHEN scheme NOT IN ('employee', 'resident') OR scheme IS NULL
+                    THEN error(concat('xuzhou: scheme not insured (person ', person_id, ')')) END AS bad,
+               list_has_any(groups, ['medical_aid', 'severe_disability', 'family_planning'])
+               OR (scheme = 'resident' AND coalesce({_age(day)}, error(concat('xuzhou: age needed (person ',
+                                                                              person_id, ')'))) >= 70) AS subsidised
+        FROM read_parquet({_q(in_path)})
+    ), c AS (
+        SELECT person_id, CASE WHEN subsidised THEN 0 ELSE 2000 END AS individual, 0 AS employer,
+               3000 AS medical_fund, CASE WHEN subsidised THEN 4000 ELSE 2000 END AS fiscal
+        FROM s
+    )
+    {_payers('year')}
+    """
+    return _copy(sql, out_path, threads)
+
+
+def contribution_nanning(in_path: str | Path, out_path: str | Path, on: str = "2024-03-01",
+                         *, threads: int | None = None) -> int:
+    """Nanning 2024, 三(二): employees only, monthly, per category a rate of the contribution base
+    (the pension for the retired): in service 0.15% + employer 0.15%, retired 0.15%, flexible and
+    unemployed 0.30%; each amount rounded half-up to the fen."""
+    half_up = "(2 * base_fen * {ppm} + 1000000) // 2000000"
+    sql = f"""
+    WITH s AS (
+        SELECT person_id, category,
+               CASE WHEN scheme IS DISTINCT FROM 'employee'
+                    THEN error(concat('nanning: scheme not insured (person ', person_id, ')')) END AS bad,
+               CAST(coalesce(CASE category WHEN 'retired' THEN pension
+                                  WHEN 'in_service' THEN base WHEN 'flexible' THEN base WHEN 'unemployed' THEN base
+                                  ELSE error(concat('nanning: category (person ', person_id, ')')) END,
+                             error(concat('nanning: base missing (person ', person_id, ')'))) * 100 AS BIGINT) AS base_fen
+        FROM read_parquet({_q(in_path)})
+    ), c AS (
+        SELECT person_id,
+               {half_up.format(ppm="CASE WHEN category IN ('in_service', 'retired') THEN 1500 ELSE 3000 END")} AS individual,
+               CASE WHEN category = 'in_service' THEN {half_up.format(ppm=1500)} ELSE 0 END AS employer,
+               0 AS medical_fund, 0 AS fiscal
+        FROM s
+    )
+    {_payers('month')}
+    """
+    return _copy(sql, out_path, threads)
+
+
+def benefit_jiaxing(in_path: str | Path, out_path: str | Path, month: str = "2023-05",
+                    *, threads: int | None = None) -> int:
+    """Jiaxing 2022-2024, 一(二): severe grades; the eligible cost × share (70% in institutions, 80%
+    at home) within the monthly limit (3,000 / 2,400 / 1,500 yuan) prorated by eligible days, on one
+    denominator and rounded half-up once; the rest is the person's."""
+    year, mon = (int(x) for x in str(month)[:7].split("-"))
+    start = dt.date(year, mon, 1)
+    dim = calendar.monthrange(year, mon)[1]
+    end = dt.date(year, mon, dim)
+    sql = f"""
+    WITH src AS (
+        SELECT person_id, grade, mode,
+               CAST(coalesce(cost, error(concat('jiaxing: cost needed (person ', person_id, ')'))) * 100 AS BIGINT) AS cost,
+               coalesce(care_from, DATE '{start}') AS f,
+               least(coalesce(care_to, DATE '{end}'), death_day) AS t,
+               coalesce(suspended_days, 0) AS susp
+        FROM read_parquet({_q(in_path)})
+    ), d AS (
+        SELECT person_id, cost,
+               CAST(greatest(date_diff('day', f, t) + 1 - susp, 0) AS BIGINT) AS eligible,
+               CASE WHEN grade IN ('severe_1', 'severe_2', 'severe_3') THEN mode
+                    ELSE error(concat('jiaxing: grade does not qualify (person ', person_id, ')')) END AS mode
+        FROM src
+    ), l AS (
+        SELECT person_id, eligible, cost,
+               (2 * least(cost * share * {dim}, cap * eligible * 1000000) + {1_000_000 * dim}) // {2_000_000 * dim} AS fund
+        FROM (SELECT *, CASE mode WHEN 'institution_care' THEN 700000 WHEN 'institution_medical' THEN 700000
+                              WHEN 'home_care' THEN 800000
+                              ELSE error(concat('jiaxing: mode not offered (person ', person_id, ')')) END AS share,
+                     CASE mode WHEN 'institution_care' THEN 300000 WHEN 'institution_medical' THEN 240000
+                              ELSE 150000 END AS cap
+              FROM d)
+    )
+    SELECT person_id, CAST(eligible AS INTEGER) AS eligible_days, {_dec('fund')} AS fund,
+           {_dec('cost - fund')} AS personal, {_dec('cost')} AS total
+    FROM l
     """
     return _copy(sql, out_path, threads)
 
@@ -182,7 +290,8 @@ if __name__ == "__main__":
     import time
 
     p = argparse.ArgumentParser(prog="python -m bench.duckdb_reference")
-    p.add_argument("what", choices=["contribution", "benefit"])
+    p.add_argument("what", choices=["contribution", "benefit", "contribution-xuzhou", "contribution-nanning",
+                                    "benefit-jiaxing"])
     p.add_argument("in_path")
     p.add_argument("out_path")
     p.add_argument("--on", default="2023-01-01")
@@ -192,6 +301,12 @@ if __name__ == "__main__":
     t0 = time.perf_counter()
     if a.what == "contribution":
         n = contribution_jiaxing(a.in_path, a.out_path, on=a.on, threads=a.threads)
+    elif a.what == "contribution-xuzhou":
+        n = contribution_xuzhou(a.in_path, a.out_path, on=a.on, threads=a.threads)
+    elif a.what == "contribution-nanning":
+        n = contribution_nanning(a.in_path, a.out_path, on=a.on, threads=a.threads)
+    elif a.what == "benefit-jiaxing":
+        n = benefit_jiaxing(a.in_path, a.out_path, month=a.month, threads=a.threads)
     else:
         n = benefit_xuzhou(a.in_path, a.out_path, month=a.month, threads=a.threads)
     s = time.perf_counter() - t0

@@ -23,7 +23,7 @@ import polars as pl
 # The same SplitMix64 hashing as the fund projection's random numbers (wrapping UInt64 arithmetic).
 from ltci.projection.rng import _GOLDEN, _U64, _lit, _mix, _shr
 
-__all__ = ["contribution_input", "benefit_input"]
+__all__ = ["contribution_input", "benefit_input", "employee_contribution_input", "jiaxing_benefit_input"]
 
 _EPOCH = dt.date(1970, 1, 1)
 # Reference date for the ages of the contribution population (the default `on` of the benchmark).
@@ -82,7 +82,7 @@ def _write(lf: pl.LazyFrame, path: str | Path) -> int:
     return df.height
 
 
-def contribution_input(path: str | Path, rows: int = 4_220_000, seed: int = 1) -> int:
+def contribution_input(path: str | Path, rows: int = 4_220_000, seed: int = 1, employee_share: float = 0.45) -> int:
     """Write a Jiaxing-like insured population to `path`; return the number of rows.
 
     Columns: person_id int64, scheme str, category str (null for residents), birth_date date,
@@ -91,7 +91,7 @@ def contribution_input(path: str | Path, rows: int = 4_220_000, seed: int = 1) -
     u = lambda stream: _uniform(seed, stream)  # noqa: E731
     ref = _days(CONTRIBUTION_REFERENCE)
     lf = _frame(rows).with_columns(
-        scheme=pl.when(u(1) < 0.45).then(pl.lit("employee")).otherwise(pl.lit("resident")),
+        scheme=pl.when(u(1) < employee_share).then(pl.lit("employee")).otherwise(pl.lit("resident")),
         # ages 0..100 skewed old: density ~ age^0.54, mean ~65
         age_days=(u(2).pow(0.65) * (100.0 * 365.2425)).floor().cast(pl.Int64),
     ).with_columns(
@@ -130,13 +130,37 @@ def contribution_input(path: str | Path, rows: int = 4_220_000, seed: int = 1) -
     return _write(lf, path)
 
 
+def employee_contribution_input(path: str | Path, rows: int = 4_220_000, seed: int = 1) -> int:
+    """The same population, employees only: Nanning's scheme covers employees (三(一))."""
+    return contribution_input(path, rows, seed, employee_share=1.0)
+
+
 def _month_bounds(month: str) -> tuple[dt.date, int]:
     year, mon = (int(x) for x in month.split("-"))
     return dt.date(year, mon, 1), calendar.monthrange(year, mon)[1]
 
 
+def jiaxing_benefit_input(path: str | Path, rows: int = 1_000_000, seed: int = 1, month: str = "2023-05") -> int:
+    """Write Jiaxing-like person-months of `month`: severe grades, institutional or home care with
+    its eligible cost (500.00 to 6,000.00 yuan), the same care periods, stays and deaths."""
+    u = lambda stream: _uniform(seed + 2_000_003, stream)  # noqa: E731
+    return _write(_benefit_frame(rows, seed, month, keep_index=True).with_columns(
+        grade=_pick(u(1), [("severe_1", 0.45), ("severe_2", 0.35), ("severe_3", 0.20)]),
+        mode=_pick(u(2), [("institution_care", 0.30), ("institution_medical", 0.10), ("home_care", 0.60)]),
+        groups=pl.lit([], dtype=pl.List(pl.String)),
+        cost=_fen_to_decimal(pl.lit(50_000) + (u(3) * 550_000).floor().cast(pl.Int64)),
+        days=pl.lit(None, dtype=pl.Int32), family_days=pl.lit(None, dtype=pl.Int32),
+        carer_trained=pl.lit(None, dtype=pl.Boolean),
+    ).drop("_i"), path)
+
+
 def benefit_input(path: str | Path, rows: int = 1_000_000, seed: int = 1, month: str = "2023-05") -> int:
-    """Write Xuzhou-like person-months of `month` to `path`; return the number of rows.
+    """Write Xuzhou-like person-months of `month` to `path`; return the number of rows."""
+    return _write(_benefit_frame(rows, seed, month), path)
+
+
+def _benefit_frame(rows: int, seed: int, month: str, keep_index: bool = False) -> pl.LazyFrame:
+    """Xuzhou-like person-months of `month`.
 
     Columns: person_id int64, grade str, groups list[str], mode str, care_from date, care_to date,
     days int32, cost decimal(12,2), items_cost decimal(12,2), visits int32, family_days int32,
@@ -195,9 +219,9 @@ def benefit_input(path: str | Path, rows: int = 1_000_000, seed: int = 1, month:
         death_day=_date_from_days(d0 - 1 + pl.col("death")),
     ).select(
         "person_id", "grade", "groups", "mode", "care_from", "care_to", "days", "cost", "items_cost",
-        "visits", "family_days", "carer_trained", "suspended_days", "death_day",
+        "visits", "family_days", "carer_trained", "suspended_days", "death_day", *(["_i"] if keep_index else []),
     )
-    return _write(lf, path)
+    return lf
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,7 +11,8 @@ the screening of that month's 1,500,000 visits against the rule base (bench/supe
 the cockpit's figures over a Jiaxing-sized database (bench/cockpit.py, issue 8), every page and
 API list a clerk uses daily under 20 users at once over a city-sized database (bench/city.py, issue
 17) on SQLite and PostgreSQL, and the fund's ten-year projection, 1,000 runs, for 4,220,000 insured
-(bench/projection.py, issue 18).
+(bench/projection.py, issue 18), and the batch engine on Spark beside the Polars engine at 4,220,000
+and 42,200,000 rows (bench/spark.py, issue 19).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import polars as pl
 
-from bench import city, cockpit, enrolment, generate, import_writes, settlement, supervision, visits
+from bench import city, cockpit, enrolment, generate, import_writes, settlement, spark, supervision, visits
 
 ROOT = Path(__file__).resolve().parents[1]
 PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
@@ -64,7 +65,9 @@ def main(argv=None) -> int:
     p.add_argument("--import-rows", type=int, default=1_000_000,
                    help="roster rows imported while a clerk logs in (import-writes)")
     p.add_argument("--only", choices=["policy", "enrolment", "import-writes", "visits", "settlement", "supervision",
-                                      "cockpit", "city", "projection"], help="run one group of batches")
+                                      "cockpit", "city", "projection", "spark"], help="run one group of batches")
+    p.add_argument("--spark-rows", type=int, nargs="+", default=[4_220_000, 42_200_000],
+                   help="input sizes for the Spark engine (spark)")
     p.add_argument("--city-scale", type=float, default=1.0, help="the city's size, Jiaxing's = 1 (city)")
     p.add_argument("--dir", type=Path, default=ROOT / "var" / "bench")
     args = p.parse_args(argv)
@@ -96,6 +99,10 @@ def main(argv=None) -> int:
         failed |= town(args)
     if args.only in (None, "projection"):
         failed |= projection(args)
+    if args.only in (None, "spark"):
+        lines, differed = spark.run(args.spark_rows, args.dir, measure)
+        print("\n" + "\n".join(lines))
+        failed |= differed
     return 1 if failed else 0
 
 
@@ -135,30 +142,39 @@ def settle(args) -> bool:
 
 
 def policy(args) -> bool:
-    """The policy engine's batches against DuckDB SQL of the same rules; True if results differ."""
-    jobs = [
-        ("contributions, Jiaxing", args.contribution_rows, "contribution", generate.contribution_input,
-         ["batch", "contribution", "--region", "jiaxing", "--on", "2023-01-01"], ["contribution", "--on", "2023-01-01"]),
-        ("benefits, Xuzhou, 2023-05", args.benefit_rows, "benefit", generate.benefit_input,
-         ["batch", "benefit", "--region", "xuzhou", "--month", "2023-05"], ["benefit", "--month", "2023-05"]),
+    """The policy engine's batches against DuckDB SQL of the same rules, each side a whole process over
+    the same Parquet file; True if results differ. Issue 19's target: the engine within 1.0× DuckDB."""
+    c, b = args.contribution_rows, args.benefit_rows
+    jobs = [  # title, rows, input, its generator, engine's arguments, DuckDB's arguments
+        ("contributions, Jiaxing", c, "contribution", generate.contribution_input,
+         ["contribution", "--region", "jiaxing", "--on", "2023-01-01"], ["contribution", "--on", "2023-01-01"]),
+        ("contributions, Xuzhou", c, "contribution", generate.contribution_input,
+         ["contribution", "--region", "xuzhou", "--on", "2023-01-01"], ["contribution-xuzhou", "--on", "2023-01-01"]),
+        ("contributions, Nanning", c, "employee-contribution", generate.employee_contribution_input,
+         ["contribution", "--region", "nanning", "--on", "2024-03-01"], ["contribution-nanning", "--on", "2024-03-01"]),
+        ("benefits, Xuzhou, 2023-05", b, "benefit", generate.benefit_input,
+         ["benefit", "--region", "xuzhou", "--month", "2023-05"], ["benefit", "--month", "2023-05"]),
+        ("benefits, Jiaxing, 2023-05", b, "jiaxing-benefit", generate.jiaxing_benefit_input,
+         ["benefit", "--region", "jiaxing", "--month", "2023-05"], ["benefit-jiaxing", "--month", "2023-05"]),
     ]
-    print(f"{'batch':<28}{'rows':>11}  {'engine':>9}  {'rows/s':>12}  {'peak':>8}  |  {'DuckDB':>7}  {'rows/s':>12}  {'peak':>8}")
+    print(f"{'batch':<28}{'rows':>11}  {'engine':>9}  {'rows/s':>12}  {'peak':>8}  |  {'DuckDB':>7}  {'rows/s':>12}  "
+          f"{'peak':>8}  {'ratio':>6}")
     failed = False
-    for title, rows, kind, make, engine_args, duck_args in jobs:
-        src = args.dir / f"{kind}-{rows}.parquet"
+    for title, rows, name, make, engine_args, duck_args in jobs:
+        src = args.dir / f"{name}-{rows}.parquet"
         if not src.exists():
-            print(f"generating {rows:,} rows of {kind} input ...", file=sys.stderr)
+            print(f"generating {rows:,} rows of {name} input ...", file=sys.stderr)
             make(src, rows=rows)
-        ours, theirs = args.dir / f"{kind}-engine.parquet", args.dir / f"{kind}-duckdb.parquet"
-        t_ours, m_ours, _ = measure([sys.executable, "-m", "ltci.cli", *engine_args, str(src), str(ours)])
+        ours, theirs = args.dir / f"{name}-engine.parquet", args.dir / f"{name}-duckdb.parquet"
+        t_ours, m_ours, _ = measure([sys.executable, "-m", "ltci.cli", "batch", *engine_args, str(src), str(ours)])
         t_duck, m_duck, _ = measure([sys.executable, "-m", "bench.duckdb_reference", duck_args[0], str(src), str(theirs),
-                                  *duck_args[1:]])
+                                     *duck_args[1:]])
         agree = same(ours, theirs)
         failed |= not agree
         print(f"{title:<28}{rows:>11,}  {t_ours:>8.2f}s  {rows / t_ours:>12,.0f}  {m_ours:>6.0f}MB  |  "
-              f"{t_duck:>6.2f}s  {rows / t_duck:>12,.0f}  {m_duck:>6.0f}MB   {'same results' if agree else 'RESULTS DIFFER'}")
+              f"{t_duck:>6.2f}s  {rows / t_duck:>12,.0f}  {m_duck:>6.0f}MB  {t_ours / t_duck:>5.2f}×   "
+              f"{'same results' if agree else 'RESULTS DIFFER'}")
     return failed
-
 
 if __name__ == "__main__":
     sys.exit(main())

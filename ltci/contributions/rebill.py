@@ -14,7 +14,7 @@ from ltci.audit.masking import mask_id
 from ltci.core.exports import Workbook
 from ltci.enrolment.models import Person
 from ltci.fund.drafts import check_draft, draft_params
-from ltci.policy import batch
+from ltci.policy.engine import POLARS
 from ltci.policy.money import yuan
 from ltci.policy.policies import policy_on
 from ltci.policy.rules.contribution import CATEGORY_LABELS
@@ -40,7 +40,8 @@ class Rebill:
     seconds: float = 0.0
 
 
-def rebill(region: str, period_text: str, draft_text: str) -> Rebill:
+def rebill(region: str, period_text: str, draft_text: str, engine=POLARS) -> Rebill:
+    """`engine` answers the contribution questions (`ltci.policy.engine`: Polars, or Spark)."""
     period = region_period(region, period_text)
     check_draft(region, period.first, draft_text)
     out = Rebill(region, period, by_payer={p: [0, 0] for p in PAYER_FIELDS})
@@ -58,7 +59,7 @@ def rebill(region: str, period_text: str, draft_text: str) -> Rebill:
             frame, _ = _complete(frame, bases)
             out.skipped += before - frame.height
             if frame.height:
-                _compare(out, region, period, frame, params_dir, seen)
+                _compare(out, region, period, frame, params_dir, seen, engine)
     # What was billed, whole: people the draft would not bill (a group it excludes, a base it needs, or
     # no longer enrolled) owe nothing under it, and their bills are part of the difference.
     for payer, amount in Bill.objects.filter(region_id=region, period=period.code).aggregate(
@@ -72,9 +73,9 @@ def rebill(region: str, period_text: str, draft_text: str) -> Rebill:
     return out
 
 
-def _compare(out: Rebill, region: str, period: Period, frame: pl.DataFrame, params_dir, seen: set[int]) -> None:
-    draft = batch.contribution_frame(frame.lazy().drop("start"), region, period.first, params_dir,
-                                     carry_over=True).collect()
+def _compare(out: Rebill, region: str, period: Period, frame: pl.DataFrame, params_dir, seen: set[int],
+             engine) -> None:
+    draft = engine.contribution(frame.lazy().drop("start"), region, period.first, params_dir, carry_over=True)
     lo, hi = frame["person_id"].min(), frame["person_id"].max()
     billed = {row[0]: row[1:] for row in Bill.objects.filter(region_id=region, period=period.code, person_id__gte=lo,
                                                              person_id__lte=hi)

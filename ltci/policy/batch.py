@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import codecs
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -57,6 +58,24 @@ class BatchError(ValueError):
         self.count = count
         more = f" (showing the first {len(errors)})" if count > len(errors) else ""
         super().__init__(f"{count} bad value(s){more}:\n" + "\n".join(str(e) for e in errors))
+
+
+@dataclass
+class Plan:
+    """A question put to a frame: the typed rows, the checks every row must pass (bad-row condition,
+    field, message) and the computation over the checked rows. `contribution_frame` and
+    `benefit_frame` run it on one frame; the Spark engine runs the checks and the computation per
+    part of a file (`spark.py`)."""
+
+    frame: pl.LazyFrame
+    checks: list
+    one_row_per: str
+    compute: Callable[[pl.LazyFrame], pl.LazyFrame]
+    reads: tuple[str, ...]  # the input columns read, by their names in the file
+
+    def run(self) -> pl.LazyFrame:
+        _collect_errors(self.frame, self.checks, self.one_row_per)
+        return self.compute(self.frame)
 
 
 # --- reading and typing the input ------------------------------------------------------------
@@ -136,13 +155,18 @@ def _day(col: pl.Expr, dtype) -> pl.Expr:
     return pl.lit(None, pl.Date)
 
 
+def _reads(frame: pl.LazyFrame, wanted: set[str]) -> tuple[str, ...]:
+    return tuple(name for name in frame.collect_schema() if ALIASES.get(name, name) in wanted)
+
+
 def _typed(frame: pl.LazyFrame, wanted: set[str]) -> tuple[pl.LazyFrame, list[tuple[str, str]]]:
     """The columns the rules read, cast to the engine's types, plus a `__bad_<col>` flag per column
     that failed. Other columns are neither read nor checked: the question does not use them."""
     schema = frame.collect_schema()
     frame = frame.rename({k: v for k, v in ALIASES.items() if k in schema and v not in schema})
     schema = frame.collect_schema()
-    exprs, flags = [pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("__row")], []
+    row = pl.col("__row") if "__row" in schema else pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("__row")
+    exprs, flags = [row], []
     for name, dtype in schema.items():
         if name not in wanted:
             continue
@@ -187,6 +211,17 @@ def _flagged(frame: pl.LazyFrame, checks: list) -> pl.DataFrame:
     return flags.filter(pl.any_horizontal(pl.all().exclude("__row"))).collect(engine="streaming")
 
 
+def id_order_check() -> tuple[pl.Expr, str, str]:
+    """Ids that do not grow on from the row before: only then are ids hashed for duplicates."""
+    ids = pl.col("person_id")
+    return ids.is_null() | (ids <= ids.shift(1)), "", ""
+
+
+def duplicate_check(one_row_per: str) -> tuple[pl.Expr, str, str]:
+    ids = pl.col("person_id")
+    return ids.is_not_null() & ~ids.is_first_distinct(), "person_id", f"already on an earlier row: {one_row_per}"
+
+
 def _collect_errors(frame: pl.LazyFrame, checks: list[tuple[pl.Expr, str, str]], one_row_per: str) -> None:
     """Run every (bad-row condition, field, message) check; raise BatchError if any hit.
 
@@ -195,18 +230,21 @@ def _collect_errors(frame: pl.LazyFrame, checks: list[tuple[pl.Expr, str, str]],
     grow, as exports sorted by id come, are unique, so the pass notes where their order breaks and
     only then are the ids hashed to find duplicates (a cost in time and memory most files are spared).
     """
-    ids = pl.col("person_id")
-    found = _flagged(frame, checks + [(ids.is_null() | (ids <= ids.shift(1)), "", "")])
+    found = _flagged(frame, checks + [id_order_check()])
     if found[f"__c{len(checks)}"].any():
-        checks = checks + [(ids.is_not_null() & ~ids.is_first_distinct(), "person_id",
-                            f"already on an earlier row: {one_row_per}")]
+        checks = checks + [duplicate_check(one_row_per)]
         found = _flagged(frame, checks)
+    report([(found.filter(pl.col(f"__c{i}"))["__row"], field, message) for i, (_, field, message) in enumerate(checks)])
+
+
+def report(hits) -> None:
+    """Raise BatchError for (rows, field, message) per check, if any rows: the first MAX_REPORTED by
+    row (a row's errors in the order of the checks) and the count of all."""
     errors = []
     count = 0
-    for i, (_, field, message) in enumerate(checks):
-        rows = found.filter(pl.col(f"__c{i}"))["__row"]
-        count += rows.len()
-        errors += [RowError(int(r), field, message) for r in rows.head(MAX_REPORTED)]
+    for rows, field, message in hits:
+        count += len(rows)
+        errors += [RowError(int(r), field, message) for r in rows[:MAX_REPORTED]]
     if count:
         errors.sort(key=lambda e: e.row)
         raise BatchError(errors[:MAX_REPORTED], count)
@@ -222,22 +260,24 @@ def _ok(name: str, columns) -> pl.Expr:
     return ~pl.col(f"__bad_{name}") if f"__bad_{name}" in columns else pl.lit(True)
 
 
-def _common_checks(frame: pl.LazyFrame, flags, columns) -> list:
+def _common_checks(frame: pl.LazyFrame, flags, columns, every_check: bool) -> list:
     checks = [(pl.col(f"__bad_{name}"), name, f"expected {what}") for name, what in flags]
     checks.append((pl.col("person_id").is_null(), "person_id", "required"))
     if "groups" in columns:  # checked whenever given, whether this question reads groups or not
-        checks += _group_checks(frame)
+        checks += _group_checks(frame, every_check)
     return checks
 
 
-def _group_checks(frame: pl.LazyFrame) -> list:
+def _group_checks(frame: pl.LazyFrame, every_check: bool) -> list:
     """Every group known, none null. A pass over the distinct values usually shows that they all are
-    and spares the per-row check, which measured slower than that pass (a list column, row by row)."""
+    and spares the per-row check, which measured slower than that pass (a list column, row by row).
+    `every_check` keeps the check without that pass, so that each part of a file has the same list."""
     groups = pl.col("groups")
-    seen = frame.select(groups.explode().drop_nulls().unique().implode().alias("names"),
-                        (groups.list.len().sum() - groups.explode().count()).alias("nulls")).collect(engine="streaming")
-    if seen["nulls"][0] == 0 and set(seen["names"][0]) <= set(GROUPS):
-        return []
+    if not every_check:
+        seen = frame.select(groups.explode().drop_nulls().unique().implode().alias("names"),
+                            (groups.list.len().sum() - groups.explode().count()).alias("nulls")).collect(engine="streaming")
+        if seen["nulls"][0] == 0 and set(seen["names"][0]) <= set(GROUPS):
+            return []
     bad = groups.list.eval(pl.element().is_null() | ~pl.element().is_in(list(GROUPS))).list.any()
     return [(bad, "groups", f"a group is missing or not one of {', '.join(GROUPS)}")]
 
@@ -260,6 +300,11 @@ def contribution_frame(frame: pl.LazyFrame, region: str, on: date, params_dir: P
                        carry_over: bool = False) -> pl.LazyFrame:
     """person_id, period and each payer's amount (Decimal(12,2)) for every row; BatchError on bad rows.
     `carry_over` as in scalar.contribution."""
+    return contribution_plan(frame, region, on, params_dir, carry_over=carry_over).run()
+
+
+def contribution_plan(frame: pl.LazyFrame, region: str, on: date, params_dir: Path = PARAMS_DIR, *,
+                      carry_over: bool = False, every_check: bool = False) -> Plan:
     policy = policy_on(region, on, params_dir, carry_over=carry_over)
     section, rule = contribution_of(policy)
     if rule.__name__ == "none":
@@ -276,13 +321,19 @@ def contribution_frame(frame: pl.LazyFrame, region: str, on: date, params_dir: P
     if categories:
         _require_columns(frame, ("category",))
         wanted |= {"category", *bases.values()}
+    reads = _reads(frame, wanted)
     frame, flags = _typed(frame, wanted)
     columns = set(frame.collect_schema())
     missing = {"category": pl.lit(None, pl.String), "base": pl.lit(None, pl.Int64), "pension": pl.lit(None, pl.Int64),
                "groups": pl.lit([], pl.List(pl.String)), "age": pl.lit(None, pl.Int64)}
     frame = frame.with_columns(v.alias(k) for k, v in missing.items() if k not in columns)
+    age_needed_from_birth = bool(age_schemes) and "birth_date" in columns
+    if age_needed_from_birth:  # the birth date first, as the scalar path; the age where it is null
+        frame = frame.with_columns(age_on(on).alias("__born")).with_columns(
+            pl.coalesce(pl.col("__born"), pl.col("age")).alias("age"))
+    frame = frame.collect().lazy()  # read and typed once: the group pass, the checks and the rules read memory
 
-    checks = _common_checks(frame, flags, columns) + [
+    checks = _common_checks(frame, flags, columns, every_check) + [
         (_not_in("scheme", schemes), "scheme", f"{policy.region.name}长护险只覆盖：{', '.join(schemes)}"),
     ]
     if categories:
@@ -291,21 +342,24 @@ def contribution_frame(frame: pl.LazyFrame, region: str, on: date, params_dir: P
             checks.append(((pl.col("category") == cat) & pl.col(base).is_null() & _ok(base, columns), base,
                            f"{cat} contributions are computed from {base}; it is missing"))
     if age_schemes:
-        if "birth_date" in columns:  # the birth date first, as the scalar path; the age where it is null
-            born = age_on(on)
-            frame = frame.with_columns(pl.coalesce(born, pl.col("age")).alias("age"))
-            checks.append((~born.is_between(0, INT_BOUNDS["age"]), "birth_date",
+        if age_needed_from_birth:
+            checks.append((~pl.col("__born").is_between(0, INT_BOUNDS["age"]), "birth_date",
                            f"gives an age outside 0 to {INT_BOUNDS['age']} on {on}"))
         checks.append((pl.col("scheme").is_in(age_schemes) & pl.col("age").is_null() & _ok("age", columns)
                        & _ok("birth_date", columns), "age", "needed for the age subsidy; give age or birth_date"))
-    _collect_errors(frame, checks, "one contribution per person")
     amounts, _ = rule(section, Columns(), ALG)
-    fen = {p: amounts.get(p, 0) for p in PAYERS}
-    total = sum((ALG._expr(v) for v in fen.values()), pl.lit(0))
-    return frame.select(
-        pl.col("person_id"), pl.lit(section.text("period")).alias("period"), _to_yuan(total).alias("total"),
-        *[_to_yuan(ALG._expr(v)).alias(p) for p, v in fen.items()],
-    )
+    fen = {p: ALG._expr(amounts.get(p, 0)).alias(f"__{p}") for p in PAYERS}
+
+    def compute(checked: pl.LazyFrame) -> pl.LazyFrame:
+        # Each payer's fen once, then the total from them (an expression per column would compute each
+        # payer's rule again inside the total).
+        paid = [pl.col(f"__{p}") for p in PAYERS]
+        return checked.select(pl.col("person_id"), *fen.values()).select(
+            pl.col("person_id"), pl.lit(section.text("period")).alias("period"),
+            _to_yuan(pl.sum_horizontal(paid)).alias("total"), *[_to_yuan(c).alias(p) for c, p in zip(paid, PAYERS)],
+        )
+
+    return Plan(frame, checks, "one contribution per person", compute, reads)
 
 
 # --- benefits --------------------------------------------------------------------------------
@@ -317,6 +371,12 @@ def benefit_frame(frame: pl.LazyFrame, region: str, month: date, params_dir: Pat
     `split` adds the amounts by payee (`fund_institution`, `personal_insured`, ...); `keep` carries
     input columns through (settlement gives a part of a person's month per row, P1, with the part's
     id as `person_id` and the person in a kept column); `carry_over` as in scalar.benefit."""
+    return benefit_plan(frame, region, month, params_dir, split=split, keep=keep, carry_over=carry_over).run()
+
+
+def benefit_plan(frame: pl.LazyFrame, region: str, month: date, params_dir: Path = PARAMS_DIR, *,
+                 split: bool = False, keep: tuple[str, ...] = (), carry_over: bool = False,
+                 every_check: bool = False) -> Plan:
     policy = policy_on(region, month, params_dir, carry_over=carry_over)
     first = month.replace(day=1)
     dim = calendar.monthrange(month.year, month.month)[1]
@@ -326,6 +386,7 @@ def benefit_frame(frame: pl.LazyFrame, region: str, month: date, params_dir: Pat
     rules = {name: mode_of(policy, name) for name in modes}
     wanted = {*keep, "person_id", "grade", "mode", "groups", "care_from", "care_to", "suspended_days", "death_day", "days",
               "family_days"} | {need for section, rule in rules.values() for need in rule.needs(section)}
+    reads = _reads(frame, wanted)
     frame, flags = _typed(frame, wanted)
     columns = set(frame.collect_schema())
     defaults = {"groups": pl.lit([], pl.List(pl.String)), "care_from": pl.lit(first), "care_to": pl.lit(last),
@@ -336,11 +397,12 @@ def benefit_frame(frame: pl.LazyFrame, region: str, month: date, params_dir: Pat
     frame = frame.with_columns([v.alias(k) for k, v in defaults.items() if k not in columns]).with_columns(
         pl.col("care_from").fill_null(first), pl.col("care_to").fill_null(last),
         pl.col("suspended_days").fill_null(0))
+    frame = frame.collect().lazy()  # read and typed once: the group pass, the checks and the rules read memory
 
     grades, _ = qualifying_grades(policy.params.section("eligibility"))
     start, end, death = pl.col("care_from"), pl.col("care_to"), pl.col("death_day")
     up_to_death = (pl.min_horizontal(end, death) - start).dt.total_days() + 1  # min_horizontal skips a null death
-    checks = _common_checks(frame, flags, columns) + [
+    checks = _common_checks(frame, flags, columns, every_check) + [
         (_not_in("mode", modes), "mode", f"{policy.region.name}可选的护理方式：{', '.join(modes)}"),
         (_not_in("grade", grades), "grade", f"{policy.region.name}享受待遇的等级：{', '.join(grades)}"),
         (~start.is_between(first, last), "care_from", f"not in {first:%Y-%m}"),
@@ -359,33 +421,36 @@ def benefit_frame(frame: pl.LazyFrame, region: str, month: date, params_dir: Pat
             required, clause = section.values("required_groups")
             checks.append((is_mode & ~ALG.has_any(pl.col("groups"), required), "groups",
                            f"mode {name} is only for {group_names(required)} ({policy.cite(clause)})"))
-    _collect_errors(frame, checks, "one person-month per person (P4: the fund never pays twice for a day)")
 
-    days = eligible_days(start, end, pl.col("suspended_days"), death, ALG)
-    frame = frame.with_columns(days.cast(pl.Int64).alias("eligible_days")).with_columns(
-        pl.lit(dim, pl.Int64).alias("days_in_month"),
-        pl.col("days").fill_null(pl.col("eligible_days")),
-        pl.col("family_days").fill_null(pl.col("eligible_days")),
-    )
-    # One column per (amount, payee): `__fund_institution`, `__personal_insured`, ...; 0 where a mode
-    # pays nothing to that payee.
-    sums: dict[str, pl.Expr | None] = {f"__{k}_{p}": None for k in ("fund", "personal") for p in PAYEES}
-    for name, (section, rule) in rules.items():
-        parts = rule(section, Columns(), ALG)
-        is_mode = pl.col("mode") == name
-        for key in sums:
-            kind, payee = key[2:].split("_", 1)
-            value = sum((ALG._expr(getattr(p, kind)) for p in parts if p.payee == payee), pl.lit(0, pl.Int64))
-            sums[key] = pl.when(is_mode).then(value) if sums[key] is None else sums[key].when(is_mode).then(value)
-    frame = frame.with_columns([e.otherwise(None).alias(k) for k, e in sums.items()]).with_columns(
-        sum((pl.col(f"__fund_{p}") for p in PAYEES), pl.lit(0, pl.Int64)).alias("__fund"),
-        sum((pl.col(f"__personal_{p}") for p in PAYEES), pl.lit(0, pl.Int64)).alias("__personal"))
-    by_payee = [_to_yuan(pl.col(k)).alias(k[2:]) for k in sums] if split else []
-    return frame.select(
-        *keep, pl.col("person_id"), pl.col("eligible_days").cast(pl.Int32),
-        _to_yuan(pl.col("__fund")).alias("fund"), _to_yuan(pl.col("__personal")).alias("personal"),
-        _to_yuan(pl.col("__fund") + pl.col("__personal")).alias("total"), *by_payee,
-    )
+    def compute(checked: pl.LazyFrame) -> pl.LazyFrame:
+        days = eligible_days(start, end, pl.col("suspended_days"), death, ALG)
+        frame = checked.with_columns(days.cast(pl.Int64).alias("eligible_days")).with_columns(
+            pl.lit(dim, pl.Int64).alias("days_in_month"),
+            pl.col("days").fill_null(pl.col("eligible_days")),
+            pl.col("family_days").fill_null(pl.col("eligible_days")),
+        )
+        # One column per (amount, payee): `__fund_institution`, `__personal_insured`, ...; 0 where a mode
+        # pays nothing to that payee.
+        sums: dict[str, pl.Expr | None] = {f"__{k}_{p}": None for k in ("fund", "personal") for p in PAYEES}
+        for name, (section, rule) in rules.items():
+            parts = rule(section, Columns(), ALG)
+            is_mode = pl.col("mode") == name
+            for key in sums:
+                kind, payee = key[2:].split("_", 1)
+                value = sum((ALG._expr(getattr(p, kind)) for p in parts if p.payee == payee), pl.lit(0, pl.Int64))
+                sums[key] = pl.when(is_mode).then(value) if sums[key] is None else sums[key].when(is_mode).then(value)
+        frame = frame.with_columns([e.otherwise(None).alias(k) for k, e in sums.items()]).with_columns(
+            sum((pl.col(f"__fund_{p}") for p in PAYEES), pl.lit(0, pl.Int64)).alias("__fund"),
+            sum((pl.col(f"__personal_{p}") for p in PAYEES), pl.lit(0, pl.Int64)).alias("__personal"))
+        by_payee = [_to_yuan(pl.col(k)).alias(k[2:]) for k in sums] if split else []
+        return frame.select(
+            *keep, pl.col("person_id"), pl.col("eligible_days").cast(pl.Int32),
+            _to_yuan(pl.col("__fund")).alias("fund"), _to_yuan(pl.col("__personal")).alias("personal"),
+            _to_yuan(pl.col("__fund") + pl.col("__personal")).alias("total"), *by_payee,
+        )
+
+    return Plan(frame, checks, "one person-month per person (P4: the fund never pays twice for a day)", compute,
+                reads)
 
 
 def write_parquet(result: pl.LazyFrame, out: Path) -> int:

@@ -54,9 +54,13 @@ def parser() -> argparse.ArgumentParser:
     bb.add_argument("--month", required=True, type=_month)
     for q in (bc, bb):
         q.add_argument("input", type=Path, help="Parquet or CSV, one row per person (or person-month)")
-        q.add_argument("output", type=Path, help="Parquet to write")
+        q.add_argument("output", type=Path, help="Parquet to write (a directory of part files with --engine spark)")
         q.add_argument("--carry-on", action="store_true",
                        help="after the region's last version ended, compute under it (延续执行)")
+        q.add_argument("--engine", choices=("polars", "spark"), default="polars",
+                       help="polars: one process (default); spark: Apache Spark, for a province's data")
+        q.add_argument("--master", default=None,
+                       help="with --engine spark: the Spark master URL (default: spark-submit's, else local[*])")
 
     ps = sub.add_parser("policy", help=COMMANDS["policy"]).add_subparsers(dest="action", required=True)
     show = ps.add_parser("show", help="the parameters in force")
@@ -95,6 +99,11 @@ def _scenario(args) -> int:
 
 
 def _batch(args) -> int:
+    if args.engine == "spark":
+        return _spark_batch(args)
+    if args.master:
+        print("error: --master: only with --engine spark", file=sys.stderr)
+        return 2
     import polars as pl
 
     from . import batch
@@ -119,9 +128,38 @@ def _batch(args) -> int:
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    _wrote(rows, args.output, started)
+    return 0
+
+
+def _wrote(rows: int, output, started: float) -> None:
     seconds = time.perf_counter() - started
-    print(f"wrote {rows} rows to {args.output} in {seconds:.2f} s ({rows / max(seconds, 1e-9):,.0f} rows/s)",
+    print(f"wrote {rows} rows to {output} in {seconds:.2f} s ({rows / max(seconds, 1e-9):,.0f} rows/s)",
           file=sys.stderr)
+
+
+def _spark_batch(args) -> int:
+    from . import batch, spark
+
+    started = time.perf_counter()
+    question = spark.Question(args.action, args.region, args.on if args.action == "contribution" else args.month,
+                              args.carry_on)
+    print(f"starting Spark and checking {args.input} ...", file=sys.stderr)
+    session = spark.session(args.master)
+    unreadable, ours = spark.input_errors()
+    try:
+        rows = spark.run(session, question, str(args.input), str(args.output))
+    except batch.BatchError as exc:
+        print(f"error: {exc}\nnothing was written.", file=sys.stderr)
+        return 2
+    except ours:
+        raise
+    except unreadable as exc:
+        print(f"error: input: {spark.reason(exc)}\nnothing was written.", file=sys.stderr)
+        return 2
+    finally:
+        session.stop()
+    _wrote(rows, args.output, started)
     return 0
 
 

@@ -3,7 +3,7 @@
 Everything heavy is a Polars frame of cells × runs (one Float64 column per run): deaths, exits, ageing
 (a fixed map from each cell to the cell it becomes a year later, retirement included) and entrants are
 column expressions or one group-by a year; contributions are the policy engine's own rules
-(`ltci.policy.batch.contribution_frame`) on one synthetic row per cell a year, and benefits the
+(`ltci.policy.batch.contribution_frame`, through an engine: Polars here, or Spark) on one synthetic row per cell a year, and benefits the
 engine's benefit rules on one representative month per mode and grade a year (decision record 0028).
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ltci.policy.batch import benefit_frame, contribution_frame
+from ltci.policy.engine import POLARS
 from ltci.policy.inputs import INT_BOUNDS
 from ltci.policy.policies import policy_on
 from ltci.policy.regions import PARAMS_DIR
@@ -189,7 +189,7 @@ def _yuan(fen: pl.Expr) -> pl.Expr:
 
 
 def cell_contributions(grid: pl.DataFrame, region: str, on: date, params_dir: Path, base_index: float = 1.0,
-                       pension_index: float = 1.0) -> tuple[pl.DataFrame, int]:
+                       pension_index: float = 1.0, engine=POLARS) -> tuple[pl.DataFrame, int]:
     """Each cell's yearly contribution per person by payer (yuan, float), by the engine's rules, and the
     collections a year (12 where the region collects monthly)."""
     policy = policy_on(region, on, params_dir, carry_over=True)
@@ -201,7 +201,7 @@ def cell_contributions(grid: pl.DataFrame, region: str, on: date, params_dir: Pa
         pl.col("groups").str.split(";").list.eval(pl.element().filter(pl.element() != "")).alias("groups"),
         "age", _yuan((pl.col("base") * base_index).round(0)).alias("base"),
         _yuan((pl.col("pension") * pension_index).round(0)).alias("pension"))
-    out = contribution_frame(rows.lazy(), region, on, params_dir, carry_over=True).collect()
+    out = engine.contribution(rows.lazy(), region, on, params_dir, carry_over=True)
     return out.select([pl.col(p).cast(pl.Float64) * per_year for p in PAYERS]), per_year
 
 
@@ -223,7 +223,7 @@ def _benefit_rows(profile: pl.DataFrame, month: date, multipliers: list[float]) 
 
 
 def engine_month(profile: pl.DataFrame, region: str, month: date, params_dir: Path,
-                 multipliers: list[float]) -> pl.DataFrame:
+                 multipliers: list[float], engine=POLARS) -> pl.DataFrame:
     """The engine's fund payment of each representative month (mode, grade, k) in yuan."""
     # A representative month is of June (30 days): its day counts within it, visits within their bound.
     rows = _benefit_rows(profile, month, multipliers).with_columns(
@@ -237,7 +237,7 @@ def engine_month(profile: pl.DataFrame, region: str, month: date, params_dir: Pa
     required = {m: list(sec.values("required_groups")[0])[:1] if "required_groups" in sec else [] for m, sec in sections.items()}
     rows = rows.with_columns(pl.col("mode").replace_strict(required, return_dtype=pl.List(pl.String)).alias("groups"))
     cols = ["person_id", "mode", "grade", "groups", "days", "visits", "family_days", "cost", "items_cost", "carer_trained"]
-    out = benefit_frame(rows.select(cols).lazy(), region, month, params_dir, carry_over=True).collect()
+    out = engine.benefit(rows.select(cols).lazy(), region, month, params_dir, carry_over=True)
     return rows.select("person_id", "mode", "grade", "k").join(
         out.select("person_id", pl.col("fund").cast(pl.Float64)), on="person_id")
 
@@ -362,10 +362,11 @@ class Streams:
 
 
 def project(inputs: Inputs, a: Assumptions, *, years: int = 10, runs: int = 1, seed: int = 2026,
-            params_dir: Path = PARAMS_DIR, base_params_dir: Path = PARAMS_DIR) -> Result:
+            params_dir: Path = PARAMS_DIR, base_params_dir: Path = PARAMS_DIR, engine=POLARS) -> Result:
     """Project `years` years from `inputs.on` under the policy of `params_dir` (a draft's, or the current
     one), `runs` runs (1: the central path, no randomness). `base_params_dir` prices the last settled year
-    (always the current policy): the calibration of the engine's representative months to what was paid."""
+    (always the current policy): the calibration of the engine's representative months to what was paid.
+    `engine` answers the policy engine's questions (`ltci.policy.engine`: Polars, or Spark)."""
     region, on = inputs.region, inputs.on
     stochastic = runs > 1
     notes: list[str] = []
@@ -412,7 +413,7 @@ def project(inputs: Inputs, a: Assumptions, *, years: int = 10, runs: int = 1, s
     profile, settled_facts = settled_profile(inputs, a, grades, base_modes)
     profile = profile.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
     month0 = date(on.year, 6, 1)
-    base_fund = engine_month(profile, region, month0, base_params_dir, [1.0]).select("mode", "grade", pl.col("fund").alias("engine0"))
+    base_fund = engine_month(profile, region, month0, base_params_dir, [1.0], engine).select("mode", "grade", pl.col("fund").alias("engine0"))
     profile = profile.join(base_fund, on=["mode", "grade"], how="left").with_columns(
         pl.when((pl.col("observed").is_not_null()) & (pl.col("engine0") > 0))
         .then(pl.col("observed") / 100 / pl.col("engine0")).otherwise(1.0).alias("ratio"))
@@ -519,7 +520,7 @@ def project(inputs: Inputs, a: Assumptions, *, years: int = 10, runs: int = 1, s
             per_head = (float(inputs.contributions_last_year or 0) / insured0) if insured0 else 0.0
             contrib["fiscal"] = totals * per_head * base_idx_r
         else:
-            per_cell, _ = cell_contributions(grid, region, date(year, 1, 1), params_dir, base_c, pension_c)
+            per_cell, _ = cell_contributions(grid, region, date(year, 1, 1), params_dir, base_c, pension_c, engine)
             scale = (base_idx_r / base_c) if collects_by_rate else pl.Series([1.0] * runs)
             contrib = {p: per_run(segment_sums(pop * per_cell[p].gather(cell_of))) * scale
                        for p in PAYERS}
@@ -553,7 +554,7 @@ def project(inputs: Inputs, a: Assumptions, *, years: int = 10, runs: int = 1, s
         # interpolated at its own price level.
         lo, hi = float(price_idx_r.min()), float(price_idx_r.max())
         levels = [price_c] if not stochastic or hi <= lo else [lo + (hi - lo) * k / (PRICE_GRID - 1) for k in range(PRICE_GRID)]
-        priced = engine_month(profile.drop("engine0", "ratio"), region, date(year, 6, 1), params_dir, levels)
+        priced = engine_month(profile.drop("engine0", "ratio"), region, date(year, 6, 1), params_dir, levels, engine)
         priced = priced.join(profile.select("mode", "grade", "share", "ratio"), on=["mode", "grade"])
         kept = priced.group_by("grade", "k").agg(pl.col("share").sum().alias("kept"))
         priced = priced.join(kept, on=["grade", "k"]).with_columns(

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from ltci.policy.engine import add_engine_arguments, engine_for
 from ltci.policy.errors import PolicyError
 from ltci.policy.params import ParamsDataError
 from ltci.projection.assumptions import AssumptionsError, load
@@ -30,8 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("--assumptions", type=Path, help="a TOML file overriding assumptions, each with its source")
         parser.add_argument("--policy", type=Path, help="a draft parameter file replacing the version in force")
         parser.add_argument("--out", type=Path, help="write the full result as JSON")
+        add_engine_arguments(parser)
 
-    def handle(self, *args, region, years, runs, seed, on, assumptions, policy, out, **options):
+    def handle(self, *args, region, years, runs, seed, on, assumptions, policy, out, engine, master, **options):
         reg = Region.objects.filter(pk=region).first()
         if reg is None:
             raise CommandError(f"unknown region {region!r}")
@@ -43,12 +45,14 @@ class Command(BaseCommand):
         try:
             inputs = read_inputs(region, on)
             chosen = load(region, assumptions)
-            if policy:
-                text = policy.read_text(encoding="utf-8")
-                with draft_params(region, on, text) as params_dir:
-                    result = project(inputs, chosen, years=years, runs=runs, seed=seed, params_dir=params_dir)
-            else:
-                result = project(inputs, chosen, years=years, runs=runs, seed=seed)
+            with engine_for(engine, master) as eng:
+                if policy:
+                    text = policy.read_text(encoding="utf-8")
+                    with draft_params(region, on, text) as params_dir:
+                        result = project(inputs, chosen, years=years, runs=runs, seed=seed, params_dir=params_dir,
+                                         engine=eng)
+                else:
+                    result = project(inputs, chosen, years=years, runs=runs, seed=seed, engine=eng)
         except (AssumptionsError, PolicyError, ParamsDataError) as exc:
             raise CommandError(str(exc)) from None
         title = reg.name + ("（草案政策）" if policy else "")

@@ -8,6 +8,7 @@ from ltci.audit.recorder import record_export
 from ltci.core import commands
 from ltci.core.errors import reasons
 from ltci.core.money import yuan_text
+from ltci.policy.engine import add_engine_arguments, engine_for
 from ltci.policy.money import yuan
 from ltci.settlement.replay import replay, workbook_bytes
 from ltci.settlement.run import parse_month_text
@@ -30,13 +31,14 @@ class Command(BaseCommand):
         b.add_argument("--period", required=True, help="a billing period, e.g. 2025 or 2025-03")
         b.add_argument("draft", type=Path)
         b.add_argument("--out", type=Path, help="write the comparison as an Excel workbook (ID numbers masked)")
+        add_engine_arguments(b)
 
     def handle(self, *args, action, region, draft, out=None, **options):
         reg = commands.region(region)
         if not draft.exists():
             raise CommandError(f"{draft}: no such file")
         if action == "rebill":
-            return self._rebill(reg, options["period"], draft, out)
+            return self._rebill(reg, options["period"], draft, out, options["engine"], options["master"])
         month, changed_only = options["month"], options.get("changed_only", False)
         try:
             first = parse_month_text(month)
@@ -71,11 +73,12 @@ class Command(BaseCommand):
             record_export("settlement.replay", len(r.people), region=reg.pk, month=f"{first:%Y-%m}")
             self.stdout.write(f"已写入 {out}")
 
-    def _rebill(self, reg, period, draft, out):
+    def _rebill(self, reg, period, draft, out, engine, master):
         from ltci.contributions.rebill import rebill, totals, workbook_bytes as rebill_workbook
 
         try:
-            r = rebill(reg.pk, period, draft.read_text(encoding="utf-8"))
+            with engine_for(engine, master) as eng:
+                r = rebill(reg.pk, period, draft.read_text(encoding="utf-8"), eng)
         except ValidationError as exc:
             raise CommandError(reasons(exc)) from None
         t = totals(r)
