@@ -123,11 +123,11 @@ def contribution_xuzhou(in_path: str | Path, out_path: str | Path, on: str = "20
     sql = f"""
     WITH s AS (
         SELECT person_id,
-               CASE WHEN scheme NOT IN ('employee', 'resident') OR scheme IS NULL
-                    THEN error(concat('xuzhou: scheme not insured (person ', person_id, ')')) END AS bad,
                list_has_any(groups, ['medical_aid', 'severe_disability', 'family_planning'])
-               OR (scheme = 'resident' AND coalesce({_age(day)}, error(concat('xuzhou: age needed (person ',
-                                                                              person_id, ')'))) >= 70) AS subsidised
+               OR CASE scheme WHEN 'employee' THEN false
+                              WHEN 'resident' THEN coalesce({_age(day)}, error(concat('xuzhou: age needed (person ',
+                                                                                         person_id, ')'))) >= 70
+                              ELSE error(concat('xuzhou: scheme not insured (person ', person_id, ')')) END AS subsidised
         FROM read_parquet({_q(in_path)})
     ), c AS (
         SELECT person_id, CASE WHEN subsidised THEN 0 ELSE 2000 END AS individual, 0 AS employer,
@@ -147,9 +147,9 @@ def contribution_nanning(in_path: str | Path, out_path: str | Path, on: str = "2
     half_up = "(2 * base_fen * {ppm} + 1000000) // 2000000"
     sql = f"""
     WITH s AS (
-        SELECT person_id, category,
-               CASE WHEN scheme IS DISTINCT FROM 'employee'
-                    THEN error(concat('nanning: scheme not insured (person ', person_id, ')')) END AS bad,
+        SELECT person_id,
+               CASE WHEN scheme = 'employee' THEN category
+                    ELSE error(concat('nanning: scheme not insured (person ', person_id, ')')) END AS category,
                CAST(coalesce(CASE category WHEN 'retired' THEN pension
                                   WHEN 'in_service' THEN base WHEN 'flexible' THEN base WHEN 'unemployed' THEN base
                                   ELSE error(concat('nanning: category (person ', person_id, ')')) END,

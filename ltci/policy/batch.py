@@ -234,16 +234,17 @@ def _collect_errors(frame: pl.LazyFrame, checks: list[tuple[pl.Expr, str, str]],
     if found[f"__c{len(checks)}"].any():
         checks = checks + [duplicate_check(one_row_per)]
         found = _flagged(frame, checks)
-    report([(found.filter(pl.col(f"__c{i}"))["__row"], field, message) for i, (_, field, message) in enumerate(checks)])
+    hits = [found.filter(pl.col(f"__c{i}"))["__row"] for i in range(len(checks))]
+    report([(rows, field, message, rows.len()) for rows, (_, field, message) in zip(hits, checks)])
 
 
 def report(hits) -> None:
-    """Raise BatchError for (rows, field, message) per check, if any rows: the first MAX_REPORTED by
-    row (a row's errors in the order of the checks) and the count of all."""
+    """Raise BatchError for (rows in order, field, message, count) per check, if any count: the first
+    MAX_REPORTED rows (a row's errors in the order of the checks) and the count of all."""
     errors = []
     count = 0
-    for rows, field, message in hits:
-        count += len(rows)
+    for rows, field, message, n in hits:
+        count += n
         errors += [RowError(int(r), field, message) for r in rows[:MAX_REPORTED]]
     if count:
         errors.sort(key=lambda e: e.row)

@@ -46,7 +46,9 @@ class SparkEngine:
         self.session = spark.session(master)
 
     def _ask(self, kind, frame, region, on, params_dir, carry_over) -> pl.DataFrame:
-        question = self._spark.Question(kind, region, on, carry_over, Path(params_dir))
+        # The installed parameter files as None: each worker reads its own copy (spark.Question).
+        params = None if Path(params_dir) == PARAMS_DIR else Path(params_dir)
+        question = self._spark.Question(kind, region, on, carry_over, params)
         return self._spark.answer(self.session, question, frame.collect())
 
     def contribution(self, frame: pl.LazyFrame, region: str, on: date, params_dir: Path = PARAMS_DIR, *,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -42,13 +42,16 @@ class Question:
     region: str
     on: date
     carry_over: bool = False
-    params_dir: Path = field(default=PARAMS_DIR)
+    # None: the parameter files installed beside the engine wherever it runs (a worker's own copy; the
+    # driver's path means nothing on a cluster). A draft's directory is a path on this machine.
+    params_dir: Path | None = None
 
     def plan(self, frame, every_check: bool = True) -> batch.Plan:
+        params = self.params_dir or PARAMS_DIR
         if self.kind == "contribution":
-            return batch.contribution_plan(frame, self.region, self.on, self.params_dir, carry_over=self.carry_over,
+            return batch.contribution_plan(frame, self.region, self.on, params, carry_over=self.carry_over,
                                            every_check=every_check)
-        return batch.benefit_plan(frame, self.region, self.on, self.params_dir, carry_over=self.carry_over,
+        return batch.benefit_plan(frame, self.region, self.on, params, carry_over=self.carry_over,
                                   every_check=every_check)
 
 
@@ -57,7 +60,10 @@ def session(master: str | None = None, app: str = "ltci batch"):
     logging.getLogger("py4j").setLevel(logging.WARNING)  # its INFO lines come even at interpreter exit
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.appName(app).config("spark.sql.execution.arrow.maxRecordsPerBatch", BATCH_ROWS)
+    # UTC: a timestamp column reaches the workers as the Polars engine reads it (a date-time at
+    # midnight UTC is a date there); the JVM's zone (Asia/Shanghai here) would move it by 8 hours.
+    builder = (SparkSession.builder.appName(app).config("spark.sql.execution.arrow.maxRecordsPerBatch", BATCH_ROWS)
+               .config("spark.sql.session.timeZone", "UTC"))
     if "PYSPARK_GATEWAY_PORT" not in os.environ:  # not launched by spark-submit, which brings its own
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # local workers run this interpreter
         builder = builder.master(master or "local[*]").config("spark.ui.showConsoleProgress", "false")
@@ -76,21 +82,26 @@ def _arrow_schema(spark_schema):
     return to_arrow_schema(spark_schema)
 
 
-def _spark_ddl(polars_schema) -> tuple[str, object]:
-    """The Spark DDL and the Arrow schema of a result with this Polars schema."""
-    import polars as pl
+def _result_schema(probe: batch.Plan):
+    """The answer's Spark schema and Arrow schema, from the plan's result on no rows."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    arrow = _plain_arrow_schema(probe.compute(probe.frame).collect().to_arrow().schema)
+    return from_arrow_schema(arrow), arrow
+
+
+def _plain_arrow_schema(schema):
+    """Arrow types as Spark takes them: Polars gives string views and large strings and lists."""
     import pyarrow as pa
 
-    fields, ddl = [], []
-    for name, dtype in polars_schema.items():
-        if isinstance(dtype, pl.Decimal):
-            arrow, sql = pa.decimal128(dtype.precision, dtype.scale), f"decimal({dtype.precision},{dtype.scale})"
-        else:
-            arrow, sql = {pl.Int64: (pa.int64(), "bigint"), pl.Int32: (pa.int32(), "int"),
-                          pl.String: (pa.string(), "string"), pl.Date: (pa.date32(), "date")}[dtype.base_type()]
-        fields.append(pa.field(name, arrow))
-        ddl.append(f"`{name}` {sql}")
-    return ", ".join(ddl), pa.schema(fields)
+    def plain(t):
+        if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+            return pa.string()
+        if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_list_view(t):
+            return pa.list_(plain(t.value_type))
+        return t
+
+    return pa.schema([pa.field(f.name, plain(f.type)) for f in schema])
 
 
 def _empty(spark_schema, columns):
@@ -170,8 +181,6 @@ def _check_schema():
                       ("first", pa.string()), ("last", pa.string()), ("grows", pa.bool_())])
 
 
-CHECK_DDL = "kind string, check int, row bigint, count bigint, first string, last string, grows boolean"
-
 
 # --- the driver ------------------------------------------------------------------------------
 
@@ -196,17 +205,7 @@ def answer(spark, question: Question, frame):
 
 
 def _spark_arrow(table):
-    """Arrow as Spark takes it: Polars gives views and large strings, Spark reads plain ones."""
-    import pyarrow as pa
-
-    def plain(t):
-        if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
-            return pa.string()
-        if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_list_view(t):
-            return pa.list_(plain(t.value_type))
-        return t
-
-    return table.cast(pa.schema([pa.field(f.name, plain(f.type)) for f in table.schema]))
+    return table.cast(_plain_arrow_schema(table.schema))
 
 
 def _numbered(spark, frame):
@@ -228,9 +227,12 @@ def _answer(question: Question, frame):
     given = frame.drop("__row")
     probe = question.plan(_empty(given.schema, given.columns))
     columns = probe.reads
+    spark_schema, arrow_schema = _result_schema(probe)  # an id of a type Spark cannot write fails here, first
     frame = frame.select(*columns, "__row")
 
-    found = frame.mapInArrow(_check_batches(question, columns), CHECK_DDL).collect()
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    found = frame.mapInArrow(_check_batches(question, columns), from_arrow_schema(_check_schema())).collect()
     counts: dict[int, int] = {}
     errors: dict[int, list[int]] = {}
     spans = []
@@ -257,10 +259,9 @@ def _answer(question: Question, frame):
     if not _ids_grow(spans, frame.schema["person_id"].dataType.typeName()):
         rows, count = _repeated_ids(frame)
         hits.append((numbered(rows), *batch.duplicate_check(probe.one_row_per)[1:], count))
-    _report(hits)
+    batch.report(hits)
 
-    ddl, arrow_schema = _spark_ddl(probe.compute(probe.frame).collect_schema())
-    return frame.mapInArrow(_compute_batches(question, columns, arrow_schema), ddl), total
+    return frame.mapInArrow(_compute_batches(question, columns, arrow_schema), spark_schema), total
 
 
 def _ids_grow(spans, type_name: str) -> bool:
@@ -268,7 +269,9 @@ def _ids_grow(spans, type_name: str) -> bool:
     def key(text):
         if type_name in ("long", "integer", "short", "byte"):
             return int(text)
-        return Decimal(text) if type_name in ("decimal", "double", "float") else text
+        if type_name in ("double", "float"):
+            return float(text)  # a NaN compares false: the duplicate check then runs, as it should
+        return Decimal(text) if type_name == "decimal" else text
 
     previous = None
     for s in spans:
@@ -289,16 +292,6 @@ def _repeated_ids(frame) -> tuple[list[int], int]:
     repeated = frame.where(F.col("person_id").isNotNull()).select("__row", nth.alias("n")).where("n > 1")
     first = repeated.orderBy("__row").limit(batch.MAX_REPORTED).collect()
     return [r["__row"] for r in first], repeated.count()
-
-
-def _report(hits) -> None:
-    """BatchError as the Polars engine raises it: the counts are of every bad row, the rows listed
-    are the first by row number."""
-    listed = [(rows, fld, message) for rows, fld, message, _ in hits]
-    try:
-        batch.report(listed)
-    except batch.BatchError as exc:
-        raise batch.BatchError(exc.errors, sum(count for *_, count in hits)) from None
 
 
 def _write(spark, result, out: str) -> None:

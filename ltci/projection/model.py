@@ -202,6 +202,7 @@ def cell_contributions(grid: pl.DataFrame, region: str, on: date, params_dir: Pa
         "age", _yuan((pl.col("base") * base_index).round(0)).alias("base"),
         _yuan((pl.col("pension") * pension_index).round(0)).alias("pension"))
     out = engine.contribution(rows.lazy(), region, on, params_dir, carry_over=True)
+    out = rows.select("person_id").join(out, on="person_id", how="left", maintain_order="left")  # cell order, whatever the engine's
     return out.select([pl.col(p).cast(pl.Float64) * per_year for p in PAYERS]), per_year
 
 
