@@ -18,7 +18,7 @@ from ltci.policy.days import reduce_events
 from ltci.policy.errors import PolicyError
 from ltci.policy.inputs import GROUPS, care_from, person_from
 
-from .test_two_ways_in import MONTHS, amount_column, person_months, whole_column
+from .test_two_ways_in import MONTHS, amount_column, benefit_rows, person_months
 
 pytestmark = pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgres"),
                                 reason="no database in these: run once, on SQLite")
@@ -82,25 +82,6 @@ def spoil(frame: pl.DataFrame, rnd: random.Random) -> pl.DataFrame:
         elif what == "reverse":
             rows.reverse()
     return pl.DataFrame(rows, schema=frame.schema)
-
-
-def benefit_rows(rows, kind) -> pl.DataFrame:
-    reduced = [reduce_events(care) for _, care in rows]
-    return pl.DataFrame({
-        "person_id": list(range(len(rows))),
-        "grade": [p.grade for p, _ in rows],
-        "groups": pl.Series([list(p.groups) for p, _ in rows], dtype=pl.List(pl.String)),
-        "mode": [c.mode for _, c in rows],
-        "care_from": [c.start for _, c in rows], "care_to": [c.end for _, c in rows],
-        "days": whole_column([c.days for _, c in rows], kind),
-        "cost": amount_column([c.cost for _, c in rows], kind),
-        "items_cost": amount_column([c.items_cost for _, c in rows], kind),
-        "visits": whole_column([c.visits for _, c in rows], kind),
-        "family_days": whole_column([c.family_days for _, c in rows], kind),
-        "carer_trained": [c.carer_trained for _, c in rows],
-        "suspended_days": whole_column([s for s, _ in reduced], kind),
-        "death_day": pl.Series([d for _, d in reduced], dtype=pl.Date),
-    })
 
 
 @SEEN

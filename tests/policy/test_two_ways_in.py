@@ -48,7 +48,7 @@ def whole_column(values: list, kind: str) -> pl.Series:
     return pl.Series(values, dtype=pl.Float64 if kind == "float" else pl.Int32)
 
 
-def via_parquet(columns: dict) -> pl.LazyFrame:
+def via_parquet(columns: dict | pl.DataFrame) -> pl.LazyFrame:
     buf = io.BytesIO()
     pl.DataFrame(columns).write_parquet(buf)
     buf.seek(0)
@@ -89,9 +89,10 @@ def person_months(draw, region=None):
     return region, month, rows, kind
 
 
-def batch_of(region, month, rows, kind) -> pl.DataFrame:
+def benefit_rows(rows, kind) -> pl.DataFrame:
+    """The person-months as the batch engine's input columns, numbers typed as `kind`."""
     reduced = [reduce_events(care) for _, care in rows]
-    frame = via_parquet({
+    return pl.DataFrame({
         "person_id": list(range(len(rows))),
         "grade": [p.grade for p, _ in rows],
         "groups": pl.Series([list(p.groups) for p, _ in rows], dtype=pl.List(pl.String)),
@@ -106,7 +107,10 @@ def batch_of(region, month, rows, kind) -> pl.DataFrame:
         "suspended_days": whole_column([s for s, _ in reduced], kind),
         "death_day": pl.Series([d for _, d in reduced], dtype=pl.Date),
     })
-    return batch.benefit_frame(frame, region, month).collect()
+
+
+def batch_of(region, month, rows, kind) -> pl.DataFrame:
+    return batch.benefit_frame(via_parquet(benefit_rows(rows, kind)), region, month).collect()
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
