@@ -8,6 +8,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from .engine import add_engine_arguments
 from .errors import PolicyError
 from .params import ParamsDataError
 from .regions import PARAMS_DIR
@@ -57,10 +58,7 @@ def parser() -> argparse.ArgumentParser:
         q.add_argument("output", type=Path, help="Parquet to write (a directory of part files with --engine spark)")
         q.add_argument("--carry-on", action="store_true",
                        help="after the region's last version ended, compute under it (延续执行)")
-        q.add_argument("--engine", choices=("polars", "spark"), default="polars",
-                       help="polars: one process (default); spark: Apache Spark, for a province's data")
-        q.add_argument("--master", default=None,
-                       help="with --engine spark: the Spark master URL (default: spark-submit's, else local[*])")
+        add_engine_arguments(q)
 
     ps = sub.add_parser("policy", help=COMMANDS["policy"]).add_subparsers(dest="action", required=True)
     show = ps.add_parser("show", help="the parameters in force")
@@ -144,6 +142,10 @@ def _spark_batch(args) -> int:
     started = time.perf_counter()
     question = spark.Question(args.action, args.region, args.on if args.action == "contribution" else args.month,
                               args.carry_on)
+    if args.input.suffix.lower() == ".csv":
+        raise PolicyError("the Spark engine reads Parquet (a file or a directory of files)", "input")
+    if args.output.exists():  # a local path; Spark refuses an existing one elsewhere at the write
+        raise PolicyError("the output already exists; give a new path", "output")
     print(f"starting Spark and checking {args.input} ...", file=sys.stderr)
     session = spark.session(args.master)
     unreadable, ours = spark.input_errors()
@@ -156,6 +158,9 @@ def _spark_batch(args) -> int:
         raise
     except unreadable as exc:
         print(f"error: input: {spark.reason(exc)}\nnothing was written.", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:
         session.stop()

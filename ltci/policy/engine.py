@@ -10,11 +10,12 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import polars as pl
-
-from . import batch
 from .regions import PARAMS_DIR
+
+if TYPE_CHECKING:  # Polars is imported where a question is asked: `ltci --help` stays quick
+    import polars as pl
 
 ENGINES = ("polars", "spark")
 
@@ -24,10 +25,14 @@ class PolarsEngine:
 
     def contribution(self, frame: pl.LazyFrame, region: str, on: date, params_dir: Path = PARAMS_DIR, *,
                      carry_over: bool = False) -> pl.DataFrame:
+        from . import batch
+
         return batch.contribution_frame(frame, region, on, params_dir, carry_over=carry_over).collect()
 
     def benefit(self, frame: pl.LazyFrame, region: str, month: date, params_dir: Path = PARAMS_DIR, *,
                 carry_over: bool = False) -> pl.DataFrame:
+        from . import batch
+
         return batch.benefit_frame(frame, region, month, params_dir, carry_over=carry_over).collect()
 
     def stop(self) -> None:
@@ -81,5 +86,6 @@ def engine_for(name: str, master: str | None = None):
 def add_engine_arguments(parser) -> None:
     """`--engine` and `--master` for a command whose questions may run on Spark."""
     parser.add_argument("--engine", choices=ENGINES, default="polars",
-                        help="polars: in this process (default); spark: on Apache Spark")
-    parser.add_argument("--master", default=None, help="with --engine spark: the Spark master URL (default local[*])")
+                        help="polars: in this process (default); spark: on Apache Spark, for a province's data")
+    parser.add_argument("--master", default=None,
+                        help="with --engine spark: the Spark master URL (default: spark-submit's, else local[*])")
