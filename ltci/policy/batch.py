@@ -212,8 +212,13 @@ def _require_columns(frame: pl.LazyFrame, names) -> None:
 
 def _flagged(frame: pl.LazyFrame, checks: list) -> pl.DataFrame:
     """The rows failing any check, in one streaming pass: `__row` and a flag `__c<i>` per check."""
-    flags = frame.select(pl.col("__row"), *[c.fill_null(False).alias(f"__c{i}") for i, (c, _, _) in enumerate(checks)])
+    flags = frame.select(pl.col("__row"), *flag_columns(checks))
     return flags.filter(pl.any_horizontal(pl.all().exclude("__row"))).collect(engine="streaming")
+
+
+def flag_columns(checks: list) -> list[pl.Expr]:
+    """A boolean column `__c<i>` per check: true where the row fails it (a null condition passes)."""
+    return [c.fill_null(False).alias(f"__c{i}") for i, (c, _, _) in enumerate(checks)]
 
 
 def id_order_check() -> tuple[pl.Expr, str, str]:

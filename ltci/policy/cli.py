@@ -142,8 +142,7 @@ def _spark_batch(args) -> int:
     started = time.perf_counter()
     question = spark.Question(args.action, args.region, args.on if args.action == "contribution" else args.month,
                               args.carry_on)
-    if args.input.suffix.lower() == ".csv":
-        raise PolicyError("the Spark engine reads Parquet (a file or a directory of files)", "input")
+    spark.refuse_csv(args.input)  # before Spark starts, as an existing output below
     if args.output.exists():  # a local path; Spark refuses an existing one elsewhere at the write
         raise PolicyError("the output already exists; give a new path", "output")
     print(f"starting Spark and checking {args.input} ...", file=sys.stderr)

@@ -76,12 +76,6 @@ def session(master: str | None = None, app: str = "ltci batch"):
 
 # --- types between Spark, Arrow and Polars ---------------------------------------------------
 
-def _arrow_schema(spark_schema):
-    from pyspark.sql.pandas.types import to_arrow_schema
-
-    return to_arrow_schema(spark_schema)
-
-
 def _result_schema(probe: batch.Plan):
     """The answer's Spark schema and Arrow schema, from the plan's result on no rows."""
     from pyspark.sql.pandas.types import from_arrow_schema
@@ -104,27 +98,32 @@ def _plain_arrow_schema(schema):
     return pa.schema([pa.field(f.name, plain(f.type)) for f in schema])
 
 
-def _empty(spark_schema, columns):
+def _empty(spark_schema):
+    """A Polars frame of no rows with the input's columns."""
     import polars as pl
+    from pyspark.sql.pandas.types import to_arrow_schema
 
-    schema = _arrow_schema(spark_schema)
-    return pl.from_arrow(schema.empty_table().select(list(columns))).lazy()
+    return pl.from_arrow(to_arrow_schema(spark_schema).empty_table()).lazy()
 
 
 # --- the two passes, per Arrow batch (these run in Spark's Python workers) --------------------
 
-def _check_batches(question: Question, columns: tuple[str, ...]):
-    def run(batches):
-        import polars as pl
-        import pyarrow as pa
+def _parts(batches):
+    """Spark's Arrow batches as Polars frames, empty ones skipped."""
+    import polars as pl
+    import pyarrow as pa
 
-        for record_batch in batches:
-            part = pl.from_arrow(pa.Table.from_batches([record_batch]))
-            if part.height == 0:
-                continue
-            if not part["__row"].is_sorted():
-                part = part.sort("__row")
-            yield from _check_part(question, part.select(*columns, "__row"))
+    for record_batch in batches:
+        part = pl.from_arrow(pa.Table.from_batches([record_batch]))
+        if part.height:
+            yield part
+
+
+def _check_batches(question: Question):
+    def run(batches):
+        for part in _parts(batches):
+            # A batch may hold the ends of several files, in whatever order: the checks read row order.
+            yield from _check_part(question, part if part["__row"].is_sorted() else part.sort("__row"))
     return run
 
 
@@ -136,8 +135,7 @@ def _check_part(question: Question, part):
     order, _, _ = batch.id_order_check()
     found = plan.frame.select(
         pl.col("__row"), (pl.col("__row") // (1 << ROW_BITS)).alias("__file"), pl.col("person_id"),
-        order.fill_null(False).alias("__order"),
-        *[c.fill_null(False).alias(f"__c{i}") for i, (c, _, _) in enumerate(plan.checks)],
+        order.fill_null(False).alias("__order"), *batch.flag_columns(plan.checks),
     ).collect()
     rows = []
     for i in range(len(plan.checks)):
@@ -159,18 +157,11 @@ def _plain(value):
     return None if value is None else str(value)
 
 
-def _compute_batches(question: Question, columns: tuple[str, ...], arrow_schema):
+def _compute_batches(question: Question, arrow_schema):
     def run(batches):
-        import polars as pl
-        import pyarrow as pa
-
-        for record_batch in batches:
-            part = pl.from_arrow(pa.Table.from_batches([record_batch]))
-            if part.height == 0:
-                continue
-            plan = question.plan(part.select(*columns, "__row").lazy())
-            result = plan.compute(plan.frame).collect().to_arrow().cast(arrow_schema)
-            yield from result.to_batches()
+        for part in _parts(batches):
+            plan = question.plan(part.lazy())
+            yield from plan.compute(plan.frame).collect().to_arrow().cast(arrow_schema).to_batches()
     return run
 
 
@@ -181,17 +172,21 @@ def _check_schema():
                       ("first", pa.string()), ("last", pa.string()), ("grows", pa.bool_())])
 
 
-
 # --- the driver ------------------------------------------------------------------------------
 
 def run(spark, question: Question, source: str, out: str) -> int:
     """Check every row of the Parquet `source` (a file or a directory of files) and write the answer
     to the directory `out`; BatchError (nothing written) on bad rows. Returns the rows written."""
-    if str(source).lower().endswith(".csv"):
-        raise PolicyError("the Spark engine reads Parquet (a file or a directory of files)", "input")
+    refuse_csv(source)
     result, rows = _answer(question, _numbered(spark, spark.read.parquet(str(source))))
     _write(spark, result, out)
     return rows
+
+
+def refuse_csv(source) -> None:
+    """Parquet only: Spark numbers rows (`_metadata.row_index`) only in Parquet files."""
+    if str(source).lower().endswith(".csv"):
+        raise PolicyError("the Spark engine reads Parquet (a file or a directory of files)", "input")
 
 
 def answer(spark, question: Question, frame):
@@ -223,16 +218,13 @@ def _numbered(spark, frame):
 
 def _answer(question: Question, frame):
     """The checks' pass, then the answer's DataFrame (not yet run) and the number of rows."""
-    # The plan on no rows: a missing column or an unknown region is refused here, before any pass.
-    given = frame.drop("__row")
-    probe = question.plan(_empty(given.schema, given.columns))
-    columns = probe.reads
-    spark_schema, arrow_schema = _result_schema(probe)  # an id of a type Spark cannot write fails here, first
-    frame = frame.select(*columns, "__row")
-
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    found = frame.mapInArrow(_check_batches(question, columns), from_arrow_schema(_check_schema())).collect()
+    # The plan on no rows: a missing column or an unknown region is refused here, before any pass.
+    probe = question.plan(_empty(frame.drop("__row").schema))
+    spark_schema, arrow_schema = _result_schema(probe)  # an id of a type Spark cannot write fails here, first
+    frame = frame.select(*probe.reads, "__row")
+    found = frame.mapInArrow(_check_batches(question), from_arrow_schema(_check_schema())).collect()
     counts: dict[int, int] = {}
     errors: dict[int, list[int]] = {}
     spans = []
@@ -261,7 +253,7 @@ def _answer(question: Question, frame):
         hits.append((numbered(rows), *batch.duplicate_check(probe.one_row_per)[1:], count))
     batch.report(hits)
 
-    return frame.mapInArrow(_compute_batches(question, columns, arrow_schema), spark_schema), total
+    return frame.mapInArrow(_compute_batches(question, arrow_schema), spark_schema), total
 
 
 def _ids_grow(spans, type_name: str) -> bool:
